@@ -1,0 +1,74 @@
+//! The configuration file (TOML). Every key is optional; unknown keys are errors, so a typo is
+//! never silently ignored.
+//!
+//! ```toml
+//! # Your own locations, usable wherever a region code is: "Region": "dc-fra" in latency
+//! # rules, "aws:route53:dc-fra" in geoproximity rules.
+//! [[locations]]
+//! code = "dc-fra"
+//! name = "Frankfurt, rack 12"
+//! latitude = 50.11
+//! longitude = 8.68
+//!
+//! # Measured round-trip times (CSV: client,region,rtt_ms); relative to this file.
+//! latency_table = "latency.csv"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    #[serde(default)]
+    locations: Vec<LocationConfig>,
+    latency_table: Option<PathBuf>,
+    /// Directory the relative paths in the file are resolved against.
+    #[serde(skip)]
+    base: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationConfig {
+    code: String,
+    #[serde(default)]
+    name: String,
+    latitude: f64,
+    longitude: f64,
+}
+
+impl Config {
+    pub(crate) fn load(path: Option<&Path>) -> Result<Config> {
+        let Some(path) = path else { return Ok(Config::default()) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        config.base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(config)
+    }
+
+    /// The region catalog: built-in regions plus the configured locations.
+    pub(crate) fn catalog(&self) -> Result<policy::codes::Catalog> {
+        let custom = self
+            .locations
+            .iter()
+            .map(|l| policy::codes::CustomLocation {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                coordinates: policy::Coordinates { latitude: l.latitude, longitude: l.longitude },
+            })
+            .collect();
+        match policy::codes::Catalog::with_custom(custom) {
+            Ok(c) => Ok(c),
+            Err(errors) => bail!("configuration: {}", errors.join("; ")),
+        }
+    }
+
+    pub(crate) fn latency_table(&self) -> Option<PathBuf> {
+        self.latency_table.as_ref().map(|p| self.base.join(p))
+    }
+}
