@@ -121,11 +121,9 @@ pub(crate) fn explain(config: &Config, req: &ExplainRequest) -> Result<ExitCode>
         return Ok(ExitCode::from(1));
     };
 
-    let locator = crate::geoip::load(
-        &req.geoip,
-        req.latency_table.clone().or_else(|| config.latency_table()),
-    )?;
-    let (location, latency) = locator.locate(ip, prefix);
+    let table = req.latency_table.clone().or_else(|| config.latency_table());
+    let geo = crate::geoip::load(&req.geoip, table.as_deref())?;
+    let (location, latency) = geo.locator.locate(ip, prefix);
     let health = UnhealthySet {
         health_checks: req.unhealthy.clone(),
         targets: req.unhealthy_targets.clone(),
@@ -156,11 +154,11 @@ pub(crate) fn explain(config: &Config, req: &ExplainRequest) -> Result<ExitCode>
             "trace": trace.steps.iter().map(|s| json!({
                 "depth": s.depth, "event": s.event.as_str(), "pointer": s.pointer, "detail": s.detail,
             })).collect::<Vec<_>>(),
-            "warnings": locator.warnings(),
+            "warnings": geo.warnings(),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        for w in locator.warnings() {
+        for w in geo.warnings() {
             eprintln!("flowdns: warning: {w}");
         }
         let mut out = std::io::stdout().lock();

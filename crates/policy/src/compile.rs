@@ -310,16 +310,15 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
             RuleBody::Latency(entries) => {
                 let mut out = Vec::new();
                 for (i, (site, b)) in entries.iter().enumerate() {
-                    if let Some(s) = site {
-                        if entries[..i]
+                    if let Some(s) = site
+                        && entries[..i]
                             .iter()
                             .any(|(o, _)| o.as_ref().is_some_and(|o| o.label == s.label))
-                        {
-                            d.error(
-                                &ptr(&b.ptr, "Region"),
-                                format!("region {} appears more than once in this rule", s.label),
-                            );
-                        }
+                    {
+                        d.error(
+                            &ptr(&b.ptr, "Region"),
+                            format!("region {} appears more than once in this rule", s.label),
+                        );
                     }
                     if let (Some(s), Some(br)) = (site, branch(b, d)) {
                         out.push((site_of(s), br));
@@ -330,16 +329,15 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
             RuleBody::Geoproximity(entries) => {
                 let mut out = Vec::new();
                 for (i, (site, bias, b)) in entries.iter().enumerate() {
-                    if let Some(s) = site {
-                        if entries[..i]
+                    if let Some(s) = site
+                        && entries[..i]
                             .iter()
                             .any(|(o, _, _)| o.as_ref().is_some_and(|o| o.label == s.label))
-                        {
-                            d.error(
-                                &b.ptr,
-                                format!("location {} appears more than once in this rule", s.label),
-                            );
-                        }
+                    {
+                        d.error(
+                            &b.ptr,
+                            format!("location {} appears more than once in this rule", s.label),
+                        );
                     }
                     if let (Some(s), Some(br)) = (site, branch(b, d)) {
                         out.push((site_of(s), *bias, br));

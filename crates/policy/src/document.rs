@@ -213,12 +213,12 @@ pub(crate) fn read(text: &str, catalog: &Catalog, d: &mut Diags) -> Option<Doc> 
         }
     }
 
-    if let Some((v, p)) = top.take("Rules", d) {
-        if let Some(mut rules) = Fields::new(v, &p, "Rules", d) {
-            for (id, value, p) in rules.all(d) {
-                let body = read_rule(value, &p, doc.version, catalog, d);
-                doc.rules.push(RuleDef { id, ptr: p, body });
-            }
+    if let Some((v, p)) = top.take("Rules", d)
+        && let Some(mut rules) = Fields::new(v, &p, "Rules", d)
+    {
+        for (id, value, p) in rules.all(d) {
+            let body = read_rule(value, &p, doc.version, catalog, d);
+            doc.rules.push(RuleDef { id, ptr: p, body });
         }
     }
     top.finish(TOP_FIELDS, "at the top level of a document", d);
@@ -425,13 +425,11 @@ fn branch(f: &mut Fields<'_>, p: &str, full: bool, d: &mut Diags) -> BranchDef {
     let mut b = BranchDef { ptr: p.to_owned(), target: None, eth: false, health_check: None };
     let ep = f.take("EndpointReference", d);
     let rule = if full { f.take("RuleReference", d) } else { None };
-    if !full {
-        if let Some((_, rp)) = f.take("RuleReference", d) {
-            d.error(
-                &rp,
-                "multivalue items can only reference endpoints (EndpointReference), not rules",
-            );
-        }
+    if !full && let Some((_, rp)) = f.take("RuleReference", d) {
+        d.error(
+            &rp,
+            "multivalue items can only reference endpoints (EndpointReference), not rules",
+        );
     }
     match (ep, rule) {
         (Some(_), Some((_, rp))) => {
@@ -450,10 +448,8 @@ fn branch(f: &mut Fields<'_>, p: &str, full: bool, d: &mut Diags) -> BranchDef {
             b.target = string(v, &rp, d).map(|id| TargetRef { kind: NodeKind::Rule, id, ptr: rp })
         }
     }
-    if full {
-        if let Some((v, ep)) = f.take("EvaluateTargetHealth", d) {
-            b.eth = boolean(v, &ep, d).unwrap_or(false);
-        }
+    if full && let Some((v, ep)) = f.take("EvaluateTargetHealth", d) {
+        b.eth = boolean(v, &ep, d).unwrap_or(false);
     }
     if let Some((v, hp)) = f.take("HealthCheck", d) {
         b.health_check = string(v, &hp, d).filter(|id| {

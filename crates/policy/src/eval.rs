@@ -443,6 +443,24 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
         label: impl Fn(usize) -> String,
         unit: &str,
     ) -> (Option<&'b Branch>, bool) {
+        if T::ON {
+            let mut ranking: Vec<(f64, String)> =
+                (0..n).map(|i| (metric(self, i).unwrap_or(f64::INFINITY), label(i))).collect();
+            ranking.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let list: Vec<String> = ranking
+                .iter()
+                .map(|(m, l)| {
+                    if m.is_finite() {
+                        format!("{l} {m:.0} {unit}")
+                    } else {
+                        format!("{l} unknown")
+                    }
+                })
+                .collect();
+            self.tr.step(d, || {
+                (TraceEvent::Client, String::new(), format!("ranking: {}", list.join(", ")))
+            });
+        }
         let mut tried = Set::default();
         let mut best_overall = None;
         for _ in 0..n {

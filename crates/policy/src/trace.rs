@@ -64,6 +64,8 @@ pub struct TraceStep {
 
 /// Receives trace steps during evaluation.
 pub trait Tracer {
+    /// Whether steps are kept; lets evaluation skip work done only for the trace.
+    const ON: bool;
     /// Records a step. `make` is only called when the tracer keeps steps.
     fn step(&mut self, depth: usize, make: impl FnOnce() -> (TraceEvent, String, String));
 }
@@ -73,6 +75,7 @@ pub trait Tracer {
 pub struct NoTrace;
 
 impl Tracer for NoTrace {
+    const ON: bool = false;
     #[inline(always)]
     fn step(&mut self, _: usize, _: impl FnOnce() -> (TraceEvent, String, String)) {}
 }
@@ -85,6 +88,7 @@ pub struct Trace {
 }
 
 impl Tracer for Trace {
+    const ON: bool = true;
     fn step(&mut self, depth: usize, make: impl FnOnce() -> (TraceEvent, String, String)) {
         let (event, pointer, detail) = make();
         self.steps.push(TraceStep { depth, event, pointer, detail });

@@ -1,0 +1,315 @@
+//! End-to-end tests of the `flowdns` command line: the real binary, real files, exit codes and
+//! output as a user or script sees them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> String {
+    root().join("examples").join(name).display().to_string()
+}
+
+fn geoip() -> String {
+    root().join("crates/geo/tests/data/GeoIP2-City-Test.mmdb").display().to_string()
+}
+
+fn flowdns(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .args(args)
+        .env_remove("FLOWDNS_GEOIP")
+        .env_remove("FLOWDNS_CONFIG")
+        .output()
+        .expect("run flowdns")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowdns-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn explain_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["policy", "explain"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let o = flowdns(&all);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)))
+}
+
+#[test]
+fn validate_accepts_every_example() {
+    let mut args = vec!["policy".to_owned(), "validate".to_owned()];
+    for e in std::fs::read_dir(root().join("examples")).unwrap() {
+        args.push(e.unwrap().path().display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = flowdns(&args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o).matches(": valid (").count(), args.len() - 2);
+}
+
+#[test]
+fn validate_reports_each_error_with_its_pointer_and_exits_1() {
+    let doc =
+        br#"{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"site_switch",
+        "Endpoints":{"my_elb":{"Type":"value","Value":"192.0.2.300"}},
+        "Rules":{"site_switch":{"RuleType":"failover","Primary":{"EndpointReference":"my_elbb"},
+        "Secondary":{"EndpointReference":"my_elb"}}}}"#;
+    let path = temp_file("bad.json", doc);
+    let o = flowdns(&["policy", "validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains("error: ")).collect();
+    assert_eq!(errors.len(), 2, "{out}");
+    assert!(out.contains("error: /Rules/site_switch/Primary/EndpointReference: endpoint \"my_elbb\" does not exist"), "{out}");
+    assert!(
+        out.contains("error: /Endpoints/my_elb/Value: \"192.0.2.300\" is not an IPv4 address"),
+        "{out}"
+    );
+
+    let o = flowdns(&["policy", "validate", "--json", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(v["errors"][0]["pointer"], "/Endpoints/my_elb/Value");
+}
+
+#[test]
+fn validate_usage_and_io_errors_exit_2() {
+    let o = flowdns(&["policy", "validate", "/nonexistent/policy.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read /nonexistent/policy.json"), "{}", stderr(&o));
+    let o = flowdns(&["policy", "validate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = flowdns(&["policy", "validate", "--no-such-flag", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn validate_never_panics_on_arbitrary_bytes() {
+    let inputs: [&[u8]; 6] = [
+        b"\xff\xfe\x00garbage",
+        b"",
+        b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        b"{\"Rules\": 5}",
+        b"null",
+        b"{\"AWSPolicyFormatVersion\":\"2015-10-01\",\"RecordType\":\"A\",\"StartEndpoint\":\"e\",\"Endpoints\":{\"e\":{\"Type\":\"value\",\"Value\":\"1.2.3.4\"}},\"Rules\":{\"r\":{\"RuleType\":\"weighted\",\"Items\":[{\"RuleReference\":\"r\",\"Weight\":1}]}}}",
+    ];
+    for (i, bytes) in inputs.iter().enumerate() {
+        let path = temp_file(&format!("fuzz{i}.json"), bytes);
+        let o = flowdns(&["policy", "validate", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "input {i}: {}{}", stdout(&o), stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "input {i} panicked: {}", stderr(&o));
+        assert!(stdout(&o).contains("error: "), "input {i}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn explain_london_client_gets_the_denied_message() {
+    let v = explain_json(&[
+        &example("geo-latency-failover.json"),
+        "--client",
+        "81.2.69.142",
+        "--geoip",
+        &geoip(),
+    ]);
+    assert_eq!(v["answer"], serde_json::json!(["video.example.com"]));
+    assert_eq!(v["endpoints"][0]["id"], "denied_message");
+    assert_eq!(v["location"]["country"], "GB");
+    assert_eq!(v["location"]["continent"], "EU");
+    let scope = v["ecs_scope"].as_u64().unwrap();
+    assert!(scope > 0 && scope <= 32, "the answer depends on the client's network: {scope}");
+    let trace = v["trace"].as_array().unwrap();
+    assert!(
+        trace
+            .iter()
+            .any(|s| s["event"] == "match" && s["pointer"] == "/Rules/geo_restriction/Locations/0")
+    );
+    assert!(
+        !trace.iter().any(|s| s["detail"].as_str().unwrap().contains("region_selector (latency)"))
+    );
+}
+
+#[test]
+fn explain_seattle_client_goes_west_and_fails_over() {
+    let doc = example("geo-latency-failover.json");
+    let v = explain_json(&[&doc, "--client", "216.160.83.56", "--geoip", &geoip()]);
+    assert_eq!(v["answer"], serde_json::json!(["elb-111111.us-west-1.elb.amazonaws.com"]));
+    assert_eq!(v["location"]["subdivision"], "WA");
+    let details: Vec<&str> =
+        v["trace"].as_array().unwrap().iter().map(|s| s["detail"].as_str().unwrap()).collect();
+    let text = details.join("\n");
+    assert!(text.contains("rule region_selector (latency)"), "{text}");
+    assert!(text.contains("rule west_coast_region (failover)"), "{text}");
+
+    // The example has no health checks; with its primary target down the failover rule still
+    // answers from it, because a branch without health signals always counts as healthy.
+    let v = explain_json(&[
+        &doc,
+        "--client",
+        "216.160.83.56",
+        "--geoip",
+        &geoip(),
+        "--unhealthy-target",
+        "elb-111111.us-west-1.elb.amazonaws.com",
+    ]);
+    assert_eq!(v["answer"], serde_json::json!(["elb-111111.us-west-1.elb.amazonaws.com"]));
+}
+
+#[test]
+fn explain_unhealthy_flag_moves_the_answer() {
+    let doc = example("weighted.json");
+    let v = explain_json(&[
+        &doc,
+        "--client",
+        "192.0.2.1",
+        "--unhealthy",
+        "hc-srv1",
+        "--unhealthy",
+        "hc-srv2",
+    ]);
+    assert_eq!(v["answer"], serde_json::json!(["192.0.2.3"]));
+    assert_eq!(v["ecs_scope"], 0, "weighted answers do not depend on the client");
+    let skipped = v["trace"].as_array().unwrap().iter().filter(|s| s["event"] == "skip").count();
+    assert_eq!(skipped, 2);
+}
+
+#[test]
+fn explain_seed_reproduces_draws() {
+    let doc = example("weighted.json");
+    let a = explain_json(&[&doc, "--client", "192.0.2.1", "--seed", "42"]);
+    let b = explain_json(&[&doc, "--client", "192.0.2.1", "--seed", "42"]);
+    assert_eq!(a["answer"], b["answer"]);
+    assert_eq!(a["trace"], b["trace"]);
+}
+
+#[test]
+fn explain_without_geoip_answers_from_defaults_and_warns() {
+    let o = flowdns(&[
+        "policy",
+        "explain",
+        &example("geo-latency-failover.json"),
+        "--client",
+        "216.160.83.56",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("video.example.com"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("warning:") && stderr(&o).contains("GeoIP"), "{}", stderr(&o));
+}
+
+#[test]
+fn explain_reads_geoip_from_the_environment() {
+    let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .args([
+            "policy",
+            "explain",
+            &example("geo-latency-failover.json"),
+            "--client",
+            "216.160.83.56",
+            "--json",
+        ])
+        .env("FLOWDNS_GEOIP", geoip())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["location"]["country"], "US");
+}
+
+#[test]
+fn explain_rejects_a_bad_client_with_exit_2() {
+    for bad in ["not-an-ip", "10.0.0.0/33", "::1/129", "1.2.3.4/x"] {
+        let o = flowdns(&["policy", "explain", &example("minimal.json"), "--client", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("--client"), "{bad}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn explain_rejects_a_corrupt_geoip_database() {
+    let bad = root().join("crates/geo/tests/data/bad-data/invalid-data-record-offset.mmdb");
+    let junk = temp_file("junk.mmdb", b"this is not a MaxMind database");
+    for db in [bad.display().to_string(), junk.display().to_string()] {
+        let o = flowdns(&[
+            "policy",
+            "explain",
+            &example("minimal.json"),
+            "--client",
+            "1.2.3.4",
+            "--geoip",
+            &db,
+        ]);
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+        if o.status.code() != Some(0) {
+            assert_eq!(o.status.code(), Some(2));
+            assert!(stderr(&o).contains(&db), "the error names the file: {}", stderr(&o));
+        }
+    }
+}
+
+#[test]
+fn custom_locations_from_the_configuration_are_usable_as_regions() {
+    let config = temp_file(
+        "flowdns.toml",
+        b"[[locations]]\ncode = \"dc-fra\"\nname = \"Frankfurt\"\nlatitude = 50.11\nlongitude = 8.68\n\n[[locations]]\ncode = \"dc-sea\"\nlatitude = 47.61\nlongitude = -122.33\n",
+    );
+    let doc = temp_file(
+        "custom.json",
+        br#"{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"l",
+            "Endpoints":{"fra":{"Type":"value","Value":"192.0.2.1"},"sea":{"Type":"value","Value":"192.0.2.2"}},
+            "Rules":{"l":{"RuleType":"latency","Regions":[
+              {"Region":"dc-fra","EndpointReference":"fra"},{"Region":"dc-sea","EndpointReference":"sea"}]}}}"#,
+    );
+    let (c, d) = (config.to_str().unwrap(), doc.to_str().unwrap());
+    let o = flowdns(&["policy", "validate", d]);
+    assert_eq!(o.status.code(), Some(1), "unknown without the configuration");
+    assert!(stdout(&o).contains("unknown latency region \"dc-fra\""), "{}", stdout(&o));
+    let o = flowdns(&["--config", c, "policy", "validate", d]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = explain_json(&["--config", c, d, "--client", "81.2.69.142", "--geoip", &geoip()]);
+    assert_eq!(v["answer"], serde_json::json!(["192.0.2.1"]), "London is nearer Frankfurt");
+    let v = explain_json(&["--config", c, d, "--client", "216.160.83.56", "--geoip", &geoip()]);
+    assert_eq!(v["answer"], serde_json::json!(["192.0.2.2"]), "Milton, WA is nearer Seattle");
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_exit_2() {
+    let config = temp_file(
+        "bad.toml",
+        b"[[locations]]\ncode = \"us-east-1\"\nlatitude = 1\nlongitude = 2\n",
+    );
+    let o = flowdns(&[
+        "--config",
+        config.to_str().unwrap(),
+        "policy",
+        "validate",
+        &example("minimal.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already a built-in region"), "{}", stderr(&o));
+    let config = temp_file("typo.toml", b"[[location]]\ncode = \"x\"\n");
+    let o = flowdns(&[
+        "--config",
+        config.to_str().unwrap(),
+        "policy",
+        "validate",
+        &example("minimal.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("location"), "{}", stderr(&o));
+}
