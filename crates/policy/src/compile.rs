@@ -313,7 +313,7 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
                     if let Some(s) = site
                         && entries[..i]
                             .iter()
-                            .any(|(o, _)| o.as_ref().is_some_and(|o| o.label == s.label))
+                            .any(|(o, _)| o.as_ref().is_some_and(|o| same_site(o, s)))
                     {
                         d.error(
                             &ptr(&b.ptr, "Region"),
@@ -332,7 +332,7 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
                     if let Some(s) = site
                         && entries[..i]
                             .iter()
-                            .any(|(o, _, _)| o.as_ref().is_some_and(|o| o.label == s.label))
+                            .any(|(o, _, _)| o.as_ref().is_some_and(|o| same_site(o, s)))
                     {
                         d.error(
                             &b.ptr,
@@ -378,6 +378,16 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
     let policy = Policy { text: text.to_owned(), version, record_type, start, rules, endpoints };
     check_graph(&policy, &doc, d);
     Some(policy)
+}
+
+/// Two sites are the same when they name the same code, or give the same coordinates however
+/// they are spelled ("51.5" and "51.50").
+fn same_site(a: &document::Site, b: &document::Site) -> bool {
+    match (&a.code, &b.code) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.at == b.at,
+        _ => false,
+    }
 }
 
 fn site_of(s: &document::Site) -> Site {

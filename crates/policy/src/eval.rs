@@ -31,7 +31,7 @@ pub struct Answer {
     /// Prefix length the answer depends on: 0 when it does not depend on the client's location,
     /// else the prefix of the location data that decided it.
     pub ecs_scope: u8,
-    /// False when the answer was picked as a last resort because nothing was healthy.
+    /// False when a rule on the path fell back to its last resort because nothing was healthy.
     pub healthy: bool,
 }
 
@@ -339,7 +339,7 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                     )
                 });
                 let child_healthy = self.select(b.target, d, out);
-                healthy && (child_healthy || !b.eth)
+                healthy && child_healthy
             }
             None => {
                 self.tr.step(d, || {
@@ -419,8 +419,13 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
         (smallest, false)
     }
 
+    /// Route 53 answers every query from China with the `cn-north-1` entry of a latency rule
+    /// when it has one; that entry then ranks first, at 0 ms.
     fn latency_of(&self, site: &Site) -> Option<f64> {
         let loc = self.q.location;
+        if site.code.as_deref() == Some("cn-north-1") && loc.country.is_some_and(|c| c.as_str() == "CN") {
+            return Some(0.0);
+        }
         let measured = site.code.as_deref().and_then(|c| self.q.latency.rtt_ms(loc, c));
         measured.or_else(|| loc.coordinates.map(|c| estimate_rtt_ms(c, site.at)))
     }
