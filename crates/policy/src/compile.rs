@@ -199,7 +199,15 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
                 let defined = if known.is_empty() {
                     format!("{list} defines none")
                 } else {
-                    format!("defined: {}", known.join(", "))
+                    if known.len() > 12 {
+                        format!(
+                            "defined: {}, and {} more",
+                            known[..12].join(", "),
+                            known.len() - 12
+                        )
+                    } else {
+                        format!("defined: {}", known.join(", "))
+                    }
                 };
                 d.error(&t.ptr, format!("{what} {:?} does not exist{other}; {defined}", t.id));
                 None

@@ -905,8 +905,9 @@ impl<'a> Fields<'a> {
     fn new(v: &'a Json, p: &str, what: &str, d: &mut Diags) -> Option<Fields<'a>> {
         match v {
             Json::Object(members) => {
-                for (i, (k, _)) in members.iter().enumerate() {
-                    if members[..i].iter().any(|(o, _)| o == k) {
+                let mut seen = std::collections::BTreeSet::new();
+                for (k, _) in members {
+                    if !seen.insert(k.as_str()) {
                         d.error(&ptr(p, k), format!("{k:?} appears more than once in {what}"));
                     }
                 }
@@ -937,8 +938,9 @@ impl<'a> Fields<'a> {
     fn all(&mut self, _d: &mut Diags) -> Vec<(String, &'a Json, String)> {
         self.used.iter_mut().for_each(|u| *u = true);
         let mut out: Vec<(String, &'a Json, String)> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
         for (k, v) in self.members {
-            if !out.iter().any(|(o, _, _)| o == k) {
+            if seen.insert(k.as_str()) {
                 out.push((k.clone(), v, ptr(&self.ptr, k)));
             }
         }

@@ -423,7 +423,9 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
     /// when it has one; that entry then ranks first, at 0 ms.
     fn latency_of(&self, site: &Site) -> Option<f64> {
         let loc = self.q.location;
-        if site.code.as_deref() == Some("cn-north-1") && loc.country.is_some_and(|c| c.as_str() == "CN") {
+        if site.code.as_deref() == Some("cn-north-1")
+            && loc.country.is_some_and(|c| c.as_str() == "CN")
+        {
             return Some(0.0);
         }
         let measured = site.code.as_deref().and_then(|c| self.q.latency.rtt_ms(loc, c));
