@@ -1,6 +1,8 @@
 //! End-to-end tests of the `flowdns` command line: the real binary, real files, exit codes and
 //! output as a user or script sees them.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly.
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,6 +1,8 @@
 //! Conventions enforced by `cargo test`: the pure crates depend only on an allow-list, and
 //! every crate opens with module documentation.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly.
+
 use std::path::{Path, PathBuf};
 
 fn workspace() -> PathBuf {
@@ -17,10 +19,12 @@ fn dependencies(manifest: &str) -> Vec<String> {
             inside = line == "[dependencies]";
             continue;
         }
-        if inside && !line.is_empty() && !line.starts_with('#') {
-            if let Some((name, _)) = line.split_once('=') {
-                deps.push(name.trim().to_owned());
-            }
+        if inside
+            && !line.is_empty()
+            && !line.starts_with('#')
+            && let Some((name, _)) = line.split_once('=')
+        {
+            deps.push(name.trim().to_owned());
         }
     }
     deps
