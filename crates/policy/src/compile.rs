@@ -55,11 +55,19 @@ pub(crate) struct Site {
 
 #[derive(Clone, Debug)]
 pub(crate) enum RuleKind {
-    Failover { primary: Branch, secondary: Branch },
+    Failover {
+        primary: Branch,
+        secondary: Branch,
+    },
     Geo(Vec<(GeoMatch, Branch)>),
     Latency(Vec<(Site, Branch)>),
     Geoproximity(Vec<(Site, i8, Branch)>),
-    Weighted { items: Vec<(u8, Branch)>, all_zero: bool },
+    /// `cumulative[i]` is the sum of the weights of items `0..=i`, for drawing by binary search.
+    Weighted {
+        items: Vec<(u8, Branch)>,
+        all_zero: bool,
+        cumulative: Vec<u32>,
+    },
     Multivalue(Vec<Branch>),
 }
 
@@ -363,7 +371,18 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
                 }
                 let out: Vec<_> =
                     items.iter().filter_map(|(w, b)| Some((*w, branch(b, d)?))).collect();
-                (out.len() == items.len()).then_some(RuleKind::Weighted { items: out, all_zero })
+                let cumulative = out
+                    .iter()
+                    .scan(0u32, |acc, (w, _)| {
+                        *acc += u32::from(*w);
+                        Some(*acc)
+                    })
+                    .collect();
+                (out.len() == items.len()).then_some(RuleKind::Weighted {
+                    items: out,
+                    all_zero,
+                    cumulative,
+                })
             }
             RuleBody::Multivalue(items) => {
                 let out: Vec<_> = items.iter().filter_map(|b| branch(b, d)).collect();

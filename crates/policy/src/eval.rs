@@ -19,6 +19,9 @@ use crate::location::ClientLocation;
 use crate::query::{HealthView, LatencyOracle, RandomSource, estimate_rtt_ms};
 use crate::trace::{NoTrace, Trace, TraceEvent, Tracer};
 
+/// Draws a weighted rule makes over all its items before it checks every item's health.
+const REJECTION_TRIES: usize = 4;
+
 /// Most values one answer holds (multivalue answers up to eight).
 pub const MAX_ANSWER_VALUES: usize = 8;
 
@@ -326,7 +329,9 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                     "km (biased)",
                 )
             }
-            RuleKind::Weighted { items, all_zero } => self.select_weighted(d, items, *all_zero),
+            RuleKind::Weighted { items, all_zero, cumulative } => {
+                self.select_weighted(d, items, *all_zero, cumulative)
+            }
             RuleKind::Multivalue(items) => return self.select_multivalue(d, items, out),
         };
         match choice {
@@ -510,7 +515,26 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
         d: usize,
         items: &'b [(u8, Branch)],
         all_zero: bool,
+        cumulative: &[u32],
     ) -> (Option<&'b Branch>, bool) {
+        // Fast path, rejection sampling: draw over all items by weight and keep the draw if
+        // that item is healthy. The accepted draws are distributed exactly by weight among the
+        // healthy non-zero items, and a query checks one item instead of all of them.
+        let total = cumulative.last().copied().unwrap_or(0);
+        if total > 0 {
+            for _ in 0..REJECTION_TRIES {
+                let draw = self.rng.below(u64::from(total));
+                let i = cumulative.partition_point(|&c| u64::from(c) <= draw);
+                let (w, b) = &items[i];
+                self.tr.step(d, || {
+                    (TraceEvent::Draw, String::new(), format!("random draw {draw} of 0..{total} (by weight) picks item {i} (weight {w})"))
+                });
+                if self.try_branch(d, b, &|| format!("item {i} (weight {w})")) {
+                    return (Some(b), true);
+                }
+            }
+        }
+        // Slow path: the exact rules, item by item.
         let mut ok = Set::default();
         let (mut any_ok, mut total) = (false, 0u64);
         for (i, (w, b)) in items.iter().enumerate() {
