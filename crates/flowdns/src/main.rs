@@ -3,7 +3,9 @@
 
 mod config;
 mod geoip;
+mod manage;
 mod policy_cmd;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,20 +14,134 @@ use clap::{Args, Parser, Subcommand};
 
 /// flowdns: self-hosted traffic-steering DNS, compatible with Route 53 Traffic Flow.
 #[derive(Parser)]
-#[command(name = "flowdns", version, about, propagate_version = true)]
+#[command(name = "flowdns", version, about)]
 struct Cli {
     /// Configuration file (TOML). Defaults to $FLOWDNS_CONFIG when set.
     #[arg(long, global = true, env = "FLOWDNS_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Where the store (flowdns.db) lives.
+    #[arg(
+        long,
+        global = true,
+        env = "FLOWDNS_DATA_DIR",
+        value_name = "DIR",
+        default_value = "./flowdns-data"
+    )]
+    data_dir: PathBuf,
+    /// Print results as JSON (for scripts).
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Work with traffic policy documents offline.
+    /// Traffic policies: check and explain documents offline, or manage stored versions.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Hosted zones: import and export master files, list, delete.
+    #[command(subcommand)]
+    Zone(ZoneCommand),
+    /// Policy records: bind a policy version to a DNS name.
+    #[command(subcommand)]
+    Record(RecordCommand),
+    /// Run the authoritative DNS server.
+    Serve(ServeArgs),
+}
+
+#[derive(Subcommand)]
+enum ZoneCommand {
+    /// Create a zone from an RFC 1035 master file, or replace all its records.
+    Import {
+        /// The master file.
+        file: PathBuf,
+        /// Zone name, when the file has no $ORIGIN or SOA owner to take it from.
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Write a zone as a master file to standard output.
+    Export {
+        /// Zone name.
+        name: String,
+    },
+    /// List zones.
+    List,
+    /// Delete a zone and its records (refused while policy records use it).
+    Delete {
+        /// Zone name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordCommand {
+    /// Bind a policy version to a name; prints the policy record id.
+    Create {
+        /// Hosted zone name.
+        #[arg(long)]
+        zone: String,
+        /// DNS name: absolute, or relative to the zone (`www`); `@` for the apex.
+        #[arg(long)]
+        name: String,
+        /// Policy id.
+        #[arg(long)]
+        policy: String,
+        /// Policy version.
+        #[arg(long)]
+        version: u32,
+        /// TTL of the answers, in seconds (0-2147483647).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
+        ttl: u32,
+    },
+    /// Move a policy record to another version (rollback: an older one), policy or TTL.
+    Update {
+        /// Policy record id.
+        id: String,
+        /// Policy version.
+        #[arg(long)]
+        version: u32,
+        /// Another policy of the same record type.
+        #[arg(long)]
+        policy: Option<String>,
+        /// New TTL in seconds.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=2_147_483_647))]
+        ttl: Option<u32>,
+    },
+    /// Delete a policy record: its name stops answering.
+    Delete {
+        /// Policy record id.
+        id: String,
+    },
+    /// List policy records.
+    List {
+        /// Only this zone's.
+        #[arg(long)]
+        zone: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to answer DNS on, UDP and TCP (repeatable; IPv4 or IPv6). Use 0.0.0.0:53 and
+    /// [::]:53 in production.
+    #[arg(long = "dns-listen", value_name = "ADDR", default_value = "127.0.0.1:5353")]
+    dns_listen: Vec<std::net::SocketAddr>,
+    /// GeoIP database in MaxMind format (.mmdb), repeatable; also $FLOWDNS_GEOIP.
+    #[arg(long = "geoip", value_name = "PATH", env = "FLOWDNS_GEOIP", value_delimiter = ':')]
+    geoip: Vec<PathBuf>,
+    /// Measured latencies (CSV: client,region,rtt_ms); overrides the configuration file.
+    #[arg(long, value_name = "FILE")]
+    latency_table: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -35,6 +151,45 @@ enum PolicyCommand {
     Validate(ValidateArgs),
     /// Evaluate a document for one simulated client and show the answer and why.
     Explain(ExplainArgs),
+    /// Store a new policy (version 1); prints its id.
+    Create {
+        /// Policy name (unique).
+        #[arg(long)]
+        name: String,
+        /// Traffic policy document (JSON).
+        file: PathBuf,
+        /// Comment for the version.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Store a new version of a policy; prints its number.
+    Update {
+        /// Policy id.
+        id: String,
+        /// Traffic policy document (JSON).
+        file: PathBuf,
+        /// Comment for the version.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// List policies (latest version of each).
+    List,
+    /// Print a stored version's document exactly as it was given.
+    Show {
+        /// Policy id.
+        id: String,
+        /// Version (default: the latest).
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Delete one version (refused while a policy record uses it).
+    Delete {
+        /// Policy id.
+        id: String,
+        /// Version.
+        #[arg(long)]
+        version: u32,
+    },
 }
 
 #[derive(Args)]
@@ -42,9 +197,6 @@ struct ValidateArgs {
     /// Traffic policy documents (JSON).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Print one JSON object per file instead of text.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Args)]
@@ -71,10 +223,19 @@ struct ExplainArgs {
     /// Seed for the random draws (weighted, multivalue), to reproduce a run.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Print one JSON object: answer, ecs_scope, trace, ...
-    #[arg(long)]
-    json: bool,
 }
+
+/// An operation the store or validator refused: one line (or a list) on stderr, exit 1.
+#[derive(Debug)]
+pub(crate) struct Refused(pub(crate) String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -85,9 +246,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let json = cli.json;
     let result = match cli.command {
         Command::Policy(PolicyCommand::Validate(a)) => {
-            policy_cmd::validate(&config, &a.files, a.json)
+            policy_cmd::validate(&config, &a.files, json)
         }
         Command::Policy(PolicyCommand::Explain(a)) => policy_cmd::explain(
             &config,
@@ -99,15 +261,125 @@ fn main() -> ExitCode {
                 geoip: a.geoip,
                 latency_table: a.latency_table,
                 seed: a.seed,
-                json: a.json,
+                json,
             },
         ),
+        Command::Serve(a) => {
+            init_logging(a.log_format);
+            let opts = serve::ServeOptions {
+                data_dir: cli.data_dir.clone(),
+                dns_listen: a.dns_listen,
+                geoip: a.geoip,
+                latency_table: a.latency_table.or_else(|| config.latency_table()),
+            };
+            config
+                .catalog()
+                .and_then(|catalog| runtime().block_on(serve::run(opts, catalog)))
+                .map(|()| ExitCode::SUCCESS)
+        }
+        command => runtime()
+            .block_on(manage(command, &cli.data_dir, &config, json))
+            .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("flowdns: {e:#}");
-            ExitCode::from(2)
+            if let Some(r) = e.downcast_ref::<Refused>() {
+                eprintln!("flowdns: {r}");
+                ExitCode::from(1)
+            } else {
+                eprintln!("flowdns: {e:#}");
+                ExitCode::from(2)
+            }
         }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWDNS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn manage(
+    command: Command,
+    data_dir: &std::path::Path,
+    config: &config::Config,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = store::Store::open(data_dir)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e}", data_dir.display()))?;
+    match command {
+        Command::Zone(ZoneCommand::Import { file, origin }) => {
+            manage::zone_import(&store, &file, origin.as_deref(), json).await
+        }
+        Command::Zone(ZoneCommand::Export { name }) => manage::zone_export(&store, &name).await,
+        Command::Zone(ZoneCommand::List) => manage::zone_list(&store, json).await,
+        Command::Zone(ZoneCommand::Delete { name }) => {
+            manage::zone_delete(&store, &name, json).await
+        }
+        Command::Policy(PolicyCommand::Create { name, file, comment }) => {
+            manage::policy_create(
+                &store,
+                &config.catalog()?,
+                &name,
+                &file,
+                comment.as_deref(),
+                json,
+            )
+            .await
+        }
+        Command::Policy(PolicyCommand::Update { id, file, comment }) => {
+            manage::policy_update(&store, &config.catalog()?, &id, &file, comment.as_deref(), json)
+                .await
+        }
+        Command::Policy(PolicyCommand::List) => manage::policy_list(&store, json).await,
+        Command::Policy(PolicyCommand::Show { id, version }) => {
+            manage::policy_show(&store, &id, version, json).await
+        }
+        Command::Policy(PolicyCommand::Delete { id, version }) => {
+            manage::policy_delete(&store, &id, version, json).await
+        }
+        Command::Record(RecordCommand::Create { zone, name, policy, version, ttl }) => {
+            manage::record_create(
+                &store,
+                manage::RecordCreate { zone: &zone, name: &name, policy: &policy, version, ttl },
+                json,
+            )
+            .await
+        }
+        Command::Record(RecordCommand::Update { id, version, policy, ttl }) => {
+            manage::record_update(&store, &id, policy.as_deref(), version, ttl, json).await
+        }
+        Command::Record(RecordCommand::Delete { id }) => {
+            manage::record_delete(&store, &id, json).await
+        }
+        Command::Record(RecordCommand::List { zone }) => {
+            manage::record_list(&store, zone.as_deref(), json).await
+        }
+        Command::Policy(PolicyCommand::Validate(_) | PolicyCommand::Explain(_))
+        | Command::Serve(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
     }
 }

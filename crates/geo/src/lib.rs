@@ -89,6 +89,7 @@ mod latency;
 mod locator;
 mod net;
 mod record;
+mod trie;
 
 pub use db::{DatabaseInfo, GeoDb, GeoError, GeoErrorKind, Schema};
 pub use latency::{ClientLatency, LatencyTable};

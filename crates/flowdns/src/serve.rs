@@ -1,0 +1,344 @@
+//! `flowdns serve`: the authoritative DNS server.
+//!
+//! Wiring: the store is the source of truth; a reloader task follows its change-log serial
+//! and rebuilds only the zones that changed into a new [`zone::Snapshot`], which it swaps
+//! into the DNS edge atomically. Compiled policies are cached by (policy, version), so a
+//! change recompiles nothing it does not touch. Policy records the snapshot serves are
+//! marked `Applied`; those it cannot serve are marked `Failed` with the reason.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use hickory_proto::rr::{Name, Record};
+use policy::codes::Catalog;
+use store::{PolicyRecord, PolicyRecordState, RecordRow, Store, StoreError, Zone};
+use zone::{PolicyBinding, Snapshot, ZoneData};
+
+/// How often the reloader asks the store for its serial.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+pub(crate) struct ServeOptions {
+    pub(crate) data_dir: PathBuf,
+    pub(crate) dns_listen: Vec<SocketAddr>,
+    pub(crate) geoip: Vec<PathBuf>,
+    pub(crate) latency_table: Option<PathBuf>,
+}
+
+/// Turns store rows into zone data, caching compiled policies.
+pub(crate) struct Builder {
+    catalog: Catalog,
+    compiled: HashMap<(String, u32), Arc<policy::Policy>>,
+    /// Zone id to origin, to drop deleted zones.
+    origins: HashMap<String, Name>,
+}
+
+/// The state a policy record should be moved to after a build.
+pub(crate) struct StateUpdate {
+    pub(crate) id: String,
+    pub(crate) state: PolicyRecordState,
+    pub(crate) message: String,
+}
+
+impl Builder {
+    pub(crate) fn new(catalog: Catalog) -> Builder {
+        Builder { catalog, compiled: HashMap::new(), origins: HashMap::new() }
+    }
+
+    fn compile(
+        &mut self,
+        pr: &PolicyRecord,
+        document: &str,
+    ) -> Result<Arc<policy::Policy>, String> {
+        let key = (pr.policy_id.clone(), pr.policy_version);
+        if let Some(p) = self.compiled.get(&key) {
+            return Ok(p.clone());
+        }
+        let c = policy::compile(document, &self.catalog);
+        match c.policy {
+            Some(p) => {
+                let p = Arc::new(p);
+                self.compiled.insert(key, p.clone());
+                Ok(p)
+            }
+            None => {
+                let first = c.errors().next().map(|d| d.to_string()).unwrap_or_default();
+                Err(format!("the policy version no longer compiles: {first}"))
+            }
+        }
+    }
+
+    /// Builds one zone. Returns `None` (and logs why) when the zone cannot be served at all.
+    pub(crate) fn build_zone(
+        &mut self,
+        zone: &Zone,
+        rows: &[RecordRow],
+        policy_records: &[(PolicyRecord, String)],
+        states: &mut Vec<StateUpdate>,
+    ) -> Option<Arc<ZoneData>> {
+        let origin = match Name::from_ascii(&zone.name) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(zone = %zone.name, error = %e, "zone name does not parse; zone not served");
+                return None;
+            }
+        };
+        self.origins.insert(zone.id.clone(), origin.clone());
+        let mut records: Vec<Record> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match zone::master::parse_rdata(&origin, &r.name, &r.rtype, r.ttl, &r.rdata) {
+                Ok(rec) => records.push(rec),
+                Err(e) => {
+                    tracing::warn!(zone = %zone.name, name = %r.name, rtype = %r.rtype, error = %e, "record skipped")
+                }
+            }
+        }
+        let mut bindings = Vec::new();
+        let mut failed = Vec::new();
+        for (pr, document) in policy_records {
+            let binding = self.compile(pr, document).and_then(|policy| {
+                let name = Name::from_ascii(&pr.name).map_err(|e| e.to_string())?;
+                PolicyBinding::new(pr.id.clone(), name, pr.ttl, policy, |rtype, value| {
+                    zone::master::parse_rdata(&origin, "@", &rtype.to_string(), 0, value)
+                        .map(|r| r.data)
+                })
+            });
+            match binding {
+                Ok(b) => bindings.push(b),
+                Err(message) => failed.push(StateUpdate {
+                    id: pr.id.clone(),
+                    state: PolicyRecordState::Failed,
+                    message,
+                }),
+            }
+        }
+        let (data, conflicts) = match ZoneData::build(&origin, records, bindings) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::error!(zone = %zone.name, error = %e, "zone not served");
+                return None;
+            }
+        };
+        for c in conflicts {
+            failed.push(StateUpdate {
+                id: c.id,
+                state: PolicyRecordState::Failed,
+                message: c.message,
+            });
+        }
+        for (pr, _) in policy_records {
+            match failed.iter().find(|f| f.id == pr.id) {
+                Some(f) if pr.state != PolicyRecordState::Failed || pr.message != f.message => {
+                    states.push(StateUpdate {
+                        id: f.id.clone(),
+                        state: PolicyRecordState::Failed,
+                        message: f.message.clone(),
+                    })
+                }
+                Some(_) => {}
+                None if pr.state != PolicyRecordState::Applied => states.push(StateUpdate {
+                    id: pr.id.clone(),
+                    state: PolicyRecordState::Applied,
+                    message: String::new(),
+                }),
+                None => {}
+            }
+        }
+        Some(Arc::new(data))
+    }
+
+    /// A full snapshot from everything in the store.
+    pub(crate) async fn build_all(
+        &mut self,
+        store: &Store,
+    ) -> Result<(Snapshot, Vec<StateUpdate>)> {
+        let contents = store.load_all().await.context("cannot read the store")?;
+        let mut by_zone: HashMap<&str, Vec<(PolicyRecord, String)>> = HashMap::new();
+        for (pr, doc) in &contents.policy_records {
+            by_zone.entry(pr.zone_id.as_str()).or_default().push((pr.clone(), doc.clone()));
+        }
+        let mut states = Vec::new();
+        let mut zones = Vec::new();
+        for (zone, rows) in &contents.zones {
+            let prs = by_zone.remove(zone.id.as_str()).unwrap_or_default();
+            if let Some(z) = self.build_zone(zone, rows, &prs, &mut states) {
+                zones.push(z);
+            }
+        }
+        Ok((Snapshot::from_zones(zones, contents.serial), states))
+    }
+
+    /// Applies the changes since `current`'s serial, rebuilding only the zones they touch.
+    pub(crate) async fn update(
+        &mut self,
+        store: &Store,
+        current: &Snapshot,
+    ) -> Result<Option<(Snapshot, Vec<StateUpdate>)>> {
+        let changes =
+            store.changes_since(current.serial).await.context("cannot read the change log")?;
+        let Some(last) = changes.last().map(|c| c.serial) else { return Ok(None) };
+        let mut zone_ids: Vec<String> = Vec::new();
+        for c in changes.iter().filter(|c| c.kind.affects_answers()) {
+            match &c.zone_id {
+                Some(z) => {
+                    if !zone_ids.contains(z) {
+                        zone_ids.push(z.clone());
+                    }
+                }
+                // Not tied to one zone: rebuild everything, keeping compiled policies.
+                None => return self.build_all(store).await.map(Some),
+            }
+        }
+        let mut snapshot = current.clone();
+        let mut states = Vec::new();
+        for id in zone_ids {
+            match store.load_zone(&id).await {
+                Ok((zone, rows, prs)) => {
+                    if let Some(old) = self.origins.get(&id).cloned() {
+                        if old != Name::from_ascii(&zone.name).unwrap_or_default() {
+                            snapshot = snapshot.without_zone(&old, last);
+                        }
+                    }
+                    match self.build_zone(&zone, &rows, &prs, &mut states) {
+                        Some(z) => snapshot = snapshot.with_zone(z, last),
+                        None => {
+                            snapshot = snapshot.without_zone(
+                                &Name::from_ascii(&zone.name).unwrap_or_default(),
+                                last,
+                            )
+                        }
+                    }
+                }
+                Err(StoreError::NotFound { .. }) => {
+                    if let Some(old) = self.origins.remove(&id) {
+                        snapshot = snapshot.without_zone(&old, last);
+                    }
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("cannot read a changed zone")),
+            }
+        }
+        snapshot.serial = last;
+        Ok(Some((snapshot, states)))
+    }
+}
+
+async fn apply_states(store: &Store, states: Vec<StateUpdate>) {
+    for s in states {
+        if let Err(e) = store.set_policy_record_state(&s.id, s.state, &s.message).await {
+            tracing::warn!(id = %s.id, error = %e, "could not record the policy record's state");
+        } else if s.state == PolicyRecordState::Failed {
+            tracing::warn!(id = %s.id, reason = %s.message, "policy record cannot be served");
+        } else {
+            tracing::info!(id = %s.id, state = %s.state, "policy record served");
+        }
+    }
+}
+
+pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
+    let store = Store::open(&opts.data_dir)
+        .await
+        .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
+    let geo = crate::geoip::load(&opts.geoip, opts.latency_table.as_deref())?;
+    for w in geo.warnings() {
+        tracing::warn!("{w}");
+    }
+    let started = Instant::now();
+    let mut builder = Builder::new(catalog);
+    let (snapshot, states) = builder.build_all(&store).await?;
+    tracing::info!(
+        zones = snapshot.zone_count(),
+        serial = snapshot.serial,
+        millis = started.elapsed().as_millis() as u64,
+        "snapshot built"
+    );
+    let shared = Arc::new(dns::Shared::new(snapshot, geo.locator));
+    apply_states(&store, states).await;
+
+    let sockets = dns::bind(&opts.dns_listen).await?;
+    for (udp, _) in &sockets {
+        if let Ok(addr) = udp.local_addr() {
+            tracing::info!(%addr, "serving DNS over UDP and TCP");
+        }
+    }
+
+    // Follow the change log.
+    let reload_shared = shared.clone();
+    let reload_store = store.clone();
+    let reloader = tokio::spawn(async move {
+        let mut last_error: Option<String> = None;
+        loop {
+            tokio::time::sleep(POLL_INTERVAL).await;
+            let current = reload_shared.snapshot.load_full();
+            let t = Instant::now();
+            match builder.update(&reload_store, &current).await {
+                Ok(None) => {}
+                Ok(Some((next, states))) => {
+                    let serial = next.serial;
+                    reload_shared.snapshot.store(Arc::new(next));
+                    tracing::info!(
+                        serial,
+                        micros = t.elapsed().as_micros() as u64,
+                        "snapshot updated"
+                    );
+                    apply_states(&reload_store, states).await;
+                    last_error = None;
+                }
+                Err(e) => {
+                    // DNS keeps answering from the last snapshot; say so once per distinct error.
+                    let msg = format!("{e:#}");
+                    if last_error.as_deref() != Some(&msg) {
+                        tracing::error!(error = %msg, "store unavailable; answering from the last snapshot");
+                        last_error = Some(msg);
+                    }
+                }
+            }
+        }
+    });
+
+    let handler = dns::Handler::new(shared.clone(), seed());
+    dns::serve(sockets, handler, shutdown_signal()).await.map_err(anyhow::Error::msg)?;
+    reloader.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A per-process seed for the random draws, from the OS's randomised hasher keys (the
+/// binary is the one place allowed to take randomness from the environment).
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,707 @@
+//! End-to-end tests of `flowdns serve`: the real binary on a free loopback port, its store
+//! managed with the real CLI, and queries from real DNS clients (`dig`, `kdig`) and from raw
+//! sockets. Each test has its own data directory and server, and stops its server on drop.
+
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn geoip() -> String {
+    root().join("crates/geo/tests/data/GeoIP2-City-Test.mmdb").display().to_string()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowdns-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const ZONE: &str = "\
+$ORIGIN example.com.
+$TTL 300
+@       3600 IN SOA ns1.example.com. hostmaster.example.com. 2026112701 7200 3600 1209600 60
+@            IN NS  ns1.example.com.
+@            IN NS  ns2.example.com.
+ns1          IN A   192.0.2.53
+ns2          IN A   192.0.2.54
+www          IN A   192.0.2.80
+www          IN AAAA 2001:db8::80
+alias        IN CNAME www
+chain        IN CNAME alias
+outside      IN CNAME www.example.net.
+@            IN MX  10 mail.example.com.
+mail         IN A   192.0.2.25
+*.wild       IN A   192.0.2.99
+deep.ent.sub IN A   192.0.2.7
+child        IN NS  ns.child.example.com.
+ns.child     IN A   192.0.2.200
+big          IN TXT \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"
+big          IN TXT \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"
+big          IN TXT \"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\"
+big          IN TXT \"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\"
+big          IN TXT \"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\"
+big          IN TXT \"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"
+";
+
+/// Geolocation: GB clients get .1, US clients .2, everyone else .3.
+const GEO_POLICY: &str = r#"{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"geo",
+ "Endpoints":{"gb":{"Type":"value","Value":"198.51.100.1"},"us":{"Type":"value","Value":"198.51.100.2"},
+              "other":{"Type":"value","Value":"198.51.100.3"}},
+ "Rules":{"geo":{"RuleType":"geo","Locations":[
+   {"EndpointReference":"gb","Country":"GB"},{"EndpointReference":"us","Country":"US"},
+   {"EndpointReference":"other","IsDefault":true}]}}}"#;
+
+fn single_value_policy(ip: &str) -> String {
+    format!(
+        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartEndpoint":"e",
+            "Endpoints":{{"e":{{"Type":"value","Value":"{ip}"}}}}}}"#
+    )
+}
+
+/// Runs the CLI against a data directory.
+fn cli(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("FLOWDNS_GEOIP")
+        .env_remove("FLOWDNS_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn cli_ok(data: &Path, args: &[&str]) -> String {
+    let o = cli(data, args);
+    assert!(
+        o.status.success(),
+        "flowdns {args:?} failed: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap().trim().to_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// A running `flowdns serve`, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    _log: std::thread::JoinHandle<()>,
+}
+
+impl Server {
+    fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--dns-listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("FLOWDNS_LOG", "info")
+            .env_remove("FLOWDNS_GEOIP")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let log = std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) =
+                    line.split("addr=").nth(1).filter(|_| line.contains("serving DNS"))
+                {
+                    let addr: SocketAddr = addr.split_whitespace().next().unwrap().parse().unwrap();
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr);
+                    }
+                }
+                if std::env::var_os("FLOWDNS_TEST_LOG").is_some() {
+                    eprintln!("server: {line}");
+                }
+            }
+        });
+        let addr =
+            rx.recv_timeout(Duration::from_secs(20)).expect("server did not start listening");
+        Server { child, addr, _log: log }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One dig answer, parsed.
+#[derive(Debug)]
+struct Dig {
+    status: String,
+    flags: Vec<String>,
+    answer: Vec<String>,
+    authority: Vec<String>,
+    additional: Vec<String>,
+    text: String,
+}
+
+impl Dig {
+    fn has_flag(&self, f: &str) -> bool {
+        self.flags.iter().any(|x| x == f)
+    }
+    /// The RDATA of each answer record of this type.
+    fn values(&self, rtype: &str) -> Vec<String> {
+        self.answer
+            .iter()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() >= 5 && f[3] == rtype).then(|| f[4..].join(" "))
+            })
+            .collect()
+    }
+}
+
+fn dig(server: &Server, args: &[&str]) -> Dig {
+    let o = Command::new("dig")
+        .arg(format!("@{}", server.addr.ip()))
+        .args(["-p", &server.addr.port().to_string(), "+norec", "+time=2", "+tries=1"])
+        .args(args)
+        .output()
+        .expect("dig is installed (bind9-dnsutils)");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let mut d = Dig {
+        status: String::new(),
+        flags: vec![],
+        answer: vec![],
+        authority: vec![],
+        additional: vec![],
+        text: text.clone(),
+    };
+    let mut section = "";
+    for line in text.lines() {
+        if let Some(rest) = line.split("status: ").nth(1) {
+            d.status = rest.split(',').next().unwrap_or("").to_owned();
+        }
+        if let Some(rest) = line.strip_prefix(";; flags: ") {
+            d.flags = rest
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+        }
+        if line.starts_with(";; ANSWER SECTION") {
+            section = "answer";
+        } else if line.starts_with(";; AUTHORITY SECTION") {
+            section = "authority";
+        } else if line.starts_with(";; ADDITIONAL SECTION") {
+            section = "additional";
+        } else if line.trim().is_empty() || line.starts_with(";;") {
+            if line.trim().is_empty() {
+                section = "";
+            }
+        } else if !line.starts_with(';') {
+            match section {
+                "answer" => d.answer.push(line.to_owned()),
+                "authority" => d.authority.push(line.to_owned()),
+                "additional" => d.additional.push(line.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    d
+}
+
+/// Sets up a data directory with the example zone and a geo policy record at geo.example.com.
+fn setup(name: &str) -> (PathBuf, String, String) {
+    let data = temp_dir(name);
+    let zone = write(&data, "example.com.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let doc = write(&data, "geo.json", GEO_POLICY);
+    let policy = cli_ok(&data, &["policy", "create", "--name", "geo", &doc]);
+    let record = cli_ok(
+        &data,
+        &[
+            "record",
+            "create",
+            "--zone",
+            "example.com",
+            "--name",
+            "geo",
+            "--policy",
+            &policy,
+            "--version",
+            "1",
+            "--ttl",
+            "60",
+        ],
+    );
+    (data, policy, record)
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(5), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn authoritative_answers() {
+    let (data, _, _) = setup("auth");
+    let s = Server::start(&data, &[]);
+
+    let d = dig(&s, &["www.example.com", "A"]);
+    assert_eq!(d.status, "NOERROR", "{}", d.text);
+    assert!(d.has_flag("aa") && !d.has_flag("ra"), "{}", d.text);
+    assert_eq!(d.values("A"), ["192.0.2.80"]);
+
+    // SOA and NS at the apex.
+    assert_eq!(dig(&s, &["example.com", "SOA"]).values("SOA").len(), 1);
+    let ns = dig(&s, &["example.com", "NS"]).values("NS");
+    assert_eq!(ns.len(), 2, "{ns:?}");
+
+    // NXDOMAIN and NODATA, each with the SOA and its negative TTL (min(SOA TTL, minimum) = 60).
+    let d = dig(&s, &["nope.example.com", "A"]);
+    assert_eq!(d.status, "NXDOMAIN", "{}", d.text);
+    assert!(d.has_flag("aa"));
+    assert!(
+        d.authority.iter().any(|l| l.contains("SOA") && l.split_whitespace().nth(1) == Some("60")),
+        "{}",
+        d.text
+    );
+    let d = dig(&s, &["www.example.com", "MX"]);
+    assert_eq!(d.status, "NOERROR");
+    assert!(d.answer.is_empty() && d.authority.iter().any(|l| l.contains("SOA")), "{}", d.text);
+    // An empty non-terminal is NODATA, not NXDOMAIN.
+    assert_eq!(dig(&s, &["ent.sub.example.com", "A"]).status, "NOERROR");
+
+    // CNAME chased within the zone, and left to the resolver outside it.
+    let d = dig(&s, &["chain.example.com", "A"]);
+    assert_eq!(d.values("CNAME"), ["alias.example.com.", "www.example.com."], "{}", d.text);
+    assert_eq!(d.values("A"), ["192.0.2.80"]);
+    let d = dig(&s, &["outside.example.com", "A"]);
+    assert_eq!(d.values("CNAME"), ["www.example.net."]);
+    assert!(d.values("A").is_empty());
+
+    // Wildcards (RFC 4592): synthesised for names that do not exist.
+    let d = dig(&s, &["anything.wild.example.com", "A"]);
+    assert_eq!(d.values("A"), ["192.0.2.99"], "{}", d.text);
+    assert!(d.answer[0].starts_with("anything.wild.example.com."), "{}", d.text);
+
+    // Delegation: a referral with glue, without AA.
+    let d = dig(&s, &["host.child.example.com", "A"]);
+    assert_eq!(d.status, "NOERROR", "{}", d.text);
+    assert!(!d.has_flag("aa"), "{}", d.text);
+    assert!(d.answer.is_empty());
+    assert!(
+        d.authority.iter().any(|l| l.contains("NS") && l.contains("ns.child.example.com.")),
+        "{}",
+        d.text
+    );
+    assert!(d.additional.iter().any(|l| l.contains("192.0.2.200")), "{}", d.text);
+
+    // Outside every zone: REFUSED, never recursion.
+    let d = dig(&s, &["www.example.org", "A"]);
+    assert_eq!(d.status, "REFUSED", "{}", d.text);
+
+    // The question's case is preserved.
+    let d = dig(&s, &["WwW.ExAmPlE.CoM", "A"]);
+    assert!(d.text.contains("WwW.ExAmPlE.CoM."), "{}", d.text);
+    assert_eq!(d.values("A"), ["192.0.2.80"]);
+
+    // ANY gets a minimal answer (RFC 8482): one RRset.
+    let d = dig(&s, &["www.example.com", "ANY"]);
+    assert_eq!(d.status, "NOERROR");
+    assert!(!d.answer.is_empty() && d.answer.len() <= 2, "{}", d.text);
+}
+
+#[test]
+fn edns_truncation_and_tcp() {
+    let (data, _, _) = setup("edns");
+    let s = Server::start(&data, &[]);
+
+    // EDNS: the OPT record comes back; version 1 gets BADVERS.
+    let d = dig(&s, &["www.example.com", "A", "+edns=0"]);
+    assert!(d.text.contains("OPT PSEUDOSECTION"), "{}", d.text);
+    let d = dig(&s, &["www.example.com", "A", "+edns=1", "+noednsneg"]);
+    assert_eq!(d.status, "BADVERS", "{}", d.text);
+
+    // Without EDNS a 600-byte answer does not fit 512 bytes: TC set.
+    let d = dig(&s, &["big.example.com", "TXT", "+noedns", "+ignore"]);
+    assert!(d.has_flag("tc"), "{}", d.text);
+    // Over TCP (and with EDNS) it arrives whole.
+    let d = dig(&s, &["big.example.com", "TXT", "+tcp"]);
+    assert_eq!(d.values("TXT").len(), 6, "{}", d.text);
+    let d = dig(&s, &["big.example.com", "TXT", "+bufsize=1232"]);
+    assert_eq!(d.values("TXT").len(), 6, "{}", d.text);
+    let k = Command::new("kdig")
+        .args([
+            &format!("@{}", s.addr.ip()),
+            "-p",
+            &s.addr.port().to_string(),
+            "+tcp",
+            "big.example.com",
+            "TXT",
+        ])
+        .output()
+        .expect("kdig is installed (knot-dnsutils)");
+    assert_eq!(
+        String::from_utf8_lossy(&k.stdout).matches("\tTXT\t").count(),
+        6,
+        "{}",
+        String::from_utf8_lossy(&k.stdout)
+    );
+
+    // Unsupported opcodes: NOTIMP.
+    let d = dig(&s, &["www.example.com", "A", "+opcode=2"]);
+    assert_eq!(d.status, "NOTIMP", "{}", d.text);
+}
+
+#[test]
+fn policy_records_answer_by_client_subnet() {
+    let (data, _, _) = setup("ecs");
+    let s = Server::start(&data, &["--geoip", &geoip()]);
+
+    // MaxMind's test database holds 81.2.69.142/31 (London) and 216.160.83.56/29 (Milton, WA).
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=81.2.69.142/32"]);
+    assert_eq!(d.values("A"), ["198.51.100.1"], "{}", d.text);
+    assert!(d.has_flag("aa"));
+    // The ECS option is echoed with the scope the answer depends on: the database's network.
+    let ecs = d
+        .text
+        .lines()
+        .find(|l| l.contains("CLIENT-SUBNET"))
+        .unwrap_or_else(|| panic!("{}", d.text))
+        .to_owned();
+    assert!(ecs.ends_with("81.2.69.142/32/31"), "{ecs}");
+
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=216.160.83.56/29"]);
+    assert_eq!(d.values("A"), ["198.51.100.2"], "{}", d.text);
+    // Only the first 24 bits of an address are known: the address 81.2.69.0 is not in the
+    // database, so the default answers.
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=81.2.69.142/24"]);
+    assert_eq!(d.values("A"), ["198.51.100.3"], "{}", d.text);
+    // A static name does not depend on the client: scope 0.
+    let d = dig(&s, &["www.example.com", "A", "+subnet=81.2.69.142/32"]);
+    assert!(d.text.contains("CLIENT-SUBNET: 81.2.69.142/32/0"), "{}", d.text);
+
+    // No ECS: located by the source address (loopback: unknown), so the default answers.
+    let d = dig(&s, &["geo.example.com", "A"]);
+    assert_eq!(d.values("A"), ["198.51.100.3"], "{}", d.text);
+    // Source prefix 0 carries no address: the default, with scope 0.
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=0.0.0.0/0"]);
+    assert_eq!(d.values("A"), ["198.51.100.3"], "{}", d.text);
+
+    // Other types at the policy name: NODATA.
+    let d = dig(&s, &["geo.example.com", "AAAA"]);
+    assert_eq!(d.status, "NOERROR");
+    assert!(d.answer.is_empty());
+}
+
+#[test]
+fn changes_are_served_live_and_roll_back() {
+    let data = temp_dir("live");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let v1 = write(&data, "v1.json", &single_value_policy("203.0.113.1"));
+    let v2 = write(&data, "v2.json", &single_value_policy("203.0.113.2"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "live", &v1]);
+    let s = Server::start(&data, &[]);
+
+    let record = cli_ok(
+        &data,
+        &[
+            "record",
+            "create",
+            "--zone",
+            "example.com",
+            "--name",
+            "app.example.com",
+            "--policy",
+            &policy,
+            "--version",
+            "1",
+            "--ttl",
+            "30",
+        ],
+    );
+    wait_for("the new record", || {
+        dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]
+    });
+    assert_eq!(cli_ok(&data, &["policy", "update", &policy, &v2]), "2");
+    cli_ok(&data, &["record", "update", &record, "--version", "2"]);
+    let t = Instant::now();
+    wait_for("version 2", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]);
+    assert!(t.elapsed() < Duration::from_secs(1), "served after {:?}", t.elapsed());
+    // Rollback is an update to the older version.
+    cli_ok(&data, &["record", "update", &record, "--version", "1"]);
+    wait_for("rollback", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]);
+
+    // The record reaches Applied; a version in use cannot be deleted.
+    wait_for("Applied", || cli_ok(&data, &["record", "list"]).contains("Applied"));
+    let o = cli(&data, &["policy", "delete", &policy, "--version", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A policy record on a name that already holds A records is refused, and the static
+    // records keep answering.
+    let o = cli(
+        &data,
+        &[
+            "record",
+            "create",
+            "--zone",
+            "example.com",
+            "--name",
+            "www",
+            "--policy",
+            &policy,
+            "--version",
+            "2",
+            "--ttl",
+            "30",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("already has A records"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Below a delegation it cannot be served: it is stored, then marked Failed with the reason.
+    let bad = cli_ok(
+        &data,
+        &[
+            "record",
+            "create",
+            "--zone",
+            "example.com",
+            "--name",
+            "x.child",
+            "--policy",
+            &policy,
+            "--version",
+            "2",
+            "--ttl",
+            "30",
+        ],
+    );
+    wait_for("Failed", || {
+        cli_ok(&data, &["record", "list"])
+            .lines()
+            .any(|l| l.starts_with(&bad) && l.contains("Failed") && l.contains("delegation"))
+    });
+    assert_eq!(dig(&s, &["www.example.com", "A"]).values("A"), ["192.0.2.80"]);
+
+    // Deleting the record: the name stops answering.
+    cli_ok(&data, &["record", "delete", &record]);
+    wait_for("deletion", || dig(&s, &["app.example.com", "A"]).status == "NXDOMAIN");
+}
+
+#[test]
+fn malformed_packets_never_stop_the_server() {
+    let (data, _, _) = setup("fuzz");
+    let s = Server::start(&data, &[]);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let valid = [
+        0x12u8, 0x34, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 3, b'w', b'w',
+        b'w', 7, b'e', b'x', b'a', b'm', b'p', b'l', b'e', 3, b'c', b'o', b'm', 0, 0, 1, 0, 1,
+    ];
+    for i in 0..3000 {
+        let mut p: Vec<u8> = match i % 5 {
+            // Random bytes.
+            0 => (0..(next() % 600) as usize).map(|_| next() as u8).collect(),
+            // Truncated headers.
+            1 => valid[..(next() % 12) as usize].to_vec(),
+            // Absurd counts.
+            2 => {
+                let mut v = valid.to_vec();
+                v[4..12].copy_from_slice(&[0xff; 8]);
+                v
+            }
+            // A compression pointer to itself.
+            3 => {
+                let mut v = valid[..12].to_vec();
+                v.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
+                v
+            }
+            // A valid query with random bytes flipped.
+            _ => {
+                let mut v = valid.to_vec();
+                let at = (next() % v.len() as u64) as usize;
+                v[at] = next() as u8;
+                v
+            }
+        };
+        p.truncate(65_000);
+        let _ = sock.send_to(&p, s.addr);
+    }
+    // Oversized and garbage TCP frames.
+    for len in [0xffffu16, 2, 40000] {
+        if let Ok(mut t) = TcpStream::connect(s.addr) {
+            let _ = t.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = t.write_all(&len.to_be_bytes());
+            let _ = t.write_all(&[0xab; 300]);
+            drop(t);
+        }
+    }
+    // A half-open TCP connection must not block others.
+    let _idle = TcpStream::connect(s.addr).unwrap();
+    let d = dig(&s, &["www.example.com", "A"]);
+    assert_eq!(d.values("A"), ["192.0.2.80"], "{}", d.text);
+    let d = dig(&s, &["www.example.com", "A", "+tcp"]);
+    assert_eq!(d.values("A"), ["192.0.2.80"], "{}", d.text);
+
+    // FORMERR for a query with two questions.
+    let mut two = valid.to_vec();
+    two[5] = 2;
+    two.extend_from_slice(&valid[12..]);
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    sock.send_to(&two, s.addr).unwrap();
+    let mut buf = [0u8; 1500];
+    loop {
+        let (n, _) = sock.recv_from(&mut buf).expect("an answer to the two-question query");
+        if n >= 4
+            && buf[0] == 0x12
+            && buf[1] == 0x34
+            && (buf[2] & 0x80) != 0
+            && (buf[3] & 0x0f) == 1
+        {
+            break;
+        }
+    }
+}
+
+#[test]
+fn committed_changes_survive_sigkill() {
+    let data = temp_dir("kill");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let doc = write(&data, "p.json", &single_value_policy("203.0.113.9"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "k", &doc]);
+    let mut s = Server::start(&data, &[]);
+
+    // Writers run while the server is killed; some writers are killed mid-command too.
+    let mut committed = Vec::new();
+    for i in 0..24 {
+        let name = format!("n{i}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args([
+                "record",
+                "create",
+                "--zone",
+                "example.com",
+                "--name",
+                &name,
+                "--policy",
+                &policy,
+                "--version",
+                "1",
+                "--ttl",
+                "5",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if i % 6 == 5 {
+            std::thread::sleep(Duration::from_millis(3));
+            let _ = child.kill();
+        }
+        let status = child.wait().unwrap();
+        let mut out = String::new();
+        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        if status.success() {
+            committed.push((name, out.trim().to_owned()));
+        }
+        if i == 12 {
+            s.kill();
+        }
+    }
+    assert!(committed.len() >= 16, "most writes commit: {committed:?}");
+    let s = Server::start(&data, &[]);
+    for (name, _) in &committed {
+        let fqdn = format!("{name}.example.com");
+        wait_for(&fqdn, || dig(&s, &[&fqdn, "A"]).values("A") == ["203.0.113.9"]);
+    }
+    // Nothing half-applied: every stored record is whole and served or reported.
+    let list: serde_json::Value =
+        serde_json::from_str(&cli_ok(&data, &["record", "list", "--json"])).unwrap();
+    for r in list.as_array().unwrap() {
+        let name = r["name"].as_str().unwrap();
+        assert_eq!(r["version"], 1);
+        assert_eq!(r["ttl"], 5);
+        wait_for(name, || dig(&s, &[name, "A"]).values("A") == ["203.0.113.9"]);
+    }
+    let zone_text = cli_ok(&data, &["zone", "export", "example.com"]);
+    assert!(zone_text.contains("192.0.2.80"), "{zone_text}");
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let data = temp_dir("port");
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--dns-listen", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("cannot listen for DNS on {addr} (UDP)")), "{err}");
+}
+
+#[test]
+fn broken_zone_files_import_nothing() {
+    let data = temp_dir("broken");
+    let good = write(&data, "good.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &good]);
+    let broken = ZONE
+        .replace("www          IN A   192.0.2.80", "www          IN A   192.0.2.800")
+        .replace("mail         IN A", "mail         IN BOGUS");
+    let bad = write(&data, "bad.zone", &broken);
+    let o = cli(&data, &["zone", "import", &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.zone:8:"), "the error names the line: {err}");
+    assert!(err.contains("bad.zone:14:"), "every error is reported: {err}");
+    assert!(
+        cli_ok(&data, &["zone", "export", "example.com"]).contains("192.0.2.80"),
+        "the old records are intact"
+    );
+    let include = write(&data, "inc.zone", &format!("{ZONE}$INCLUDE /etc/passwd\n"));
+    let o = cli(&data, &["zone", "import", &include]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("$INCLUDE"));
+}

@@ -1,0 +1,91 @@
+//! The one error type of the store.
+
+use std::io;
+
+/// What went wrong in a store operation. Every message is one line that says what is wrong
+/// and, where it applies, what is allowed.
+///
+/// A failed write changes nothing: the transaction it ran in is rolled back and the change
+/// serial does not advance.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No object of this kind has this id (or name).
+    #[error("{what} not found: {id}")]
+    NotFound {
+        /// The kind of object, e.g. "hosted zone".
+        what: &'static str,
+        /// The id or name that was looked up.
+        id: String,
+    },
+    /// A unique name, caller reference or (zone, name, type) is already taken.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The object is still used by another (a policy version by a policy record, a zone by
+    /// its policy records).
+    #[error("{0}")]
+    InUse(String),
+    /// A policy record would change its DNS type (Route 53's `ConflictingTypes`).
+    #[error("{0}")]
+    ConflictingTypes(String),
+    /// A quota is reached (e.g. 1,000 versions per policy).
+    #[error("{0}")]
+    TooMany(String),
+    /// An argument is malformed or out of range.
+    #[error("{0}")]
+    Invalid(String),
+    /// An optimistic-concurrency check failed: the object changed since it was read.
+    #[error("{0}")]
+    VersionMismatch(String),
+    /// The data directory or database file could not be created or opened.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Applying the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The result type of every store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        StoreError::NotFound { what, id: id.into() }
+    }
+
+    /// Whether SQLite reported that the database is busy or locked (the busy timeout ran out).
+    pub(crate) fn is_busy(&self) -> bool {
+        let err = match self {
+            StoreError::Database(err) => err,
+            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(err)) => err,
+            StoreError::Migrate(sqlx::migrate::MigrateError::ExecuteMigration(err, _)) => err,
+            _ => return false,
+        };
+        match err {
+            sqlx::Error::Database(db) => {
+                // SQLITE_BUSY (5) and its extended codes, SQLITE_LOCKED (6) and its extended codes.
+                let primary = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+                matches!(primary, Some(5 | 6))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Maps a unique-constraint violation that slipped past the explicit checks (which run inside
+/// the same transaction and normally catch every case) to `AlreadyExists`.
+pub(crate) fn map_unique(err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists(what()),
+        _ => StoreError::Database(err),
+    }
+}

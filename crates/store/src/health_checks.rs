@@ -1,0 +1,169 @@
+//! Health-check definitions (create, read, update, delete only; a later issue runs them).
+
+use crate::backend::Conn;
+use crate::error::{Result, StoreError, map_unique};
+use crate::model::{ChangeKind, HealthCheck};
+use crate::names::check_text;
+use crate::sql::{health_check_columns, health_check_from_row, log_change, next_serial};
+use crate::time::now_rfc3339;
+use crate::{Store, write_tx};
+
+/// Longest caller reference of a health check (Route 53 `CallerReference`).
+const MAX_CALLER_REFERENCE: usize = 64;
+/// Longest configuration text accepted.
+const MAX_CONFIG: usize = 65_536;
+
+impl Store {
+    /// Stores a new health check (version 1). `config` is JSON text the store does not
+    /// interpret. Refused with `AlreadyExists` if the caller reference was used.
+    pub async fn create_health_check(
+        &self,
+        caller_reference: &str,
+        config: &str,
+    ) -> Result<HealthCheck> {
+        check_text(caller_reference, "caller reference", MAX_CALLER_REFERENCE, true)?;
+        check_text(config, "health check configuration", MAX_CONFIG, true)?;
+        write_tx!(self, |tx| {
+            let serial = next_serial(tx).await?;
+            let used: Option<String> =
+                sqlx::query_scalar("SELECT id FROM health_checks WHERE caller_reference = $1")
+                    .bind(caller_reference)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(other) = used {
+                return Err(StoreError::AlreadyExists(format!(
+                    "caller reference {caller_reference:?} was already used by health check \
+                     {other}: each creation needs a new caller reference"
+                )));
+            }
+            let check = HealthCheck {
+                id: uuid::Uuid::new_v4().to_string(),
+                caller_reference: caller_reference.to_owned(),
+                config: config.to_owned(),
+                version: 1,
+                created_at: now_rfc3339(),
+            };
+            sqlx::query(
+                "INSERT INTO health_checks \
+                 (id, caller_reference, config, version, created_at, created_serial) \
+                 VALUES ($1, $2, $3, 1, $4, $5)",
+            )
+            .bind(&check.id)
+            .bind(&check.caller_reference)
+            .bind(&check.config)
+            .bind(&check.created_at)
+            .bind(serial)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                map_unique(e, || format!("caller reference {caller_reference:?} was used"))
+            })?;
+            log_change(
+                tx,
+                serial,
+                ChangeKind::HealthCheck,
+                None,
+                &format!("created health check {}", check.id),
+            )
+            .await?;
+            Ok(check)
+        })
+    }
+
+    /// The health check with this id.
+    pub async fn get_health_check(&self, id: &str) -> Result<HealthCheck> {
+        sqlx::query(concat!(
+            "SELECT ",
+            health_check_columns!(),
+            " FROM health_checks WHERE id = $1"
+        ))
+        .bind(id)
+        .try_map(health_check_from_row)
+        .fetch_optional(self.backend.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("health check", id))
+    }
+
+    /// Every health check, in creation order.
+    pub async fn list_health_checks(&self) -> Result<Vec<HealthCheck>> {
+        Ok(sqlx::query(concat!(
+            "SELECT ",
+            health_check_columns!(),
+            " FROM health_checks ORDER BY created_serial"
+        ))
+        .try_map(health_check_from_row)
+        .fetch_all(self.backend.pool())
+        .await?)
+    }
+
+    /// Replaces the configuration and increments the version. With `expected_version`, the
+    /// update is refused with `VersionMismatch` unless the stored version equals it (Route 53
+    /// `HealthCheckVersion`).
+    pub async fn update_health_check(
+        &self,
+        id: &str,
+        config: &str,
+        expected_version: Option<i64>,
+    ) -> Result<HealthCheck> {
+        check_text(config, "health check configuration", MAX_CONFIG, true)?;
+        write_tx!(self, |tx| {
+            let serial = next_serial(tx).await?;
+            let current = check_in_tx(tx, id).await?;
+            if let Some(expected) = expected_version
+                && expected != current.version
+            {
+                return Err(StoreError::VersionMismatch(format!(
+                    "health check {id} is at version {}, not {expected}: read it again and retry",
+                    current.version
+                )));
+            }
+            let updated =
+                HealthCheck { config: config.to_owned(), version: current.version + 1, ..current };
+            sqlx::query("UPDATE health_checks SET config = $1, version = $2 WHERE id = $3")
+                .bind(&updated.config)
+                .bind(updated.version)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            log_change(
+                tx,
+                serial,
+                ChangeKind::HealthCheck,
+                None,
+                &format!("updated health check {id} to version {}", updated.version),
+            )
+            .await?;
+            Ok(updated)
+        })
+    }
+
+    /// Deletes a health check.
+    pub async fn delete_health_check(&self, id: &str) -> Result<()> {
+        write_tx!(self, |tx| {
+            let serial = next_serial(tx).await?;
+            check_in_tx(tx, id).await?;
+            sqlx::query("DELETE FROM health_checks WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            log_change(
+                tx,
+                serial,
+                ChangeKind::HealthCheck,
+                None,
+                &format!("deleted health check {id}"),
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+async fn check_in_tx(tx: &mut Conn, id: &str) -> Result<HealthCheck> {
+    sqlx::query(concat!("SELECT ", health_check_columns!(), " FROM health_checks WHERE id = $1"))
+        .bind(id)
+        .try_map(health_check_from_row)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("health check", id))
+}

@@ -1,0 +1,211 @@
+//! The durable store of flowdns: hosted zones and their records, traffic policies with their
+//! immutable numbered versions, policy records, health-check definitions, and a change log
+//! whose serial lets DNS servers poll cheaply and rebuild only what changed.
+//!
+//! # Engines
+//!
+//! The embedded default needs no service: one SQLite file, `flowdns.db`, in the data
+//! directory ([`Store::open`]), in WAL mode (readers never block the writer), with
+//! `synchronous = FULL`, foreign keys on, and a busy timeout of 10 s so that the CLI can
+//! write while a server reads and writes. The schema is versioned by `sqlx::migrate!` from
+//! `crates/store/migrations/`, embedded in the binary and applied on open.
+//!
+//! A later issue runs many DNS nodes on one PostgreSQL database. The schema and every query
+//! are written to run unchanged there; only the private `backend` module knows the engine
+//! (how to connect, how a transaction begins). Today only SQLite is implemented;
+//! [`Store::open_url`] refuses `postgres:` URLs with a clear message.
+//!
+//! ## Portability rules (keep them when adding SQL)
+//!
+//! - Column types are `TEXT` and `BIGINT` only. Flags are `BIGINT` 0/1 and every integer is
+//!   decoded as `i64`, which is what both engines return for `BIGINT`; unsigned values are
+//!   bound as `i64` too (PostgreSQL has no unsigned types).
+//! - Placeholders are `$1`, `$2`, ... (sqlx accepts them on both engines). Statements are
+//!   plain `sqlx::query` strings with runtime binding, no compile-time checked macros.
+//! - No `AUTOINCREMENT`, `SERIAL` or identity columns: ids are UUID v4 generated in Rust, and
+//!   the change serial comes from a counter row, `UPDATE meta SET value = value + 1 WHERE key
+//!   = 'serial' RETURNING value` (`RETURNING` needs SQLite 3.35; the bundled one is newer).
+//! - Only standard constraints and indexes: composite primary keys, `UNIQUE`, `CHECK`,
+//!   foreign keys, and one partial unique index (`WHERE deleted = 0`), which both support.
+//! - No engine functions (`datetime()`, `now()`, `json_*`): times are RFC 3339 UTC text made
+//!   in Rust, JSON is opaque text.
+//! - No reserved word of either engine is used as an identifier.
+//!
+//! # Schema (migration 0001)
+//!
+//! | table | key | columns |
+//! |---|---|---|
+//! | `meta` | `key` | `value` BIGINT; row `serial` is the change serial |
+//! | `zones` | `id` | `name` UNIQUE, `comment`, `caller_reference` UNIQUE NULL, `created_at`, `serial`, `record_count` |
+//! | `records` | (`zone_id`, `ordinal`) | `name`, `rtype`, `ttl`, `rdata`, `set_identifier` NULL, `routing` NULL |
+//! | `policies` | `id` | `name` (UNIQUE WHERE `deleted` = 0), `created_at`, `created_serial`, `latest_version`, `next_version`, `deleted` |
+//! | `policy_versions` | (`policy_id`, `version`) | `document`, `comment`, `record_type`, `created_at`, `deleted` |
+//! | `policy_records` | `id` | `zone_id`, `name`, `record_type` UNIQUE together; `ttl`, `policy_id`, `policy_version`, `state`, `message`, `created_at`, `updated_at` |
+//! | `health_checks` | `id` | `caller_reference` UNIQUE, `config`, `version`, `created_at`, `created_serial` |
+//! | `change_log` | `serial` | `changed_at`, `kind`, `zone_id` NULL, `detail` |
+//!
+//! Names are stored as lower-case absolute DNS names with the trailing dot
+//! (`www.example.com.`); the store normalises and checks what it is given. Record types are
+//! upper-case mnemonics. A record set is the `records` rows with equal (`zone_id`, `name`,
+//! `rtype`, `set_identifier`); `ordinal` keeps the order of the zone file.
+//!
+//! # Transactions
+//!
+//! Every write is one transaction: all of it or nothing. A write transaction begins with the
+//! serial bump (on SQLite with `BEGIN IMMEDIATE`, which takes the write lock up front; on
+//! PostgreSQL the counter row's lock does the same), checks its rules inside the
+//! transaction, writes, appends exactly one `change_log` row with the new serial, and commits.
+//! Any error, including one found half-way through a batch, rolls the whole transaction
+//! back: no data changes and the serial does not advance. Writers are therefore serialised,
+//! serial order is commit order, and the serials in the change log have no gaps.
+//!
+//! A call that would change nothing is not a write: setting a policy record's state and message
+//! to what they already are ([`Store::set_policy_record_state`] reads first, before the
+//! serial bump) commits an empty transaction and logs no change.
+//!
+//! Multi-statement reads that must agree with each other ([`Store::load_all`],
+//! [`Store::load_zone`]) run in one read transaction, so their contents match the serial
+//! they report.
+//!
+//! # Change log
+//!
+//! [`Store::serial`] is the serial of the last committed write (0 for a new store);
+//! [`Store::changes_since`] lists the [`Change`]s after a serial, in order. A DNS server
+//! loads everything once with [`Store::load_all`] (which reports the serial it is consistent
+//! with), then polls: when the serial advanced, it reloads with [`Store::load_zone`] only the
+//! zones named by changes whose [`ChangeKind::affects_answers`] is true (`NotFound` means the
+//! zone was deleted). Policy and health-check changes carry no zone: policy records bind
+//! immutable versions, so a new or deleted version changes no answer. Each zone's
+//! [`Zone::serial`] is the serial of the last write that changed its answers. The log is
+//! never pruned yet.
+//!
+//! # Rules
+//!
+//! - Zone names are unique; a zone with policy records cannot be deleted.
+//! - A record and a policy record may not hold the same (name, type), nor may a CNAME share a
+//!   name with other data (RRSIG and NSEC excepted): whichever is written second is refused.
+//! - Policy version numbers increase from 1 and are never reused, at most
+//!   [`MAX_POLICY_VERSIONS`] per policy. Versions are immutable except their comment.
+//!   A version used by a policy record cannot be deleted.
+//! - Deleting a version is a soft delete (Route 53: `GetTrafficPolicy` still returns the
+//!   document). When a policy's last version is deleted the policy is deleted too: it leaves
+//!   [`Store::list_policies`], accepts no new versions, and its name may be used again by a
+//!   new policy; its versions can still be read by number.
+//! - A policy record's zone, name and type are fixed; moving it to a version of another
+//!   record type is refused with [`StoreError::ConflictingTypes`].
+
+#![deny(missing_docs)]
+
+mod backend;
+mod changes;
+mod error;
+mod health_checks;
+mod model;
+mod names;
+mod policies;
+mod policy_records;
+mod sql;
+mod time;
+mod zones;
+
+use std::path::Path;
+
+use sqlx::sqlite::SqliteConnectOptions;
+
+pub use error::{Result, StoreError};
+pub use model::{
+    Change, ChangeKind, HealthCheck, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary,
+    PolicyVersion, RecordRow, StoreContents, Zone,
+};
+pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
+
+use backend::Backend;
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE_NAME: &str = "flowdns.db";
+
+/// Most versions a traffic policy can ever have (Route 53's quota). Version numbers are
+/// never reused, so this bounds the version number too.
+pub const MAX_POLICY_VERSIONS: u32 = 1000;
+
+/// Longest policy document accepted, in bytes (Route 53 `Document`: 102,400).
+pub const MAX_DOCUMENT_LEN: usize = 102_400;
+
+/// The durable store. Cloning is cheap (a pool handle); clones share connections.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the store in `data_dir`: creates the directory (mode 0700 on Unix) and the
+    /// database file `flowdns.db` if missing, and applies pending migrations.
+    pub async fn open(data_dir: &Path) -> Result<Store> {
+        create_data_dir(data_dir)?;
+        let options = SqliteConnectOptions::new().filename(data_dir.join(DB_FILE_NAME));
+        Ok(Store { backend: Backend::open_sqlite(options, false).await? })
+    }
+
+    /// Opens the store at a database URL: `sqlite:PATH` (created if missing) or a shared
+    /// in-memory database such as `sqlite:file:NAME?mode=memory&cache=shared`
+    /// (`sqlite::memory:` gets a fresh private one per call). PostgreSQL URLs are refused
+    /// for now.
+    pub async fn open_url(url: &str) -> Result<Store> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            return Err(StoreError::Invalid(format!(
+                "unsupported database URL {url:?}: PostgreSQL is not supported yet; use a data \
+                 directory or a sqlite: URL"
+            )));
+        }
+        if !url.starts_with("sqlite:") {
+            return Err(StoreError::Invalid(format!(
+                "unsupported database URL {url:?}: it must start with sqlite:"
+            )));
+        }
+        Ok(Store { backend: Backend::open_sqlite_url(url).await? })
+    }
+
+    /// Closes the connections, waiting for queries in progress. Other clones stop working.
+    pub async fn close(&self) {
+        self.backend.close().await;
+    }
+}
+
+fn create_data_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| StoreError::Io {
+        context: format!("cannot create data directory {}", dir.display()),
+        source,
+    })
+}
+
+/// Runs `$body` (an expression that may use `?`, with `$tx: &mut Conn` in scope) inside one
+/// write transaction: commits on `Ok`, rolls back on `Err`.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let mut transaction = $store.backend.begin_write().await?;
+        let outcome: $crate::Result<_> = async {
+            let $tx: &mut $crate::backend::Conn = &mut transaction;
+            $body
+        }
+        .await;
+        match outcome {
+            Ok(value) => {
+                transaction.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                // The rollback error, if any, is less useful than the cause.
+                let _ = transaction.rollback().await;
+                Err(err)
+            }
+        }
+    }};
+}
+pub(crate) use write_tx;

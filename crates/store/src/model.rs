@@ -1,0 +1,307 @@
+//! The values the store reads and writes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::StoreError;
+
+/// A hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    /// Zone id: a UUID v4 in its 32-hex-digit simple form (fits Route 53's 32-character
+    /// `HostedZoneId`).
+    pub id: String,
+    /// Lower-case absolute name with its trailing dot, e.g. `example.com.`.
+    pub name: String,
+    /// Free text, at most 256 characters (Route 53 `HostedZoneConfig.Comment`).
+    pub comment: String,
+    /// The caller's idempotency token given at creation (Route 53 `CallerReference`), unique.
+    pub caller_reference: Option<String>,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+    /// Change serial of the last write that changed what the zone serves (its records or its
+    /// policy records). A DNS server can compare it with the serial its snapshot was built at.
+    pub serial: i64,
+    /// Number of records (rows, not record sets) in the zone.
+    pub record_count: i64,
+}
+
+/// A record to store, as given to [`Store::replace_zone_records`](crate::Store::replace_zone_records).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    /// Owner name; normalised to lower-case absolute form, and must be in or under the zone.
+    pub name: String,
+    /// Type mnemonic such as `A` or `TYPE65534`; normalised to upper case.
+    pub rtype: String,
+    /// TTL in seconds, 0 to 2,147,483,647.
+    pub ttl: u32,
+    /// RDATA in presentation form as in a zone file (not interpreted by the store).
+    pub rdata: String,
+    /// Reserved for record-level routing: the Route 53 `SetIdentifier`.
+    pub set_identifier: Option<String>,
+    /// Reserved for record-level routing: routing parameters as JSON text.
+    pub routing: Option<String>,
+}
+
+impl NewRecord {
+    /// A plain record without record-level routing.
+    pub fn new(
+        name: impl Into<String>,
+        rtype: impl Into<String>,
+        ttl: u32,
+        rdata: impl Into<String>,
+    ) -> Self {
+        NewRecord {
+            name: name.into(),
+            rtype: rtype.into(),
+            ttl,
+            rdata: rdata.into(),
+            set_identifier: None,
+            routing: None,
+        }
+    }
+}
+
+/// A stored record. A record set is the rows with equal (zone, `name`, `rtype`,
+/// `set_identifier`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    /// Position in the zone as imported (0-based); rows are returned in this order.
+    pub ordinal: i64,
+    /// Lower-case absolute owner name.
+    pub name: String,
+    /// Upper-case type mnemonic.
+    pub rtype: String,
+    /// TTL in seconds.
+    pub ttl: u32,
+    /// RDATA in presentation form.
+    pub rdata: String,
+    /// Record-level routing: the set identifier, if any.
+    pub set_identifier: Option<String>,
+    /// Record-level routing: parameters as JSON text, if any.
+    pub routing: Option<String>,
+}
+
+/// One immutable version of a traffic policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    /// Policy id (UUID v4, hyphenated).
+    pub policy_id: String,
+    /// Policy name (immutable, unique among policies that are not deleted).
+    pub name: String,
+    /// Version number, 1 to [`MAX_POLICY_VERSIONS`](crate::MAX_POLICY_VERSIONS); never reused.
+    pub version: u32,
+    /// The document exactly as it was given.
+    pub document: String,
+    /// Per-version comment (the only mutable part).
+    pub comment: String,
+    /// DNS type of the records the document produces (from its `RecordType`).
+    pub record_type: String,
+    /// Creation time of this version, RFC 3339 UTC.
+    pub created_at: String,
+    /// Whether this version was deleted (soft delete: it can still be read by number).
+    pub deleted: bool,
+}
+
+/// A traffic policy as listed: the summary of its latest version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySummary {
+    /// Policy id.
+    pub id: String,
+    /// Policy name.
+    pub name: String,
+    /// DNS type of the latest version.
+    pub record_type: String,
+    /// Highest version number that is not deleted.
+    pub latest_version: u32,
+    /// Number of versions that are not deleted (Route 53 `TrafficPolicyCount`).
+    pub version_count: u32,
+    /// Creation time of the policy, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// The state of a policy record (Route 53 traffic policy instance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyRecordState {
+    /// Created; not yet served everywhere.
+    Creating,
+    /// Moved to another policy version or TTL; not yet served everywhere.
+    Updating,
+    /// Served.
+    Applied,
+    /// Could not be applied; the message says why.
+    Failed,
+    /// Being deleted.
+    Deleting,
+}
+
+impl PolicyRecordState {
+    /// Every state.
+    pub const ALL: [PolicyRecordState; 5] = [
+        PolicyRecordState::Creating,
+        PolicyRecordState::Updating,
+        PolicyRecordState::Applied,
+        PolicyRecordState::Failed,
+        PolicyRecordState::Deleting,
+    ];
+
+    /// The Route 53 spelling, e.g. `Applied`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyRecordState::Creating => "Creating",
+            PolicyRecordState::Updating => "Updating",
+            PolicyRecordState::Applied => "Applied",
+            PolicyRecordState::Failed => "Failed",
+            PolicyRecordState::Deleting => "Deleting",
+        }
+    }
+}
+
+impl fmt::Display for PolicyRecordState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PolicyRecordState {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        PolicyRecordState::ALL.into_iter().find(|state| state.as_str() == s).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "unknown policy record state {s:?}: one of Creating, Updating, Applied, Failed, \
+                 Deleting"
+            ))
+        })
+    }
+}
+
+/// A policy record (Route 53 traffic policy instance): a policy version bound to a DNS name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    /// Policy record id (UUID v4, hyphenated).
+    pub id: String,
+    /// Hosted zone id (immutable).
+    pub zone_id: String,
+    /// Lower-case absolute name, in or under the zone's name (immutable).
+    pub name: String,
+    /// DNS type answered, fixed at creation from the policy version.
+    pub record_type: String,
+    /// TTL of the answers, 0 to 2,147,483,647.
+    pub ttl: u32,
+    /// Policy used.
+    pub policy_id: String,
+    /// Version of the policy used.
+    pub policy_version: u32,
+    /// Current state.
+    pub state: PolicyRecordState,
+    /// Why it failed when `state` is `Failed`; empty otherwise.
+    pub message: String,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+    /// Time of the last change, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+/// A stored health-check definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Health check id (UUID v4, hyphenated).
+    pub id: String,
+    /// The caller's unique idempotency token (1-64 characters).
+    pub caller_reference: String,
+    /// Configuration as JSON text (not interpreted by the store).
+    pub config: String,
+    /// Starts at 1 and grows by one on each update (Route 53 `HealthCheckVersion`).
+    pub version: i64,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// What a change-log entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// A hosted zone was created or deleted (`zone_id` set).
+    Zone,
+    /// A zone's records were replaced, possibly creating the zone (`zone_id` set).
+    Records,
+    /// A traffic policy or version was created, commented or deleted (no `zone_id`: policy
+    /// records bind immutable versions, so no zone serves anything different).
+    Policy,
+    /// A policy record was created, moved to another version or TTL, or deleted
+    /// (`zone_id` set).
+    PolicyRecord,
+    /// A policy record's state or message changed (`zone_id` set). Answers do not change.
+    PolicyRecordState,
+    /// A health check was created, updated or deleted (no `zone_id`).
+    HealthCheck,
+}
+
+impl ChangeKind {
+    const ALL: [ChangeKind; 6] = [
+        ChangeKind::Zone,
+        ChangeKind::Records,
+        ChangeKind::Policy,
+        ChangeKind::PolicyRecord,
+        ChangeKind::PolicyRecordState,
+        ChangeKind::HealthCheck,
+    ];
+
+    /// The stored spelling, e.g. `policy_record`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Zone => "zone",
+            ChangeKind::Records => "records",
+            ChangeKind::Policy => "policy",
+            ChangeKind::PolicyRecord => "policy_record",
+            ChangeKind::PolicyRecordState => "policy_record_state",
+            ChangeKind::HealthCheck => "health_check",
+        }
+    }
+
+    /// Whether a change of this kind can change DNS answers (of the zone in `zone_id`).
+    pub fn affects_answers(self) -> bool {
+        matches!(self, ChangeKind::Zone | ChangeKind::Records | ChangeKind::PolicyRecord)
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
+        ChangeKind::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "unknown change kind {s:?} in the change log: written by a newer flowdns?"
+            ))
+        })
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One change-log entry: one committed write transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The change serial, strictly increasing without gaps (1, 2, 3, ...).
+    pub serial: i64,
+    /// Commit time (taken when the transaction ran), RFC 3339 UTC.
+    pub at: String,
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The hosted zone concerned, if any (also set for a deleted zone).
+    pub zone_id: Option<String>,
+    /// Human-readable one-line description, e.g. `created policy record www.example.com. A`.
+    pub detail: String,
+}
+
+/// Everything a DNS server needs, read in one read transaction, consistent with `serial`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreContents {
+    /// The change serial the contents correspond to.
+    pub serial: i64,
+    /// Every zone (by name) with its records (in file order).
+    pub zones: Vec<(Zone, Vec<RecordRow>)>,
+    /// Every policy record with the document text of the version it uses.
+    pub policy_records: Vec<(PolicyRecord, String)>,
+}

@@ -1,0 +1,569 @@
+//! The immutable snapshot the DNS server answers from, and authoritative answer assembly.
+//!
+//! A [`Snapshot`] maps zone origins to [`ZoneData`], each behind an `Arc`: a change to one
+//! zone builds one new `ZoneData` and a new outer map of shared pointers, never the whole
+//! world. Answering ([`Snapshot::answer`]) is synchronous, lock-free and does no I/O; it
+//! follows RFC 1034 section 4.3.2: delegations become referrals, CNAMEs are chased within
+//! the zone, wildcards (RFC 4592) synthesise answers, and negative answers carry the SOA
+//! with the RFC 2308 negative TTL. Names bound to a traffic policy (policy records) are
+//! answered by evaluating the compiled policy for the querying client.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
+use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
+use policy::{EndpointKind, Policy, Query, RandomSource};
+
+/// A traffic policy bound to a name: one policy record as the data plane sees it.
+#[derive(Clone, Debug)]
+pub struct PolicyBinding {
+    /// Policy record id, for logs and traces.
+    pub id: String,
+    /// The owner name (absolute).
+    pub name: Name,
+    /// TTL of every answer.
+    pub ttl: u32,
+    /// The compiled policy version.
+    pub policy: Arc<Policy>,
+    /// The answer type (the policy's RecordType).
+    pub rtype: RecordType,
+    /// One entry per policy endpoint: the RDATA of a `value` endpoint, or the host name of an
+    /// alias-style endpoint (resolved through [`AliasTargets`]).
+    pub values: Vec<EndpointData>,
+}
+
+/// What one policy endpoint answers with.
+#[derive(Clone, Debug)]
+pub enum EndpointData {
+    /// Literal RDATA.
+    Value(RData),
+    /// A host name whose addresses are looked up (like a Route 53 alias).
+    Alias(Name),
+}
+
+impl PolicyBinding {
+    /// Binds a compiled policy to a name, converting each `value` endpoint to RDATA with
+    /// `parse_value` (the zone-file RDATA parser). Fails with a message if a value does not
+    /// parse.
+    pub fn new(
+        id: String,
+        name: Name,
+        ttl: u32,
+        policy: Arc<Policy>,
+        parse_value: impl Fn(RecordType, &str) -> Result<RData, String>,
+    ) -> Result<PolicyBinding, String> {
+        let rtype = RecordType::from(policy_type(&policy));
+        let mut values = Vec::with_capacity(policy.endpoints().len());
+        for e in policy.endpoints() {
+            values.push(if e.kind == EndpointKind::Value {
+                EndpointData::Value(
+                    parse_value(rtype, &e.value).map_err(|m| format!("endpoint {}: {m}", e.id))?,
+                )
+            } else {
+                let target = Name::from_ascii(&e.value)
+                    .map_err(|err| format!("endpoint {}: {err}", e.id))?;
+                EndpointData::Alias(target.to_lowercase())
+            });
+        }
+        Ok(PolicyBinding { id, name, ttl, policy, rtype, values })
+    }
+}
+
+fn policy_type(p: &Policy) -> u16 {
+    use policy::RecordType as P;
+    match p.record_type() {
+        P::A => 1,
+        P::AAAA => 28,
+        P::CAA => 257,
+        P::CNAME => 5,
+        P::MX => 15,
+        P::NAPTR => 35,
+        P::PTR => 12,
+        P::SPF => 99,
+        P::SRV => 33,
+        P::TXT => 16,
+    }
+}
+
+/// Addresses of alias-style endpoint targets, kept fresh outside the query path.
+pub trait AliasTargets {
+    /// The addresses of `name` for `rtype` (A or AAAA) and the TTL to answer with, or `None`
+    /// when they are not (yet) known.
+    fn addresses(&self, name: &Name, rtype: RecordType) -> Option<(&[IpAddr], u32)>;
+}
+
+/// No alias target resolves.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoAliases;
+
+impl AliasTargets for NoAliases {
+    fn addresses(&self, _: &Name, _: RecordType) -> Option<(&[IpAddr], u32)> {
+        None
+    }
+}
+
+/// All data at one owner name.
+#[derive(Clone, Debug, Default)]
+struct Node {
+    /// Record sets by type, each with its records in zone order.
+    rrsets: Vec<(RecordType, Vec<Record>)>,
+    policy: Option<Arc<PolicyBinding>>,
+}
+
+impl Node {
+    fn rrset(&self, t: RecordType) -> Option<&[Record]> {
+        self.rrsets.iter().find(|(rt, _)| *rt == t).map(|(_, v)| v.as_slice())
+    }
+}
+
+/// One zone, ready to answer from.
+#[derive(Debug)]
+pub struct ZoneData {
+    origin: LowerName,
+    origin_name: Name,
+    soa: Record,
+    nodes: HashMap<LowerName, Node>,
+    /// Names that exist only because something exists below them (RFC 8020 empty
+    /// non-terminals): they answer NODATA, never NXDOMAIN.
+    empty_non_terminals: HashSet<LowerName>,
+    /// Names below the apex with NS records: zone cuts.
+    cuts: HashSet<LowerName>,
+    has_wildcards: bool,
+}
+
+/// A problem found while building a zone (the zone is still built without the offending
+/// policy record).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindingConflict {
+    /// Policy record id.
+    pub id: String,
+    /// Why it cannot be served.
+    pub message: String,
+}
+
+impl ZoneData {
+    /// Builds a zone from its records (which must include exactly one SOA at the apex) and
+    /// its policy records. A policy record whose name and type already hold records, or that
+    /// sits at or below a delegation, is left out and reported.
+    pub fn build(
+        origin: &Name,
+        records: Vec<Record>,
+        bindings: Vec<PolicyBinding>,
+    ) -> Result<(ZoneData, Vec<BindingConflict>), String> {
+        let origin_name = origin.to_lowercase();
+        let origin = LowerName::new(&origin_name);
+        let mut nodes: HashMap<LowerName, Node> = HashMap::new();
+        let mut soa = None;
+        for r in records {
+            let owner = LowerName::new(&r.name);
+            if !origin.zone_of(&owner) {
+                return Err(format!("record {} is outside the zone {}", r.name, origin_name));
+            }
+            if r.record_type() == RecordType::SOA {
+                if owner != origin {
+                    return Err(format!("SOA at {} is not at the zone apex", r.name));
+                }
+                soa = Some(r.clone());
+            }
+            let node = nodes.entry(owner).or_default();
+            match node.rrsets.iter_mut().find(|(t, _)| *t == r.record_type()) {
+                Some((_, v)) => v.push(r),
+                None => node.rrsets.push((r.record_type(), vec![r])),
+            }
+        }
+        let soa = soa.ok_or_else(|| format!("zone {origin_name} has no SOA record"))?;
+        let cuts: HashSet<LowerName> = nodes
+            .iter()
+            .filter(|(n, node)| **n != origin && node.rrset(RecordType::NS).is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut conflicts = Vec::new();
+        for b in bindings {
+            let owner = LowerName::new(&b.name);
+            let problem = if !origin.zone_of(&owner) {
+                Some(format!("{} is not in the zone {origin_name}", b.name))
+            } else if below_cut(&cuts, &origin, &owner) {
+                Some(format!("{} is at or below a delegation (NS records)", b.name))
+            } else {
+                nodes.get(&owner).and_then(|n| {
+                    if n.policy.is_some() {
+                        Some(format!("{} already has a policy record", b.name))
+                    } else if n.rrset(b.rtype).is_some() {
+                        Some(format!("{} already has {} records", b.name, b.rtype))
+                    } else if b.rtype == RecordType::CNAME && !n.rrsets.is_empty() {
+                        Some(format!("{} has other records; a CNAME must stand alone", b.name))
+                    } else if n.rrset(RecordType::CNAME).is_some() {
+                        Some(format!("{} has a CNAME record, which must stand alone", b.name))
+                    } else {
+                        None
+                    }
+                })
+            };
+            match problem {
+                Some(message) => conflicts.push(BindingConflict { id: b.id.clone(), message }),
+                None => nodes.entry(owner).or_default().policy = Some(Arc::new(b)),
+            }
+        }
+        let mut empty_non_terminals = HashSet::new();
+        for name in nodes.keys() {
+            let mut n = name.base_name();
+            while origin.zone_of(&n) && n != origin && !nodes.contains_key(&n) {
+                if !empty_non_terminals.insert(n.clone()) {
+                    break;
+                }
+                n = n.base_name();
+            }
+        }
+        let has_wildcards = nodes.keys().any(|n| n.is_wildcard());
+        Ok((
+            ZoneData { origin, origin_name, soa, nodes, empty_non_terminals, cuts, has_wildcards },
+            conflicts,
+        ))
+    }
+
+    /// The zone's origin.
+    pub fn origin(&self) -> &Name {
+        &self.origin_name
+    }
+
+    /// Number of owner names with data.
+    pub fn name_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn negative_soa(&self) -> Record {
+        let mut soa = self.soa.clone();
+        if let RData::SOA(s) = &self.soa.data {
+            soa.ttl = soa.ttl.min(s.minimum);
+        }
+        soa
+    }
+}
+
+fn below_cut(cuts: &HashSet<LowerName>, origin: &LowerName, name: &LowerName) -> bool {
+    if cuts.is_empty() {
+        return false;
+    }
+    let mut n = name.clone();
+    while n != *origin && !n.is_root() {
+        if cuts.contains(&n) {
+            return true;
+        }
+        n = n.base_name();
+    }
+    false
+}
+
+/// Every zone the server is authoritative for, at one change-log serial.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The change-log serial this snapshot reflects.
+    pub serial: i64,
+    zones: HashMap<LowerName, Arc<ZoneData>>,
+    /// Most labels of any origin, to bound the zone search.
+    max_origin_labels: u8,
+}
+
+/// Everything one answer depends on besides the snapshot.
+pub struct Client<'a> {
+    /// Location, health and latency for policy evaluation.
+    pub query: Query<'a>,
+    /// Random source for weighted and multivalue draws.
+    pub rng: &'a mut dyn RandomSource,
+    /// Addresses of alias-style endpoint targets.
+    pub aliases: &'a dyn AliasTargets,
+}
+
+/// An authoritative answer, ready to be written to the wire.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// NOERROR, NXDOMAIN or REFUSED.
+    pub rcode: ResponseCode,
+    /// The AA bit: set for data from our zones, clear for referrals and refusals.
+    pub authoritative: bool,
+    /// Answer section.
+    pub answers: Vec<Record>,
+    /// Authority section (SOA for negative answers, NS for referrals).
+    pub authority: Vec<Record>,
+    /// Additional section (glue).
+    pub additional: Vec<Record>,
+    /// EDNS Client Subnet scope prefix length the answer depends on.
+    pub ecs_scope: u8,
+}
+
+impl Outcome {
+    fn new(rcode: ResponseCode, authoritative: bool) -> Outcome {
+        Outcome {
+            rcode,
+            authoritative,
+            answers: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            ecs_scope: 0,
+        }
+    }
+}
+
+/// Longest CNAME chain followed inside one zone.
+const MAX_CNAME_CHAIN: usize = 8;
+
+impl Snapshot {
+    /// No zones at all.
+    pub fn empty() -> Snapshot {
+        Snapshot::default()
+    }
+
+    /// A copy with `zone` added or replaced; the other zones are shared, not copied.
+    pub fn with_zone(&self, zone: Arc<ZoneData>, serial: i64) -> Snapshot {
+        let mut zones = self.zones.clone();
+        zones.insert(zone.origin.clone(), zone);
+        Snapshot::from_map(zones, serial)
+    }
+
+    /// A copy without the zone at `origin`.
+    pub fn without_zone(&self, origin: &Name, serial: i64) -> Snapshot {
+        let mut zones = self.zones.clone();
+        zones.remove(&LowerName::new(origin));
+        Snapshot::from_map(zones, serial)
+    }
+
+    /// A snapshot of exactly these zones.
+    pub fn from_zones(zones: impl IntoIterator<Item = Arc<ZoneData>>, serial: i64) -> Snapshot {
+        Snapshot::from_map(zones.into_iter().map(|z| (z.origin.clone(), z)).collect(), serial)
+    }
+
+    fn from_map(zones: HashMap<LowerName, Arc<ZoneData>>, serial: i64) -> Snapshot {
+        let max_origin_labels = zones.keys().map(|n| n.num_labels()).max().unwrap_or(0);
+        Snapshot { serial, zones, max_origin_labels }
+    }
+
+    /// Number of zones.
+    pub fn zone_count(&self) -> usize {
+        self.zones.len()
+    }
+
+    /// The zone at `origin`, if served.
+    pub fn zone(&self, origin: &Name) -> Option<&Arc<ZoneData>> {
+        self.zones.get(&LowerName::new(origin))
+    }
+
+    /// The most specific zone containing `name`.
+    pub fn find_zone(&self, name: &LowerName) -> Option<&Arc<ZoneData>> {
+        let mut n = if name.num_labels() > self.max_origin_labels {
+            LowerName::new(&Name::from(name).trim_to(self.max_origin_labels as usize))
+        } else {
+            name.clone()
+        };
+        loop {
+            if let Some(z) = self.zones.get(&n) {
+                return Some(z);
+            }
+            if n.is_root() {
+                return None;
+            }
+            n = n.base_name();
+        }
+    }
+
+    /// Answers one question authoritatively. `qname` keeps the case it was asked in; answer
+    /// owner names for it are written in that case.
+    pub fn answer(&self, qname: &Name, qtype: RecordType, client: &mut Client<'_>) -> Outcome {
+        let lower = LowerName::new(qname);
+        let Some(zone) = self.find_zone(&lower) else {
+            return Outcome::new(ResponseCode::Refused, false);
+        };
+        let mut out = Outcome::new(ResponseCode::NoError, true);
+        let mut name = qname.clone();
+        let mut lname = lower;
+        for _ in 0..=MAX_CNAME_CHAIN {
+            match step(zone, &name, &lname, qtype, client, &mut out) {
+                Step::Done => return out,
+                Step::Follow(target) => {
+                    let target_lower = LowerName::new(&target);
+                    if !zone.origin.zone_of(&target_lower) {
+                        // Out of our zone: the resolver follows it.
+                        return out;
+                    }
+                    name = target;
+                    lname = target_lower;
+                }
+            }
+        }
+        out
+    }
+}
+
+enum Step {
+    Done,
+    Follow(Name),
+}
+
+/// One lookup of `name` within `zone`, adding to `out`.
+fn step(
+    zone: &ZoneData,
+    name: &Name,
+    lname: &LowerName,
+    qtype: RecordType,
+    client: &mut Client<'_>,
+    out: &mut Outcome,
+) -> Step {
+    // Delegations: the closest cut at or above the name (but below the apex).
+    if !zone.cuts.is_empty() {
+        let mut n = lname.clone();
+        while n != zone.origin && !n.is_root() {
+            if zone.cuts.contains(&n) && !(n == *lname && qtype == RecordType::DS) {
+                referral(zone, &n, out);
+                return Step::Done;
+            }
+            n = n.base_name();
+        }
+    }
+    if let Some(node) = zone.nodes.get(lname) {
+        return from_node(zone, node, name, qtype, client, out);
+    }
+    if zone.empty_non_terminals.contains(lname) {
+        nodata(zone, out);
+        return Step::Done;
+    }
+    // RFC 4592: the wildcard at the closest encloser, if the name does not exist.
+    if zone.has_wildcards {
+        let mut encloser = lname.base_name();
+        while zone.origin.zone_of(&encloser) {
+            if zone.nodes.contains_key(&encloser) || zone.empty_non_terminals.contains(&encloser) {
+                let wildcard =
+                    LowerName::new(&Name::from(&encloser).prepend_label("*").unwrap_or_default());
+                if let Some(node) = zone.nodes.get(&wildcard) {
+                    return from_node(zone, node, name, qtype, client, out);
+                }
+                break;
+            }
+            if encloser == zone.origin {
+                break;
+            }
+            encloser = encloser.base_name();
+        }
+    }
+    // RFC 6604: the code describes the last name looked up, also after a CNAME.
+    out.rcode = ResponseCode::NXDomain;
+    out.authority.push(zone.negative_soa());
+    Step::Done
+}
+
+fn nodata(zone: &ZoneData, out: &mut Outcome) {
+    out.authority.push(zone.negative_soa());
+}
+
+fn referral(zone: &ZoneData, cut: &LowerName, out: &mut Outcome) {
+    out.authoritative = !out.answers.is_empty() && out.authoritative;
+    let Some(ns) = zone.nodes.get(cut).and_then(|n| n.rrset(RecordType::NS)) else { return };
+    out.authority.extend(ns.iter().cloned());
+    for r in ns {
+        if let RData::NS(target) = &r.data {
+            let t = LowerName::new(&target.0);
+            if let Some(node) = zone.nodes.get(&t) {
+                for rt in [RecordType::A, RecordType::AAAA] {
+                    if let Some(glue) = node.rrset(rt) {
+                        out.additional.extend(glue.iter().cloned());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies records, owned by `name` (the question's spelling).
+fn push_as(out: &mut Vec<Record>, records: &[Record], name: &Name) {
+    for r in records {
+        let mut r = r.clone();
+        r.name = name.clone();
+        out.push(r);
+    }
+}
+
+fn from_node(
+    zone: &ZoneData,
+    node: &Node,
+    name: &Name,
+    qtype: RecordType,
+    client: &mut Client<'_>,
+    out: &mut Outcome,
+) -> Step {
+    if let Some(b) = &node.policy {
+        if qtype == b.rtype || (qtype == RecordType::ANY && node.rrsets.is_empty()) {
+            let before = out.answers.len();
+            evaluate(b, name, client, out);
+            if out.answers.len() == before {
+                nodata(zone, out);
+            }
+            return Step::Done;
+        }
+        if b.rtype == RecordType::CNAME && qtype != RecordType::CNAME {
+            let before = out.answers.len();
+            evaluate(b, name, client, out);
+            return match out.answers.get(before).map(|r| &r.data) {
+                Some(RData::CNAME(CNAME(target))) => Step::Follow(target.clone()),
+                _ => {
+                    nodata(zone, out);
+                    Step::Done
+                }
+            };
+        }
+    }
+    if qtype == RecordType::ANY {
+        // RFC 8482: one RRset is enough.
+        match node.rrsets.first() {
+            Some((_, records)) => push_as(&mut out.answers, records, name),
+            None => nodata(zone, out),
+        }
+        return Step::Done;
+    }
+    if let Some(records) = node.rrset(qtype) {
+        push_as(&mut out.answers, records, name);
+        return Step::Done;
+    }
+    if let Some(cname) = node.rrset(RecordType::CNAME) {
+        push_as(&mut out.answers, cname, name);
+        if let Some(RData::CNAME(CNAME(target))) = cname.first().map(|r| &r.data) {
+            return Step::Follow(target.clone());
+        }
+        return Step::Done;
+    }
+    nodata(zone, out);
+    Step::Done
+}
+
+/// Evaluates a policy record and appends its answer records.
+fn evaluate(b: &PolicyBinding, name: &Name, client: &mut Client<'_>, out: &mut Outcome) {
+    let answer = b.policy.evaluate(&client.query, client.rng);
+    out.ecs_scope = out.ecs_scope.max(answer.ecs_scope);
+    for &i in answer.endpoint_indices() {
+        match &b.values[i as usize] {
+            EndpointData::Value(rdata) => {
+                out.answers.push(Record::from_rdata(name.clone(), b.ttl, rdata.clone()));
+            }
+            EndpointData::Alias(target) => {
+                if let Some((addrs, ttl)) = client.aliases.addresses(target, b.rtype) {
+                    for ip in addrs {
+                        let rdata = match (ip, b.rtype) {
+                            (IpAddr::V4(v4), RecordType::A) => RData::A(A(*v4)),
+                            (IpAddr::V6(v6), RecordType::AAAA) => RData::AAAA(AAAA(*v6)),
+                            _ => continue,
+                        };
+                        out.answers.push(Record::from_rdata(name.clone(), ttl, rdata));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The SOA record of a zone, for tests and the API.
+pub fn soa_of(zone: &ZoneData) -> Option<&SOA> {
+    match &zone.soa.data {
+        RData::SOA(s) => Some(s),
+        _ => None,
+    }
+}
