@@ -23,7 +23,7 @@ use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
 use hickory_server::net::runtime::Time;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo, Server};
 use hickory_server::zone_handler::MessageResponseBuilder;
-use policy::{AllHealthy, HealthView, Query, SplitMix64};
+use policy::{HealthView, Query, SplitMix64};
 use zone::{AliasTargets, Client, NoAliases, Snapshot};
 
 pub mod alias;
@@ -98,7 +98,8 @@ impl Handler {
         let (location, latency) = locator.locate(ip, source_prefix);
         let snapshot = self.shared.snapshot.load();
         let aliases = self.shared.aliases.load();
-        let health: &dyn HealthView = &AllHealthy;
+        let alias_health = alias::AliasHealth { table: &aliases, rtype: qtype };
+        let health: &dyn HealthView = &alias_health;
         let mut rng = SplitMix64(self.seed ^ self.counter.fetch_add(1, Ordering::Relaxed));
         let alias_view: &dyn AliasTargets =
             if aliases.is_empty() { &NoAliases } else { aliases.as_ref() };

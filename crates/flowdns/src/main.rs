@@ -133,6 +133,10 @@ struct ServeArgs {
     /// Measured latencies (CSV: client,region,rtt_ms); overrides the configuration file.
     #[arg(long, value_name = "FILE")]
     latency_table: Option<PathBuf>,
+    /// Recursive resolver used to look up alias-style endpoint targets (load balancers...),
+    /// as ADDR or ADDR:PORT. Default: the first nameserver in /etc/resolv.conf.
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    upstream: Option<String>,
     /// Log format.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -271,6 +275,7 @@ fn main() -> ExitCode {
                 dns_listen: a.dns_listen,
                 geoip: a.geoip,
                 latency_table: a.latency_table.or_else(|| config.latency_table()),
+                upstream: a.upstream,
             };
             config
                 .catalog()

@@ -26,6 +26,19 @@ pub(crate) struct ServeOptions {
     pub(crate) dns_listen: Vec<SocketAddr>,
     pub(crate) geoip: Vec<PathBuf>,
     pub(crate) latency_table: Option<PathBuf>,
+    pub(crate) upstream: Option<String>,
+}
+
+/// The upstream resolver: `--upstream`, else the first nameserver of /etc/resolv.conf.
+fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
+    if let Some(s) = opt {
+        let addr = s
+            .parse::<SocketAddr>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+            .map_err(|_| anyhow::anyhow!("--upstream {s:?}: expected an address such as 192.0.2.53 or 192.0.2.53:5353"))?;
+        return Ok(Some(addr));
+    }
+    Ok(std::fs::read_to_string("/etc/resolv.conf").ok().and_then(|t| dns::alias::Resolver::from_resolv_conf(&t)))
 }
 
 /// Turns store rows into zone data, caching compiled policies.
@@ -257,6 +270,17 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let shared = Arc::new(dns::Shared::new(snapshot, geo.locator));
     apply_states(&store, states).await;
 
+    let resolver = match upstream(opts.upstream.as_deref())? {
+        Some(upstream) => {
+            tracing::info!(%upstream, "alias targets are resolved through this resolver");
+            Some(dns::alias::Resolver { upstream, timeout: Duration::from_secs(2) })
+        }
+        None => {
+            tracing::warn!("no upstream resolver (--upstream, /etc/resolv.conf): alias-style endpoints answer nothing");
+            None
+        }
+    };
+
     let sockets = dns::bind(&opts.dns_listen).await?;
     for (udp, _) in &sockets {
         if let Ok(addr) = udp.local_addr() {
@@ -298,9 +322,14 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         }
     });
 
+    let refresher = resolver.map(|r| tokio::spawn(dns::alias::refresh(shared.clone(), r)));
+
     let handler = dns::Handler::new(shared.clone(), seed());
     dns::serve(sockets, handler, shutdown_signal()).await.map_err(anyhow::Error::msg)?;
     reloader.abort();
+    if let Some(r) = refresher {
+        r.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }

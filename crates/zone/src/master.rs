@@ -537,18 +537,13 @@ fn parse_limited(
         ns_failed: false,
         stopped: false,
     };
-    let t = std::time::Instant::now();
     for entry in Lexer::new(text) {
         parser.entry(entry);
         if parser.stopped {
             break;
         }
     }
-    eprintln!("entries {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    let r = parser.finish();
-    eprintln!("finish {:?}", t.elapsed());
-    r
+    parser.finish()
 }
 
 fn parse_origin_arg(text: &str) -> Result<Name, String> {
@@ -911,7 +906,6 @@ impl FileParser {
             }
         }
 
-        let t = std::time::Instant::now();
         // One TTL per RRset.
         let mut rrsets: BTreeMap<(&[u8], u16), (usize, u32)> = BTreeMap::new();
         let mut ttl_errors = Vec::new();
@@ -941,20 +935,19 @@ impl FileParser {
             self.error(line, message);
         }
 
-        eprintln!("rrsets {:?}", t.elapsed());
-        let t = std::time::Instant::now();
         // Drop identical records.
-        let mut seen: BTreeSet<(Name, u16, Vec<u8>)> = BTreeSet::new();
+        let mut seen: BTreeSet<Vec<u8>> = BTreeSet::new();
         self.records.retain(|parsed| {
             let record = &parsed.record;
-            let bytes = wire(&record.data, true).unwrap_or_default();
-            seen.insert((record.name.clone(), u16::from(record.record_type()), bytes))
+            let mut identity = parsed.key.clone();
+            identity.extend_from_slice(&u16::from(record.record_type()).to_be_bytes());
+            identity.extend(wire(&record.data, true).unwrap_or_default());
+            seen.insert(identity)
         });
 
         let zone_errors =
             zone_checks(&self.records, &origin, first_line, self.soa_failed, self.ns_failed);
 
-        eprintln!("zone {:?}", t.elapsed());
         for (line, message) in zone_errors {
             self.error(line, message);
         }

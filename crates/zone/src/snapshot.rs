@@ -340,6 +340,21 @@ impl Snapshot {
         Snapshot { serial, zones, max_origin_labels }
     }
 
+    /// Every alias-style endpoint target of every policy record, with the type to look up.
+    pub fn alias_targets(&self) -> HashSet<(Name, RecordType)> {
+        let mut out = HashSet::new();
+        for z in self.zones.values() {
+            for b in z.nodes.values().filter_map(|n| n.policy.as_ref()) {
+                for v in &b.values {
+                    if let EndpointData::Alias(name) = v {
+                        out.insert((name.clone(), b.rtype));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Number of zones.
     pub fn zone_count(&self) -> usize {
         self.zones.len()
