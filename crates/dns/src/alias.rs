@@ -68,7 +68,11 @@ impl Resolver {
     }
 
     /// The addresses of `name` (following CNAMEs the resolver returns) and the smallest TTL.
-    pub async fn resolve(&self, name: &Name, rtype: RecordType) -> Result<(Vec<IpAddr>, u32), String> {
+    pub async fn resolve(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+    ) -> Result<(Vec<IpAddr>, u32), String> {
         use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
         use hickory_proto::rr::RData;
         let id: u16 = (name.num_labels() as u16) ^ (std::process::id() as u16) ^ 0x5a5a;
@@ -76,8 +80,11 @@ impl Resolver {
         msg.metadata.recursion_desired = true;
         msg.add_query(Query::query(name.clone(), rtype));
         let bytes = msg.to_vec().map_err(|e| e.to_string())?;
-        let bind: std::net::SocketAddr =
-            if self.upstream.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { (std::net::Ipv6Addr::UNSPECIFIED, 0).into() };
+        let bind: std::net::SocketAddr = if self.upstream.is_ipv4() {
+            ([0, 0, 0, 0], 0).into()
+        } else {
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+        };
         let sock = tokio::net::UdpSocket::bind(bind).await.map_err(|e| e.to_string())?;
         sock.send_to(&bytes, self.upstream).await.map_err(|e| e.to_string())?;
         let mut buf = vec![0u8; 4096];
@@ -165,7 +172,10 @@ pub async fn refresh(shared: std::sync::Arc<crate::Shared>, resolver: Resolver) 
                     }
                 }
                 Err(e) => {
-                    due.insert(key.clone(), now + std::time::Duration::from_secs(u64::from(MIN_REFRESH_SECS)));
+                    due.insert(
+                        key.clone(),
+                        now + std::time::Duration::from_secs(u64::from(MIN_REFRESH_SECS)),
+                    );
                     if table.entries.remove(key).is_some() {
                         changed = true;
                     }

@@ -35,10 +35,16 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
         let addr = s
             .parse::<SocketAddr>()
             .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-            .map_err(|_| anyhow::anyhow!("--upstream {s:?}: expected an address such as 192.0.2.53 or 192.0.2.53:5353"))?;
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "--upstream {s:?}: expected an address such as 192.0.2.53 or 192.0.2.53:5353"
+                )
+            })?;
         return Ok(Some(addr));
     }
-    Ok(std::fs::read_to_string("/etc/resolv.conf").ok().and_then(|t| dns::alias::Resolver::from_resolv_conf(&t)))
+    Ok(std::fs::read_to_string("/etc/resolv.conf")
+        .ok()
+        .and_then(|t| dns::alias::Resolver::from_resolv_conf(&t)))
 }
 
 /// Turns store rows into zone data, caching compiled policies.
@@ -276,7 +282,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             Some(dns::alias::Resolver { upstream, timeout: Duration::from_secs(2) })
         }
         None => {
-            tracing::warn!("no upstream resolver (--upstream, /etc/resolv.conf): alias-style endpoints answer nothing");
+            tracing::warn!(
+                "no upstream resolver (--upstream, /etc/resolv.conf): alias-style endpoints answer nothing"
+            );
             None
         }
     };

@@ -723,7 +723,23 @@ fn alias_endpoints_resolve_through_the_upstream_and_fail_over() {
                     "Secondary":{"EndpointReference":"sorry"}}}}"#;
     let doc = write(&data, "alias.json", doc);
     let policy = cli_ok(&data, &["policy", "create", "--name", "alias", &doc]);
-    cli_ok(&data, &["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy, "--version", "1", "--ttl", "30"]);
+    cli_ok(
+        &data,
+        &[
+            "record",
+            "create",
+            "--zone",
+            "example.com",
+            "--name",
+            "app",
+            "--policy",
+            &policy,
+            "--version",
+            "1",
+            "--ttl",
+            "30",
+        ],
+    );
     let s = Server::start(&data, &["--upstream", &upstream.addr.to_string()]);
 
     wait_for("the load balancer's addresses", || {
@@ -732,7 +748,13 @@ fn alias_endpoints_resolve_through_the_upstream_and_fail_over() {
         v == ["192.0.2.11", "192.0.2.12"]
     });
     // The target disappears upstream: it counts as unhealthy, and the failover answers.
-    let gone = write(&up_data, "elb2.zone", &lb_zone.replace("lb1 IN A 192.0.2.11\nlb1 IN A 192.0.2.12\n", ""));
+    let gone = write(
+        &up_data,
+        "elb2.zone",
+        &lb_zone.replace("lb1 IN A 192.0.2.11\nlb1 IN A 192.0.2.12\n", ""),
+    );
     cli_ok(&up_data, &["zone", "import", &gone]);
-    wait_for("failover to the secondary", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.50"]);
+    wait_for("failover to the secondary", || {
+        dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.50"]
+    });
 }

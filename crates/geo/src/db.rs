@@ -295,8 +295,13 @@ struct IndexBuilder<'a> {
     entries: Vec<Entry>,
     corrupt: Vec<(u32, usize, &'static str)>,
     by_record: FxMap<u32, u32>,
+    /// The last records met, by hash: the tree is walked in address order, and
+    /// neighbouring networks often share a record.
+    recent: Box<[(u32, u32); RECENT]>,
     by_place: FxMap<PlaceKey, u32>,
 }
+
+const RECENT: usize = 1 << 16;
 
 impl Index {
     fn build(
@@ -321,6 +326,7 @@ impl Index {
             entries: vec![Entry::of_kind(Kind::NotFound), Entry::of_kind(Kind::BadPointer)],
             corrupt: Vec::new(),
             by_record: FxMap::default(),
+            recent: Box::new([(0, 0); RECENT]),
             by_place: FxMap::default(),
         };
         // Each node is visited once per path to it: once, or a few times for aliased
@@ -378,7 +384,13 @@ impl IndexBuilder<'_> {
             Terminal::Record(r) if r > self.node_count => r,
             Terminal::Record(_) | Terminal::Exhausted => return Ok(NOT_FOUND),
         };
+        // Records are above `node_count`, so the zeroed cache holds none.
+        let slot = (record.wrapping_mul(0x9e37_79b9) >> 16) as usize % RECENT;
+        if self.recent[slot].0 == record {
+            return Ok(self.recent[slot].1);
+        }
         if let Some(entry) = self.by_record.get(&record) {
+            self.recent[slot] = (record, *entry);
             return Ok(*entry);
         }
         let next = u32::try_from(self.entries.len())
@@ -406,6 +418,7 @@ impl IndexBuilder<'_> {
             }
         };
         self.by_record.insert(record, entry);
+        self.recent[slot] = (record, entry);
         Ok(entry)
     }
 }

@@ -30,8 +30,6 @@
 //! earlier nodes ends in an error instead of an exponential walk; every walk is also bounded by
 //! the address width.
 
-use std::collections::VecDeque;
-
 /// Bits consumed by each inner node: 64 slots, one `u64` bitmap.
 const STRIDE: u8 = 6;
 
@@ -182,24 +180,40 @@ impl Trie {
         let mut slots = vec![Slot::Leaf(0); 1 << direct_bits];
         expander.expand(start, 0, direct_bits, &mut slots)?;
 
-        let mut nodes: Vec<Node> = Vec::new();
-        let mut leaves: Vec<u32> = Vec::new();
-        let mut queue: VecDeque<(u32, u8, usize)> = VecDeque::new();
+        // Sized from the tree so that big arrays are allocated once: a sound tree has about
+        // one leaf run per tree record and a node per 8 tree nodes (a quarter with 16 direct
+        // bits); more only with aliased subtrees.
+        let (mut nodes, mut leaves) = match start < tree.node_count() {
+            true => {
+                let node_count = tree.node_count() as usize;
+                (Vec::with_capacity(node_count / 3 + 64), Vec::with_capacity(node_count + 64))
+            }
+            false => (Vec::new(), Vec::new()),
+        };
+        // `nodes` doubles as the breadth-first queue: a node not yet built holds the tree
+        // record it stands for in `first_child` and its depth in `inner`.
+        let pending = |record: u32, depth: u8| Node {
+            inner: u64::from(depth),
+            runs: 0,
+            first_child: record,
+            first_leaf: 0,
+        };
         let mut direct = Vec::with_capacity(slots.len());
         for slot in slots {
             direct.push(match slot {
                 Slot::Leaf(value) if value & INNER == 0 => value,
                 Slot::Leaf(_) => return Err(BuildError("a leaf value uses the inner-node bit")),
                 Slot::Inner(record) => {
-                    queue.push_back((record, direct_bits, nodes.len()));
-                    nodes.push(Node::default());
+                    nodes.push(pending(record, direct_bits));
                     INNER | index(nodes.len() - 1, INNER)?
                 }
             });
         }
 
         let mut slots = [Slot::Leaf(0); 1 << STRIDE];
-        while let Some((record, depth, at)) = queue.pop_front() {
+        let mut at = 0;
+        while let Some(&Node { first_child: record, inner: depth, .. }) = nodes.get(at) {
+            let depth = depth as u8;
             expander.expand(record, depth, STRIDE, &mut slots)?;
             let mut node = Node {
                 inner: 0,
@@ -212,8 +226,7 @@ impl Trie {
                 match *slot {
                     Slot::Inner(child) => {
                         node.inner |= 1 << i;
-                        queue.push_back((child, depth + STRIDE, nodes.len()));
-                        nodes.push(Node::default());
+                        nodes.push(pending(child, depth + STRIDE));
                         previous = None;
                     }
                     Slot::Leaf(value) => {
@@ -226,6 +239,7 @@ impl Trie {
                 }
             }
             nodes[at] = node;
+            at += 1;
         }
         index(nodes.len(), INNER)?;
         index(leaves.len(), u32::MAX)?;

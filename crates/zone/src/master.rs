@@ -554,12 +554,8 @@ fn parse_origin_arg(text: &str) -> Result<Name, String> {
             shown(text)
         ));
     }
-    let absolute = if text.ends_with('.') && !text.ends_with("\\.") {
-        text.to_owned()
-    } else {
-        format!("{text}.")
-    };
-    parse_name(&absolute, &OriginState::Unknown)
+    // Always absolute: a name without the final dot is completed with the root.
+    parse_name(text, &OriginState::Known(Name::root()))
         .map_err(|problem| format!("origin: {}", problem.into_message()))
 }
 
@@ -1629,7 +1625,9 @@ impl<'t, 'a> Fields<'t, 'a> {
 }
 
 fn unknown_data(code: u16, bytes: Vec<u8>) -> RData {
-    RData::Unknown { code: RecordType::from(code), rdata: NULL::with(bytes) }
+    // `NULL::with` asserts (in debug builds) that the data is not empty.
+    let rdata = if bytes.is_empty() { NULL::new() } else { NULL::with(bytes) };
+    RData::Unknown { code: RecordType::from(code), rdata }
 }
 
 fn ipv4(token: &Token<'_>) -> Result<Ipv4Addr, String> {
@@ -1760,6 +1758,12 @@ fn parse_rdata_tokens(
             let order = number_u16(f.next("ORDER")?, "ORDER")?;
             let preference = number_u16(f.next("PREFERENCE")?, "PREFERENCE")?;
             let flags = char_string(f.next("FLAGS")?, "FLAGS")?;
+            if !flags.iter().all(u8::is_ascii_alphanumeric) {
+                return Err(Problem::Message(
+                    "FLAGS must be letters and digits, like \"S\", \"A\", \"U\" or \"\" (RFC 3403)"
+                        .to_owned(),
+                ));
+            }
             let services = char_string(f.next("SERVICES")?, "SERVICES")?;
             let regexp = char_string(f.next("REGEXP")?, "REGEXP")?;
             let replacement = name(f.next("REPLACEMENT")?)?;
@@ -1892,8 +1896,9 @@ fn wire(data: &RData, canonical: bool) -> Result<Vec<u8>, String> {
 }
 
 fn check_size(data: &RData) -> Result<(), String> {
-    let bytes =
-        wire(data, false).map_err(|error| format!("the data cannot be encoded: {error}"))?;
+    let bytes = wire(data, false).map_err(|error| {
+        format!("the data does not fit in a record (at most 65535 bytes): {error}")
+    })?;
     if bytes.len() > usize::from(u16::MAX) {
         return Err(format!(
             "the data is {} bytes long: a record holds at most 65535",
@@ -2377,7 +2382,8 @@ fn data_text(data: &RData) -> String {
             format!("{} {} {}", caa.flags(), caa.tag, quoted(&caa.value))
         }
         RData::NAPTR(naptr)
-            if naptr.flags.len() <= 255
+            if naptr.flags.iter().all(u8::is_ascii_alphanumeric)
+                && naptr.flags.len() <= 255
                 && naptr.services.len() <= 255
                 && naptr.regexp.len() <= 255 =>
         {
