@@ -260,44 +260,73 @@ impl std::fmt::Display for ListenError {
 
 impl std::error::Error for ListenError {}
 
+/// Sockets for one listen address: one UDP socket per core (SO_REUSEPORT, so the kernel
+/// spreads queries over them and each has its own receive loop) and one TCP listener.
+pub struct Listener {
+    /// UDP sockets sharing the address.
+    pub udp: Vec<tokio::net::UdpSocket>,
+    /// The TCP listener.
+    pub tcp: tokio::net::TcpListener,
+}
+
+impl Listener {
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+}
+
+fn reuseport_udp(addr: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    #[cfg(unix)]
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 /// Binds UDP and TCP on every address. Binding happens before serving so that a taken port
 /// is reported at once.
-pub async fn bind(
-    addrs: &[SocketAddr],
-) -> Result<Vec<(tokio::net::UdpSocket, tokio::net::TcpListener)>, ListenError> {
+pub async fn bind(addrs: &[SocketAddr]) -> Result<Vec<Listener>, ListenError> {
+    let per_address = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
     let mut out = Vec::new();
     for &addr in addrs {
-        let udp = tokio::net::UdpSocket::bind(addr).await.map_err(|source| ListenError {
-            addr,
-            protocol: "UDP",
-            source,
-        })?;
-        // Port 0 asks for a free port: take the one UDP got for TCP too.
-        let tcp_addr = if addr.port() == 0 {
-            udp.local_addr().map_err(|source| ListenError { addr, protocol: "UDP", source })?
-        } else {
-            addr
-        };
-        let tcp = tokio::net::TcpListener::bind(tcp_addr).await.map_err(|source| ListenError {
-            addr: tcp_addr,
-            protocol: "TCP",
-            source,
-        })?;
-        out.push((udp, tcp));
+        // A plain bind first, so that a port another process holds is an error (SO_REUSEPORT
+        // would otherwise share it with a process of the same user).
+        let first = tokio::net::UdpSocket::bind(addr)
+            .await
+            .map_err(|source| ListenError { addr, protocol: "UDP", source })?;
+        // Port 0 asks for a free port: the other sockets and TCP take the one UDP got.
+        let bound = first.local_addr().map_err(|source| ListenError { addr, protocol: "UDP", source })?;
+        drop(first);
+        let mut udp = Vec::with_capacity(per_address);
+        for _ in 0..per_address {
+            udp.push(reuseport_udp(bound).map_err(|source| ListenError { addr: bound, protocol: "UDP", source })?);
+        }
+        let tcp = tokio::net::TcpListener::bind(bound)
+            .await
+            .map_err(|source| ListenError { addr: bound, protocol: "TCP", source })?;
+        out.push(Listener { udp, tcp });
     }
     Ok(out)
 }
 
 /// Serves DNS on the bound sockets until `shutdown` completes, then stops gracefully.
 pub async fn serve(
-    sockets: Vec<(tokio::net::UdpSocket, tokio::net::TcpListener)>,
+    listeners: Vec<Listener>,
     handler: Handler,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     let mut server = Server::new(handler);
-    for (udp, tcp) in sockets {
-        server.register_socket(udp);
-        server.register_listener(tcp, TCP_IDLE_TIMEOUT, 65_535);
+    for l in listeners {
+        for udp in l.udp {
+            server.register_socket(udp);
+        }
+        server.register_listener(l.tcp, TCP_IDLE_TIMEOUT, 65_535);
     }
     shutdown.await;
     server.shutdown_gracefully().await.map_err(|e| e.to_string())

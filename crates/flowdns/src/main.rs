@@ -306,7 +306,9 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWDNS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // hickory-server logs every query at info level: too much for a busy server by default
+        // (FLOWDNS_LOG=info,hickory_server=info brings it back).
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,hickory_server=warn"));
     use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -290,8 +290,8 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     };
 
     let sockets = dns::bind(&opts.dns_listen).await?;
-    for (udp, _) in &sockets {
-        if let Ok(addr) = udp.local_addr() {
+    for l in &sockets {
+        if let Ok(addr) = l.local_addr() {
             tracing::info!(%addr, "serving DNS over UDP and TCP");
         }
     }
