@@ -27,6 +27,7 @@ use policy::{HealthView, Query, SplitMix64};
 use zone::{AliasTargets, Client, NoAliases, Snapshot};
 
 pub mod alias;
+pub mod udp;
 
 /// UDP payload size flowdns advertises and answers up to (the DNS Flag Day 2020 value).
 pub const MAX_UDP_PAYLOAD: u16 = 1232;
@@ -112,43 +113,51 @@ impl Handler {
     }
 }
 
-/// The client network a query speaks for: the ECS address and source prefix when present
-/// and non-zero, else the source address.
-fn client_of(request: &Request) -> (IpAddr, Option<u8>, Option<ClientSubnet>) {
-    let ecs = request.edns.as_ref().and_then(|e| match e.option(EdnsCode::Subnet) {
-        Some(EdnsOption::Subnet(cs)) => Some(*cs),
-        _ => None,
-    });
-    match ecs {
-        Some(cs) => (cs.addr(), Some(cs.source_prefix()), Some(cs)),
-        None => (request.src().ip(), None, None),
-    }
+/// A response before it is written: header, EDNS, and the sections.
+pub struct Response {
+    /// Header fields.
+    pub metadata: Metadata,
+    /// The OPT record to send (when the query had one).
+    pub edns: Option<Edns>,
+    /// The sections (empty for error responses).
+    pub outcome: zone::Outcome,
 }
 
-#[async_trait::async_trait]
-impl RequestHandler for Handler {
-    async fn handle_request<R: ResponseHandler, T: Time>(
+impl Handler {
+    /// Everything a query's response depends on, for both the UDP fast path and hickory's TCP
+    /// path: header checks (NOTIMP, FORMERR, BADVERS), the client's network from EDNS Client
+    /// Subnet or the source address, the snapshot's answer, and the ECS option echoed with its
+    /// scope. Synchronous: nothing here is held across an `.await`.
+    pub fn respond(
         &self,
-        request: &Request,
-        mut response: R,
-    ) -> ResponseInfo {
+        request: &Metadata,
+        queries: &[&hickory_proto::op::Query],
+        request_edns: Option<&Edns>,
+        src: IpAddr,
+    ) -> Response {
         let stats = &self.shared.stats;
         stats.queries.fetch_add(1, Ordering::Relaxed);
-        let mut metadata = Metadata::response_from_request(&request.metadata);
+        let mut metadata = Metadata::response_from_request(request);
         metadata.recursion_available = false;
         metadata.authentic_data = false;
-
-        let mut edns = request.edns.as_ref().map(|_| {
+        let mut edns = request_edns.map(|_| {
             let mut e = Edns::new();
             e.set_max_payload(MAX_UDP_PAYLOAD);
             e
         });
-
-        let error = if request.metadata.op_code != OpCode::Query {
+        let empty = zone::Outcome {
+            rcode: ResponseCode::NoError,
+            authoritative: false,
+            answers: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            ecs_scope: 0,
+        };
+        let error = if request.op_code != OpCode::Query {
             Some(ResponseCode::NotImp)
-        } else if request.queries.len() != 1 {
+        } else if queries.len() != 1 {
             Some(ResponseCode::FormErr)
-        } else if request.edns.as_ref().is_some_and(|e| e.version() > 0) {
+        } else if request_edns.is_some_and(|e| e.version() > 0) {
             Some(ResponseCode::BADVERS)
         } else {
             None
@@ -159,16 +168,18 @@ impl RequestHandler for Handler {
             if let Some(e) = edns.as_mut() {
                 e.set_rcode_high(code.high());
             }
-            let b = builder(request, &edns);
-            let msg = b.build(metadata, [], [], [], []);
-            return send(&mut response, msg, &request.metadata).await;
+            return Response { metadata, edns, outcome: empty };
         }
-
-        let query = &request.queries.queries()[0];
-        let qname: Name = query.original().name().clone();
-        let (ip, source_prefix, ecs) = client_of(request);
-        let outcome = self.answer(&qname, query.query_type(), ip, source_prefix);
-
+        let query = queries[0];
+        let ecs = request_edns.and_then(|e| match e.option(EdnsCode::Subnet) {
+            Some(EdnsOption::Subnet(cs)) => Some(*cs),
+            _ => None,
+        });
+        let (ip, source_prefix) = match ecs {
+            Some(cs) => (cs.addr(), Some(cs.source_prefix())),
+            None => (src, None),
+        };
+        let outcome = self.answer(query.name(), query.query_type(), ip, source_prefix);
         metadata.response_code = outcome.rcode;
         metadata.authoritative = outcome.authoritative;
         match outcome.rcode {
@@ -185,13 +196,28 @@ impl RequestHandler for Handler {
                 scope,
             )));
         }
-        let b = builder(request, &edns);
+        Response { metadata, edns, outcome }
+    }
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response: R,
+    ) -> ResponseInfo {
+        let queries: Vec<&hickory_proto::op::Query> =
+            request.queries.queries().iter().map(|q| q.original()).collect();
+        let r =
+            self.respond(&request.metadata, &queries, request.edns.as_ref(), request.src().ip());
+        let b = builder(request, &r.edns);
         let msg = b.build(
-            metadata,
-            outcome.answers.iter(),
-            outcome.authority.iter(),
+            r.metadata,
+            r.outcome.answers.iter(),
+            r.outcome.authority.iter(),
             [],
-            outcome.additional.iter(),
+            r.outcome.additional.iter(),
         );
         send(&mut response, msg, &request.metadata).await
     }
@@ -263,8 +289,8 @@ impl std::error::Error for ListenError {}
 /// Sockets for one listen address: one UDP socket per core (SO_REUSEPORT, so the kernel
 /// spreads queries over them and each has its own receive loop) and one TCP listener.
 pub struct Listener {
-    /// UDP sockets sharing the address.
-    pub udp: Vec<tokio::net::UdpSocket>,
+    /// UDP sockets sharing the address (served by blocking threads, see [`udp`]).
+    pub udp: Vec<std::net::UdpSocket>,
     /// The TCP listener.
     pub tcp: tokio::net::TcpListener,
 }
@@ -276,7 +302,7 @@ impl Listener {
     }
 }
 
-fn reuseport_udp(addr: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
+fn reuseport_udp(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     if addr.is_ipv6() {
@@ -284,9 +310,8 @@ fn reuseport_udp(addr: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
     }
     #[cfg(unix)]
     socket.set_reuse_port(true)?;
-    socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    tokio::net::UdpSocket::from_std(socket.into())
+    Ok(socket.into())
 }
 
 /// Binds UDP and TCP on every address. Binding happens before serving so that a taken port
@@ -297,37 +322,56 @@ pub async fn bind(addrs: &[SocketAddr]) -> Result<Vec<Listener>, ListenError> {
     for &addr in addrs {
         // A plain bind first, so that a port another process holds is an error (SO_REUSEPORT
         // would otherwise share it with a process of the same user).
-        let first = tokio::net::UdpSocket::bind(addr)
-            .await
-            .map_err(|source| ListenError { addr, protocol: "UDP", source })?;
+        let first = tokio::net::UdpSocket::bind(addr).await.map_err(|source| ListenError {
+            addr,
+            protocol: "UDP",
+            source,
+        })?;
         // Port 0 asks for a free port: the other sockets and TCP take the one UDP got.
-        let bound = first.local_addr().map_err(|source| ListenError { addr, protocol: "UDP", source })?;
+        let bound =
+            first.local_addr().map_err(|source| ListenError { addr, protocol: "UDP", source })?;
         drop(first);
         let mut udp = Vec::with_capacity(per_address);
         for _ in 0..per_address {
-            udp.push(reuseport_udp(bound).map_err(|source| ListenError { addr: bound, protocol: "UDP", source })?);
+            udp.push(reuseport_udp(bound).map_err(|source| ListenError {
+                addr: bound,
+                protocol: "UDP",
+                source,
+            })?);
         }
-        let tcp = tokio::net::TcpListener::bind(bound)
-            .await
-            .map_err(|source| ListenError { addr: bound, protocol: "TCP", source })?;
+        let tcp = tokio::net::TcpListener::bind(bound).await.map_err(|source| ListenError {
+            addr: bound,
+            protocol: "TCP",
+            source,
+        })?;
         out.push(Listener { udp, tcp });
     }
     Ok(out)
 }
 
-/// Serves DNS on the bound sockets until `shutdown` completes, then stops gracefully.
+/// Serves DNS on the bound sockets until `shutdown` completes, then stops gracefully: UDP on
+/// blocking threads (the fast path), TCP through hickory-server.
 pub async fn serve(
     listeners: Vec<Listener>,
-    handler: Handler,
+    shared: Arc<Shared>,
+    seed: u64,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
-    let mut server = Server::new(handler);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let udp_handler = Arc::new(Handler::new(shared.clone(), seed));
+    let mut server = Server::new(Handler::new(shared, seed.rotate_left(32)));
+    let mut threads = Vec::new();
     for l in listeners {
-        for udp in l.udp {
-            server.register_socket(udp);
-        }
+        threads.extend(
+            udp::spawn(l.udp, udp_handler.clone(), stop.clone()).map_err(|e| e.to_string())?,
+        );
         server.register_listener(l.tcp, TCP_IDLE_TIMEOUT, 65_535);
     }
     shutdown.await;
-    server.shutdown_gracefully().await.map_err(|e| e.to_string())
+    stop.store(true, Ordering::Relaxed);
+    let result = server.shutdown_gracefully().await.map_err(|e| e.to_string());
+    for t in threads {
+        let _ = t.join();
+    }
+    result
 }

@@ -88,14 +88,14 @@ pub(crate) async fn zone_import(
             .into());
         }
     };
-    let zone_name = parsed.origin.to_ascii().to_ascii_lowercase();
+    let zone_name = zone::master::name_text(&parsed.origin).to_ascii_lowercase();
     let rows: Vec<store::NewRecord> = parsed
         .records
         .iter()
         .map(|r| {
             store::NewRecord::new(
-                r.name.to_ascii().to_ascii_lowercase(),
-                r.record_type().to_string(),
+                zone::master::name_text(&r.name).to_ascii_lowercase(),
+                zone::master::type_text(r.record_type()),
                 r.ttl,
                 zone::master::rdata_text(r),
             )

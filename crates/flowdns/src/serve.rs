@@ -332,8 +332,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
 
     let refresher = resolver.map(|r| tokio::spawn(dns::alias::refresh(shared.clone(), r)));
 
-    let handler = dns::Handler::new(shared.clone(), seed());
-    dns::serve(sockets, handler, shutdown_signal()).await.map_err(anyhow::Error::msg)?;
+    dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
+        .await
+        .map_err(anyhow::Error::msg)?;
     reloader.abort();
     if let Some(r) = refresher {
         r.abort();
