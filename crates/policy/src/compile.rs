@@ -67,6 +67,9 @@ pub(crate) enum RuleKind {
         items: Vec<(u8, Branch)>,
         all_zero: bool,
         cumulative: Vec<u32>,
+        /// Some item's health depends on the client's location (see
+        /// `mark_location_dependent_health`).
+        items_health_uses_location: bool,
     },
     Multivalue(Vec<Branch>),
 }
@@ -382,9 +385,24 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
                     items: out,
                     all_zero,
                     cumulative,
+                    items_health_uses_location: false,
                 })
             }
             RuleBody::Multivalue(items) => {
+                for (i, b) in items.iter().enumerate() {
+                    let id = b.target.as_ref().map(|t| t.id.as_str());
+                    if id.is_some()
+                        && items[..i].iter().any(|o| o.target.as_ref().map(|t| t.id.as_str()) == id)
+                    {
+                        d.error(
+                            &ptr(&b.ptr, "EndpointReference"),
+                            format!(
+                                "endpoint {:?} appears more than once in this multivalue rule; each item answers one distinct value",
+                                id.unwrap_or_default()
+                            ),
+                        );
+                    }
+                }
                 let out: Vec<_> = items.iter().filter_map(|b| branch(b, d)).collect();
                 (out.len() == items.len()).then_some(RuleKind::Multivalue(out))
             }
@@ -395,6 +413,7 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
         }
     }
 
+    check_graph(&doc, &rule_index, &ep_index, d);
     let (Some(version), Some(record_type), Some(start)) = (doc.version, doc.record_type, start)
     else {
         return None;
@@ -402,9 +421,44 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
     if !complete || endpoints.len() != doc.endpoints.len() {
         return None;
     }
-    let policy = Policy { text: text.to_owned(), version, record_type, start, rules, endpoints };
-    check_graph(&policy, &doc, d);
+    let mut policy =
+        Policy { text: text.to_owned(), version, record_type, start, rules, endpoints };
+    mark_location_dependent_health(&mut policy);
     Some(policy)
+}
+
+/// Whether each rule's health (as a parent with EvaluateTargetHealth sees it) can depend on
+/// where the client is: geo rules (only matching locations count), and rules with a branch
+/// that evaluates the health of such a rule. A weighted rule with such an item depends on the
+/// client's location even when its draw does not check that item, so its answers must carry
+/// the location's ECS scope.
+fn mark_location_dependent_health(p: &mut Policy) {
+    fn visit(p: &Policy, r: usize, memo: &mut [Option<bool>]) -> bool {
+        if let Some(v) = memo[r] {
+            return v;
+        }
+        let v = matches!(p.rules[r].kind, RuleKind::Geo(_))
+            || branches(&p.rules[r].kind).any(|b| match b.target {
+                NodeRef::Rule(c) if b.eth => visit(p, c as usize, memo),
+                _ => false,
+            });
+        memo[r] = Some(v);
+        v
+    }
+    let mut memo = vec![None; p.rules.len()];
+    let flags: Vec<bool> = (0..p.rules.len())
+        .map(|r| {
+            branches(&p.rules[r].kind).any(|b| match b.target {
+                NodeRef::Rule(c) if b.eth => visit(p, c as usize, &mut memo),
+                _ => false,
+            })
+        })
+        .collect();
+    for (rule, flag) in p.rules.iter_mut().zip(flags) {
+        if let RuleKind::Weighted { items_health_uses_location, .. } = &mut rule.kind {
+            *items_health_uses_location = flag;
+        }
+    }
 }
 
 /// Two sites are the same when they name the same code, or give the same coordinates however
@@ -456,69 +510,106 @@ fn lint_failover_branch(b: &BranchDef, side: &str, doc: &Doc, d: &mut Diags) {
     }
 }
 
-/// Cycles (errors) and unreachable rules or endpoints (warnings).
-fn check_graph(p: &Policy, doc: &Doc, d: &mut Diags) {
+/// Cycles (errors, every one of them) and unreachable rules or endpoints (warnings), checked on
+/// the document's references as written, so that they are reported alongside any other error.
+fn check_graph(
+    doc: &Doc,
+    rule_index: &HashMap<&str, u32>,
+    ep_index: &HashMap<&str, u32>,
+    d: &mut Diags,
+) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
         Active,
         Done,
     }
-    let mut marks = vec![Mark::New; p.rules.len()];
-    let mut reached_ep = vec![false; p.endpoints.len()];
-    let mut reached_rule = vec![false; p.rules.len()];
-    let mut cycle_reported = false;
-    let mut roots = vec![p.start];
-    roots.extend((0..p.rules.len() as u32).map(NodeRef::Rule));
-    for (ri, root) in roots.into_iter().enumerate() {
-        let from_start = ri == 0;
-        let r = match root {
-            NodeRef::Endpoint(e) => {
+    // The children of each rule: (rule index or None for an endpoint, endpoint index, pointer).
+    let children: Vec<Vec<(Option<usize>, Option<usize>, &str)>> = doc
+        .rules
+        .iter()
+        .map(|r| {
+            r.body
+                .as_ref()
+                .map(|b| {
+                    b.branches()
+                        .into_iter()
+                        .filter_map(|br| Some((br.target.as_ref()?, br.ptr.as_str())))
+                        .map(|(t, ptr)| match t.kind {
+                            NodeKind::Rule => {
+                                (rule_index.get(t.id.as_str()).map(|&i| i as usize), None, ptr)
+                            }
+                            NodeKind::Endpoint => {
+                                (None, ep_index.get(t.id.as_str()).map(|&i| i as usize), ptr)
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut marks = vec![Mark::New; doc.rules.len()];
+    let mut reached_rule = vec![false; doc.rules.len()];
+    let mut reached_ep = vec![false; doc.endpoints.len()];
+    let start = doc.start.as_ref().and_then(|s| match s.kind {
+        NodeKind::Rule => rule_index.get(s.id.as_str()).map(|&i| Some(i as usize)),
+        NodeKind::Endpoint => {
+            if let Some(&e) = ep_index.get(s.id.as_str()) {
                 reached_ep[e as usize] = true;
-                continue;
             }
-            NodeRef::Rule(r) if marks[r as usize] == Mark::New => r,
-            NodeRef::Rule(_) => continue,
-        };
+            None
+        }
+    });
+    let roots = start
+        .into_iter()
+        .flatten()
+        .map(|r| (r, true))
+        .chain((0..doc.rules.len()).map(|r| (r, false)));
+    for (root, from_start) in roots {
+        if marks[root] != Mark::New {
+            continue;
+        }
         // Iterative depth-first search: documents can nest deeply, and a check must never
         // overflow the stack.
-        let mut stack: Vec<(u32, usize)> = vec![(r, 0)];
-        marks[r as usize] = Mark::Active;
-        reached_rule[r as usize] |= from_start;
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        marks[root] = Mark::Active;
+        reached_rule[root] |= from_start;
         while let Some(&mut (rule, ref mut next)) = stack.last_mut() {
-            let child = branches(&p.rules[rule as usize].kind).nth(*next);
-            *next += 1;
-            let Some(b) = child else {
-                marks[rule as usize] = Mark::Done;
+            let Some(&(child_rule, child_ep, ptr)) = children[rule].get(*next) else {
+                marks[rule] = Mark::Done;
                 stack.pop();
                 continue;
             };
-            match b.target {
-                NodeRef::Endpoint(e) => reached_ep[e as usize] |= from_start,
-                NodeRef::Rule(c) => match marks[c as usize] {
-                    Mark::Done => {}
-                    Mark::New => {
-                        marks[c as usize] = Mark::Active;
-                        reached_rule[c as usize] |= from_start;
-                        stack.push((c, 0));
-                    }
-                    Mark::Active if !cycle_reported => {
-                        let pos = stack.iter().position(|(s, _)| *s == c).unwrap_or(0);
-                        let mut path: Vec<&str> = stack[pos..]
-                            .iter()
-                            .map(|(s, _)| p.rules[*s as usize].id.as_str())
-                            .collect();
-                        path.push(&p.rules[c as usize].id);
-                        d.error(&b.ptr, format!(
+            *next += 1;
+            if let Some(e) = child_ep {
+                reached_ep[e] |= from_start;
+            }
+            let Some(c) = child_rule else { continue };
+            match marks[c] {
+                Mark::Done => {}
+                Mark::New => {
+                    marks[c] = Mark::Active;
+                    reached_rule[c] |= from_start;
+                    stack.push((c, 0));
+                }
+                Mark::Active => {
+                    let pos = stack.iter().position(|(s, _)| *s == c).unwrap_or(0);
+                    let mut path: Vec<&str> =
+                        stack[pos..].iter().map(|(s, _)| doc.rules[*s].id.as_str()).collect();
+                    path.push(&doc.rules[c].id);
+                    d.error(
+                        ptr,
+                        format!(
                             "rule references form a cycle: {}; a policy must be a tree (or a DAG without loops)",
                             path.join(" -> ")
-                        ));
-                        cycle_reported = true;
-                    }
-                    Mark::Active => {}
-                },
+                        ),
+                    );
+                }
             }
         }
+    }
+    if doc.start.is_none() {
+        return;
     }
     for (i, reached) in reached_rule.iter().enumerate() {
         if !reached {
@@ -526,7 +617,7 @@ fn check_graph(p: &Policy, doc: &Doc, d: &mut Diags) {
                 &doc.rules[i].ptr,
                 format!(
                     "rule {:?} is not reachable from the start point and is never evaluated",
-                    p.rules[i].id
+                    doc.rules[i].id
                 ),
             );
         }
@@ -537,7 +628,7 @@ fn check_graph(p: &Policy, doc: &Doc, d: &mut Diags) {
                 &doc.endpoints[i].ptr,
                 format!(
                     "endpoint {:?} is not reachable from the start point and is never answered",
-                    p.endpoints[i].id
+                    doc.endpoints[i].id
                 ),
             );
         }

@@ -88,6 +88,22 @@ pub(crate) enum RuleBody {
     Multivalue(Vec<BranchDef>),
 }
 
+impl RuleBody {
+    /// Every branch, in document order.
+    pub(crate) fn branches(&self) -> Vec<&BranchDef> {
+        match self {
+            RuleBody::Failover { primary, secondary } => {
+                primary.iter().chain(secondary.iter()).collect()
+            }
+            RuleBody::Geo(v) => v.iter().map(|(_, b)| b).collect(),
+            RuleBody::Latency(v) => v.iter().map(|(_, b)| b).collect(),
+            RuleBody::Geoproximity(v) => v.iter().map(|(_, _, b)| b).collect(),
+            RuleBody::Weighted(v) => v.iter().map(|(_, b)| b).collect(),
+            RuleBody::Multivalue(v) => v.iter().collect(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct RuleDef {
     pub(crate) id: String,

@@ -15,6 +15,7 @@
 
 use crate::compile::{Branch, NodeRef, Policy, RuleKind, Site};
 use crate::document::GeoMatch;
+use crate::document::MAX_RULE_ENTRIES;
 use crate::location::ClientLocation;
 use crate::query::{HealthView, LatencyOracle, RandomSource, estimate_rtt_ms};
 use crate::trace::{NoTrace, Trace, TraceEvent, Tracer};
@@ -253,10 +254,14 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
         }
         if b.eth && !self.node_healthy(b.target) {
             let p = self.p;
+            let why = match b.target {
+                NodeRef::Rule(r) if T::ON => self.why_unhealthy(r),
+                _ => String::new(),
+            };
             self.tr.step(depth, || {
                 let what = match b.target {
                     NodeRef::Rule(r) => {
-                        format!("rule {} has no healthy branch", p.rules[r as usize].id)
+                        format!("rule {} has no healthy branch ({why})", p.rules[r as usize].id)
                     }
                     NodeRef::Endpoint(e) => {
                         format!("target {} is unhealthy", p.endpoints[e as usize].value)
@@ -271,6 +276,44 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
             return false;
         }
         true
+    }
+
+    /// For the trace: why each (applicable) branch of an unhealthy rule is unhealthy, one
+    /// level down.
+    fn why_unhealthy(&mut self, r: u32) -> String {
+        let p = self.p;
+        let rule = &p.rules[r as usize];
+        let applicable: Vec<&Branch> = match &rule.kind {
+            RuleKind::Geo(entries) => {
+                let chain = self.geo_chain(entries);
+                if chain.iter().all(Option::is_none) {
+                    return "no location matches the client".into();
+                }
+                chain.iter().flatten().map(|&i| &entries[i].1).collect()
+            }
+            kind => crate::compile::branches(kind).collect(),
+        };
+        let mut reasons = Vec::new();
+        for b in applicable {
+            let at = b
+                .ptr
+                .rsplit('/')
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("/");
+            if !self.check_ok(b) {
+                reasons.push(format!(
+                    "{at}: health check {} unhealthy",
+                    b.health_check.as_deref().unwrap_or_default()
+                ));
+            } else if b.eth && !self.node_healthy(b.target) {
+                reasons.push(format!("{at}: its target is unhealthy"));
+            }
+        }
+        reasons.join("; ")
     }
 
     /// Descends from `n`, adding endpoints to `out`. Returns whether the path was healthy.
@@ -329,7 +372,10 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                     "km (biased)",
                 )
             }
-            RuleKind::Weighted { items, all_zero, cumulative } => {
+            RuleKind::Weighted { items, all_zero, cumulative, items_health_uses_location } => {
+                // The draw may not check every item, but which items are healthy, and so the
+                // odds, can depend on where the client is.
+                self.used_location |= *items_health_uses_location;
                 self.select_weighted(d, items, *all_zero, cumulative)
             }
             RuleKind::Multivalue(items) => return self.select_multivalue(d, items, out),
@@ -354,7 +400,8 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                         "no location matches the client and there is no default".into(),
                     )
                 });
-                false
+                // An empty answer, but not a last resort.
+                true
             }
         }
     }
@@ -473,19 +520,45 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 (TraceEvent::Client, String::new(), format!("ranking: {}", list.join(", ")))
             });
         }
-        let mut tried = Set::default();
-        let mut best_overall = None;
-        for _ in 0..n {
-            let mut best: Option<(usize, f64)> = None;
-            for i in (0..n).filter(|&i| !tried.contains(i)) {
-                let m = metric(self, i).unwrap_or(f64::INFINITY);
-                if best.is_none_or(|(_, bm)| m < bm) {
-                    best = Some((i, m));
+        // Each metric is computed once; the order is by metric, then document order. Most
+        // queries stop at the nearest entry, so the full sort happens only when it is unhealthy.
+        let mut small = [f64::INFINITY; 32];
+        let mut large = Vec::new();
+        let metrics: &mut [f64] = if n <= small.len() {
+            &mut small[..n]
+        } else {
+            large.resize(n, f64::INFINITY);
+            &mut large
+        };
+        for (i, m) in metrics.iter_mut().enumerate() {
+            *m = metric(self, i).unwrap_or(f64::INFINITY);
+        }
+        let key = |i: usize| (metrics[i], i);
+        let nearest = (0..n)
+            .min_by(|&a, &b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+        let mut order = [0u8; MAX_RULE_ENTRIES];
+        let mut sorted = false;
+        for rank in 0..n {
+            let i = if rank == 0 {
+                match nearest {
+                    Some(i) => i,
+                    None => break,
                 }
-            }
-            let Some((i, m)) = best else { break };
-            best_overall.get_or_insert(i);
-            tried.insert(i);
+            } else {
+                if !sorted {
+                    for (slot, o) in order[..n].iter_mut().enumerate() {
+                        *o = slot as u8;
+                    }
+                    order[..n].sort_unstable_by(|&a, &b| {
+                        key(usize::from(a))
+                            .partial_cmp(&key(usize::from(b)))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                    });
+                    sorted = true;
+                }
+                usize::from(order[rank])
+            };
+            let m = metrics[i];
             let b = branch(i);
             self.tr.step(d, || {
                 let how = if m.is_finite() {
@@ -503,6 +576,7 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 return (Some(b), true);
             }
         }
+        let best_overall = nearest;
         self.last_resort(
             d,
             "every entry is unhealthy: Route 53 treats all as healthy and answers from the nearest",
@@ -624,7 +698,24 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
             if !pool.contains(i) || needed == 0 {
                 continue;
             }
-            let take = remaining <= needed || self.rng.below(remaining) < needed;
+            let (take, draw) = if remaining <= needed {
+                (true, None)
+            } else {
+                let draw = self.rng.below(remaining);
+                (draw < needed, Some(draw))
+            };
+            if let Some(draw) = draw {
+                self.tr.step(d, || {
+                    (
+                        TraceEvent::Draw,
+                        b.ptr.to_string(),
+                        format!(
+                            "item {i}: random draw {draw} of 0..{remaining} {} {needed} values still needed",
+                            if take { "<" } else { ">=" }
+                        ),
+                    )
+                });
+            }
             remaining -= 1;
             if take {
                 needed -= 1;
@@ -640,15 +731,14 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 }
             }
         }
-        if n > MAX_ANSWER_VALUES {
-            self.tr.step(d, || {
-                (
-                    TraceEvent::Draw,
-                    String::new(),
-                    format!("{n} eligible values: 8 chosen at random"),
-                )
-            });
-        }
+        self.tr.step(d, || {
+            let detail = if n > MAX_ANSWER_VALUES {
+                format!("{n} eligible values: 8 chosen at random (selection sampling, draws above)")
+            } else {
+                format!("{n} eligible values: all included, no draw")
+            };
+            (TraceEvent::Draw, String::new(), detail)
+        });
         healthy
     }
 }

@@ -11,7 +11,8 @@
 //!    ranges; every problem reported with its JSON Pointer ([`Diagnostic`]).
 //! 2. `compile`: references, cycles, record types and lints checked across the document, and
 //!    an immutable [`Policy`] graph built ([`compile()`]).
-//! 3. `eval`: [`Policy::evaluate`] answers one query without failing and without allocating;
+//! 3. `eval`: [`Policy::evaluate`] answers one query without failing and, for policies of up to
+//!    128 rules, without allocating;
 //!    [`Policy::explain`] runs the same code and records a [`Trace`].
 #![deny(missing_docs)]
 

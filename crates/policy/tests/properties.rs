@@ -1072,8 +1072,11 @@ impl DocSpec {
                 json!({"RuleType": "weighted", "Items": items})
             }
             RuleSpec::Multivalue(items) => {
+                // Each endpoint at most once: a multivalue rule answers distinct values.
+                let mut seen = std::collections::HashSet::new();
                 let items: Vec<Value> = items
                     .iter()
+                    .filter(|(pick, _)| seen.insert(self.endpoint_ref(*pick)))
                     .map(|(pick, hc)| {
                         let mut m = json!({"EndpointReference": self.endpoint_ref(*pick)});
                         if let Some(h) = hc {

@@ -1048,6 +1048,25 @@ fn error_cases() -> Vec<Case> {
             "multivalue items can only reference endpoints",
         ),
         case(
+            "multivalue items naming one endpoint twice",
+            multivalue(json!([{"EndpointReference": "e1"}, {"EndpointReference": "e2"}, {"EndpointReference": "e1"}])),
+            "/Rules/r/Items/2/EndpointReference",
+            "endpoint \"e1\" appears more than once in this multivalue rule",
+        ),
+        case(
+            "a cycle is reported together with a dangling reference",
+            set(
+                rules_doc(json!({
+                    "a": {"RuleType": "weighted", "Items": [{"RuleReference": "b", "Weight": 1}, {"EndpointReference": "nope", "Weight": 1}]},
+                    "b": {"RuleType": "weighted", "Items": [{"RuleReference": "a", "Weight": 1}]}
+                })),
+                "/StartRule",
+                json!("a"),
+            ),
+            "/Rules/b/Items/0",
+            "rule references form a cycle: a -> b -> a",
+        ),
+        case(
             "multivalue item with EvaluateTargetHealth",
             multivalue(json!([{"EndpointReference": "e1", "EvaluateTargetHealth": true}])),
             "/Rules/r/Items/0/EvaluateTargetHealth",
@@ -1378,7 +1397,7 @@ fn valid_cases() -> Vec<Case> {
         ),
         ok(
             "255 entries in one rule",
-            multivalue(Value::Array(vec![json!({"EndpointReference": "e1"}); 255])),
+            weighted(Value::Array(vec![json!({"EndpointReference": "e1", "Weight": 1}); 255])),
         ),
         ok(
             "alias endpoints with AAAA",
