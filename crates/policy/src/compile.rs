@@ -510,6 +510,10 @@ fn lint_failover_branch(b: &BranchDef, side: &str, doc: &Doc, d: &mut Diags) {
     }
 }
 
+/// One reference out of a rule: the rule it names (if it resolves), the endpoint it names
+/// (if it resolves), and the branch's pointer.
+type Child<'a> = (Option<usize>, Option<usize>, &'a str);
+
 /// Cycles (errors, every one of them) and unreachable rules or endpoints (warnings), checked on
 /// the document's references as written, so that they are reported alongside any other error.
 fn check_graph(
@@ -525,7 +529,7 @@ fn check_graph(
         Done,
     }
     // The children of each rule: (rule index or None for an endpoint, endpoint index, pointer).
-    let children: Vec<Vec<(Option<usize>, Option<usize>, &str)>> = doc
+    let children: Vec<Vec<Child<'_>>> = doc
         .rules
         .iter()
         .map(|r| {
