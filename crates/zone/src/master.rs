@@ -1,6 +1,6 @@
 //! RFC 1035 master files ("zone files").
 //!
-//! [`parse`] reads a whole file into hickory [`Record`]s and checks it as a zone; [`write`]
+//! [`parse`] reads a whole file into hickory [`Record`]s and checks it as a zone; [`write()`]
 //! writes records back as a master file that [`parse`] reads to the same records.
 //! [`parse_rdata`], [`rdata_text`], [`type_text`] and [`name_text`] convert a single record
 //! between hickory and its presentation form, so that the store can keep records as text rows
@@ -76,7 +76,7 @@
 //! - **Limits**: a line longer than 64 KiB ([`MAX_LINE_BYTES`]) and a file of more than
 //!   1,000,000 records ([`MAX_RECORDS`]) are refused; after 1,000 errors ([`MAX_ERRORS`]) parsing
 //!   stops with a final error saying so. Parsing is linear in the size of the input.
-//! - **Writing**: [`write`] puts `$ORIGIN` first, then the SOA, then the other records sorted by
+//! - **Writing**: [`write()`] puts `$ORIGIN` first, then the SOA, then the other records sorted by
 //!   owner in DNSSEC canonical order and by type number (records of one RRset keep their order),
 //!   one per line with an explicit TTL and class IN, owners relative to the origin where
 //!   possible. Names are written as fully qualified.
