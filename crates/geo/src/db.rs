@@ -1,20 +1,16 @@
 //! MaxMind-format geolocation databases: loading, schema detection and per-query lookups.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
-use std::ops::Range;
 
 use maxminddb::{Reader, WithinOptions};
-use policy::codes;
-use policy::{ClientLocation, Code, Continent, Coordinates};
+use policy::ClientLocation;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+use crate::index::{BAD_POINTER_DETAIL, Index, Kind, Layout, Place, Tables};
 use crate::net::{Canonical, width};
-use crate::record::{Corrupt, Data, Fields};
-use crate::trie::{Budget, BuildError, SearchTree, Terminal, Trie};
+use crate::trie::BuildError;
 
 /// The record layouts [`GeoDb`] understands, detected per database when it is added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,310 +115,6 @@ struct Database {
     index: Index,
 }
 
-/// A database's search tree and records, decoded once when it is added.
-///
-/// Each trie maps an address to a leaf: the index of an [`Entry`] (low 24 bits) and the
-/// prefix length of the tree network the address is in (high 8 bits).
-struct Index {
-    /// IPv4 addresses: the whole tree of an IPv4 database, the `::/96` subtree of an IPv6 one.
-    v4: Trie,
-    /// IPv6 addresses (IPv6 databases only).
-    v6: Option<Trie>,
-    /// What the leaves point to, each distinct location once; see [`NOT_FOUND`] and
-    /// [`BAD_POINTER`].
-    entries: Box<[Entry]>,
-    /// For the entries of kind [`Kind::Corrupt`], sorted by entry: the record's data offset
-    /// and what is wrong with it.
-    corrupt: Box<[(u32, usize, &'static str)]>,
-}
-
-/// Leaf bits holding the entry index; the prefix length sits above them.
-const ENTRY_BITS: u32 = 24;
-const ENTRY_MASK: u32 = (1 << ENTRY_BITS) - 1;
-/// The entry of addresses without data.
-const NOT_FOUND: u32 = 0;
-/// The entry of addresses whose tree record points outside the data section.
-const BAD_POINTER: u32 = 1;
-const BAD_POINTER_DETAIL: &str = "a search tree record points outside the data section";
-
-/// What one database says about the addresses of one or more networks, in 32 bytes (one
-/// cache line holds two).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[repr(align(32))]
-struct Entry {
-    latitude: f64,
-    longitude: f64,
-    country: Option<Code>,
-    subdivision: Option<Code>,
-    continent: Option<Continent>,
-    kind: Kind,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// No data for the network.
-    NotFound,
-    /// The tree record is not a valid data pointer: the lookup fails.
-    BadPointer,
-    /// The record cannot be decoded.
-    Corrupt,
-    /// A record, with or without coordinates.
-    Place { coordinates: bool },
-}
-
-impl Entry {
-    const fn of_kind(kind: Kind) -> Entry {
-        Entry {
-            latitude: 0.0,
-            longitude: 0.0,
-            country: None,
-            subdivision: None,
-            continent: None,
-            kind,
-        }
-    }
-
-    fn new(place: Place) -> Entry {
-        let c = place.coordinates;
-        Entry {
-            latitude: c.map_or(0.0, |c| c.latitude),
-            longitude: c.map_or(0.0, |c| c.longitude),
-            country: place.country,
-            subdivision: place.subdivision,
-            continent: place.continent,
-            kind: Kind::Place { coordinates: c.is_some() },
-        }
-    }
-
-    #[inline]
-    fn place(&self) -> Place {
-        let coordinates = match self.kind {
-            Kind::Place { coordinates: true } => {
-                Some(Coordinates { latitude: self.latitude, longitude: self.longitude })
-            }
-            _ => None,
-        };
-        Place {
-            country: self.country,
-            continent: self.continent,
-            subdivision: self.subdivision,
-            coordinates,
-        }
-    }
-}
-
-/// A deterministic hasher (FxHash's multiply-rotate) for the maps used while building: keys
-/// are read from the file, but only the build time, never a result, depends on collisions.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The table picks buckets from the low bits: fold the well-mixed high bits in.
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-/// A decoded location as a hashable key (coordinates by their bits).
-type PlaceKey = (Option<Code>, Option<Code>, Option<(u64, u64)>);
-
-/// Where a database's parts lie in its bytes.
-struct Layout {
-    node_count: u32,
-    record_size: u16,
-    ipv6: bool,
-    /// The search tree.
-    tree: Range<usize>,
-    /// The data section.
-    data: Range<usize>,
-}
-
-impl Layout {
-    /// The layout the reader has checked: the search tree (`node_count` nodes of two
-    /// records), 16 zero bytes, then data up to the metadata marker at `marker`.
-    fn of<S: AsRef<[u8]>>(reader: &Reader<S>, marker: usize) -> Result<Layout, &'static str> {
-        let m = reader.metadata();
-        let tree = (m.node_count as usize)
-            .checked_mul(usize::from(m.record_size))
-            .map(|bits| bits / 4)
-            .ok_or("its search tree is too large")?;
-        let data = tree.saturating_add(16)..marker;
-        if data.start > data.end {
-            return Err("no room for a data section");
-        }
-        Ok(Layout {
-            node_count: m.node_count,
-            record_size: m.record_size,
-            ipv6: m.ip_version == 6,
-            tree: 0..tree,
-            data,
-        })
-    }
-}
-
-/// Builds an [`Index`]: gives each terminal tree record its entry, decoding each data
-/// record once.
-struct IndexBuilder<'a> {
-    tables: &'a Tables,
-    schema: Schema,
-    node_count: u32,
-    data: Data<'a>,
-    data_len: usize,
-    entries: Vec<Entry>,
-    corrupt: Vec<(u32, usize, &'static str)>,
-    by_record: FxMap<u32, u32>,
-    /// The last records met, by hash: the tree is walked in address order, and
-    /// neighbouring networks often share a record.
-    recent: Box<[(u32, u32); RECENT]>,
-    by_place: FxMap<PlaceKey, u32>,
-}
-
-const RECENT: usize = 1 << 16;
-
-impl Index {
-    fn build(
-        bytes: &[u8],
-        layout: &Layout,
-        schema: Schema,
-        tables: &Tables,
-    ) -> Result<Index, BuildError> {
-        let tree_bytes = bytes
-            .get(layout.tree.clone())
-            .ok_or(BuildError("the search tree lies past the end of the file"))?;
-        let data = bytes
-            .get(layout.data.clone())
-            .ok_or(BuildError("the data section lies past the end of the file"))?;
-        let tree = SearchTree::new(tree_bytes, layout.node_count, layout.record_size)?;
-        let mut builder = IndexBuilder {
-            tables,
-            schema,
-            node_count: layout.node_count,
-            data: Data::new(data),
-            data_len: data.len(),
-            entries: vec![Entry::of_kind(Kind::NotFound), Entry::of_kind(Kind::BadPointer)],
-            corrupt: Vec::new(),
-            by_record: FxMap::default(),
-            recent: Box::new([(0, 0); RECENT]),
-            by_place: FxMap::default(),
-        };
-        // Each node is visited once per path to it: once, or a few times for aliased
-        // subtrees (GeoIP2 reaches its IPv4 subtree from `::/96`, `::ffff:0:0/96` and
-        // `2002::/16`, and the IPv4 trie walks it once more).
-        let mut budget = Budget::new(8 * u64::from(layout.node_count) + (1 << 20));
-        let mut leaf = |terminal: Terminal, prefix: u8| -> Result<u32, BuildError> {
-            Ok((u32::from(prefix) << ENTRY_BITS) | builder.entry(terminal)?)
-        };
-        let v4_start = if layout.ipv6 {
-            // IPv4 addresses are looked up as `::a.b.c.d`: 96 zero bits first.
-            let mut record = 0;
-            for _ in 0..96 {
-                if record >= layout.node_count {
-                    break;
-                }
-                record = tree.children(record)?[0];
-            }
-            record
-        } else {
-            0
-        };
-        let v4 = Trie::build(&tree, v4_start, 32, &mut budget, &mut leaf)?;
-        let v6 = match layout.ipv6 {
-            true => Some(Trie::build(&tree, 0, 128, &mut budget, &mut leaf)?),
-            false => None,
-        };
-        Ok(Index {
-            v4,
-            v6,
-            entries: builder.entries.into_boxed_slice(),
-            corrupt: builder.corrupt.into_boxed_slice(),
-        })
-    }
-
-    /// The data offset and problem of a [`Kind::Corrupt`] entry.
-    fn corrupt(&self, entry: u32) -> (usize, &'static str) {
-        match self.corrupt.binary_search_by_key(&entry, |(e, _, _)| *e) {
-            Ok(i) => (self.corrupt[i].1, self.corrupt[i].2),
-            Err(_) => (0, "unknown"),
-        }
-    }
-
-    fn heap_size(&self) -> usize {
-        self.v4.heap_size()
-            + self.v6.as_ref().map_or(0, Trie::heap_size)
-            + size_of_val(&*self.entries)
-            + size_of_val(&*self.corrupt)
-    }
-}
-
-impl IndexBuilder<'_> {
-    fn entry(&mut self, terminal: Terminal) -> Result<u32, BuildError> {
-        let record = match terminal {
-            Terminal::Record(r) if r > self.node_count => r,
-            Terminal::Record(_) | Terminal::Exhausted => return Ok(NOT_FOUND),
-        };
-        // Records are above `node_count`, so the zeroed cache holds none.
-        let slot = (record.wrapping_mul(0x9e37_79b9) >> 16) as usize % RECENT;
-        if self.recent[slot].0 == record {
-            return Ok(self.recent[slot].1);
-        }
-        if let Some(entry) = self.by_record.get(&record) {
-            self.recent[slot] = (record, *entry);
-            return Ok(*entry);
-        }
-        let next = u32::try_from(self.entries.len())
-            .ok()
-            .filter(|n| *n <= ENTRY_MASK)
-            .ok_or(BuildError("it has more than 16 777 215 distinct locations"))?;
-        let offset = (record - self.node_count)
-            .checked_sub(16)
-            .map(|o| o as usize)
-            .filter(|o| *o < self.data_len);
-        let entry = match offset.map(|o| (o, decode(self.tables, self.schema, self.data, o))) {
-            None => BAD_POINTER,
-            Some((_, Ok(place))) => {
-                let c = place.coordinates.map(|c| (c.latitude.to_bits(), c.longitude.to_bits()));
-                let entries = &mut self.entries;
-                *self.by_place.entry((place.country, place.subdivision, c)).or_insert_with(|| {
-                    entries.push(Entry::new(place));
-                    next
-                })
-            }
-            Some((offset, Err(Corrupt(detail)))) => {
-                self.entries.push(Entry::of_kind(Kind::Corrupt));
-                self.corrupt.push((next, offset, detail));
-                next
-            }
-        };
-        self.by_record.insert(record, entry);
-        self.recent[slot] = (record, entry);
-        Ok(entry)
-    }
-}
-
 /// One or more MaxMind-format databases that turn a client address into a
 /// [`ClientLocation`].
 ///
@@ -433,69 +125,6 @@ impl IndexBuilder<'_> {
 pub struct GeoDb {
     databases: Vec<Database>,
     tables: Tables,
-}
-
-/// Route 53's tables, rearranged for constant-time lookups on the query path (the `policy`
-/// crate's own lookups compare strings, which costs more than the rest of a lookup).
-struct Tables {
-    /// The continent of every Route 53 country, indexed by its two letters (`AA` = 0).
-    continents: Vec<Option<Continent>>,
-    /// US state names: hash of the lower-cased name, name, code; sorted by hash.
-    us_states: Vec<(u64, &'static str, Code)>,
-}
-
-impl Tables {
-    fn new() -> Tables {
-        let mut continents = vec![None; 26 * 26];
-        for c in codes::COUNTRIES.iter() {
-            if let Some(i) = letters_index(c.code.as_bytes()) {
-                continents[i] = Some(c.continent);
-            }
-        }
-        let mut us_states: Vec<_> = codes::SUBDIVISIONS
-            .iter()
-            .filter(|s| s.country == "US")
-            .filter_map(|s| Some((name_hash(s.name.as_bytes()), s.name, Code::new(s.code)?)))
-            .collect();
-        us_states.sort_by_key(|(hash, _, _)| *hash);
-        Tables { continents, us_states }
-    }
-
-    /// A country code as found in a database: two ASCII letters, with its Route 53 continent
-    /// (none for a code Route 53 does not know).
-    fn country(&self, code: &[u8]) -> Option<(Code, Option<Continent>)> {
-        let i = letters_index(code)?;
-        Some((Code::new(std::str::from_utf8(code).ok()?)?, self.continents[i]))
-    }
-
-    /// The code of a US state from its English name, ignoring case.
-    fn us_state(&self, name: &[u8]) -> Option<Code> {
-        let hash = name_hash(name);
-        let start = self.us_states.partition_point(|(h, _, _)| *h < hash);
-        self.us_states[start..]
-            .iter()
-            .take_while(|(h, _, _)| *h == hash)
-            .find(|(_, n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-            .map(|(_, _, code)| *code)
-    }
-}
-
-/// `AA` = 0 ... `ZZ` = 675, ignoring case; `None` for anything but two ASCII letters.
-fn letters_index(code: &[u8]) -> Option<usize> {
-    match code {
-        [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-            let l = |c: &u8| usize::from(c.to_ascii_uppercase() - b'A');
-            Some(l(a) * 26 + l(b))
-        }
-        _ => None,
-    }
-}
-
-/// FNV-1a of the lower-cased bytes: deterministic, cheap for short names.
-fn name_hash(name: &[u8]) -> u64 {
-    name.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 impl fmt::Debug for GeoDb {
@@ -526,9 +155,9 @@ impl GeoDb {
     /// file name.
     ///
     /// Checks the metadata and the search tree layout, recognises the schema from the first
-    /// records, then builds the lookup table: walks the whole search tree and decodes every
-    /// distinct record once (see the crate documentation; about half a second per 60 MB file
-    /// in a release build). The bytes are not kept.
+    /// records, then builds the lookup tables: walks the whole search tree and decodes every
+    /// distinct record once (see the crate documentation; under a second for a 70 MB file in
+    /// a release build, about 5 s in an unoptimised one). The bytes are not kept.
     ///
     /// A record that cannot be decoded does not fail the database: it shows up only when it
     /// is looked up, as "not found" in [`GeoDb::locate`] and an error in
@@ -570,8 +199,8 @@ impl GeoDb {
         Ok(())
     }
 
-    /// Heap bytes the loaded databases take (their lookup tables; the files' bytes are not
-    /// kept).
+    /// Heap bytes the loaded databases take: their lookup tables (the files' bytes are not
+    /// kept), for logs and `status` output.
     pub fn heap_size(&self) -> usize {
         self.databases.iter().map(|d| d.name.capacity() + d.index.heap_size()).sum()
     }
@@ -630,34 +259,22 @@ impl GeoDb {
         }
         let canonical = Canonical::of(ip);
         let addr = canonical.addr;
-        let key = match addr {
-            IpAddr::V4(v4) => u128::from(u32::from(v4)) << 96,
-            IpAddr::V6(v6) => u128::from(v6),
-        };
         let mut scope = 0u8;
         let mut consulted = false;
         let mut fallback: Option<Place> = None;
         let mut found: Option<Place> = None;
         for db in &self.databases {
-            let index = &db.index;
-            let trie = match (addr, &index.v6) {
-                (IpAddr::V4(_), _) => &index.v4,
-                (IpAddr::V6(_), Some(v6)) => v6,
-                (IpAddr::V6(_), None) => continue,
-            };
+            let Some(hit) = db.index.find(addr) else { continue };
             consulted = true;
-            let leaf = trie.lookup(key);
-            let entry_index = leaf & ENTRY_MASK;
-            let entry = &index.entries[entry_index as usize];
-            let place = match entry.kind {
-                Kind::Place { .. } => entry.place(),
+            let place = match hit.entry.kind {
+                Kind::Place { .. } => hit.entry.place(),
                 Kind::NotFound => {
-                    scope = scope.max((leaf >> ENTRY_BITS) as u8);
+                    scope = scope.max(hit.prefix);
                     continue;
                 }
                 Kind::Corrupt => {
-                    scope = scope.max((leaf >> ENTRY_BITS) as u8);
-                    let (offset, e) = index.corrupt(entry_index);
+                    scope = scope.max(hit.prefix);
+                    let (offset, e) = db.index.corrupt(hit.entry_index);
                     on_error(db, &format_args!("record at data offset {offset}: {e}"));
                     continue;
                 }
@@ -669,7 +286,7 @@ impl GeoDb {
                     continue;
                 }
             };
-            scope = scope.max((leaf >> ENTRY_BITS) as u8);
+            scope = scope.max(hit.prefix);
             if place.country.is_some() {
                 found = Some(place);
                 break;
@@ -687,66 +304,6 @@ impl GeoDb {
             scope_prefix: if consulted { canonical.scope(scope) } else { 0 },
         }
     }
-}
-
-/// Decodes the record at `offset` of a database's data section.
-fn decode(t: &Tables, schema: Schema, data: Data<'_>, offset: usize) -> Result<Place, Corrupt> {
-    let place = match schema {
-        Schema::GeoIp2 => {
-            let f = data.geoip2(offset)?;
-            let country = f.country.and_then(|c| t.country(c));
-            let country = country.or_else(|| f.registered_country.and_then(|c| t.country(c)));
-            let subdivision = match country {
-                Some(_) => f.subdivision.and_then(|s| Code::new(std::str::from_utf8(s).ok()?)),
-                None => None,
-            };
-            Place::new(country, subdivision, &f)
-        }
-        Schema::Flat => {
-            let f = data.flat(offset)?;
-            let country = f.country.and_then(|c| t.country(c));
-            // Route 53 subdivisions are US states (and Ukrainian oblasts, whose names are
-            // not mapped); flat databases give names, so only US state names translate.
-            let subdivision = match (country, f.subdivision) {
-                (Some((c, _)), Some(name)) if c.as_str() == "US" => t.us_state(name),
-                _ => None,
-            };
-            Place::new(country, subdivision, &f)
-        }
-    };
-    Ok(place)
-}
-
-/// What one database says about an address.
-#[derive(Clone, Copy, Default)]
-struct Place {
-    country: Option<Code>,
-    continent: Option<Continent>,
-    subdivision: Option<Code>,
-    coordinates: Option<Coordinates>,
-}
-
-impl Place {
-    fn new(
-        country: Option<(Code, Option<Continent>)>,
-        subdivision: Option<Code>,
-        f: &Fields<'_>,
-    ) -> Place {
-        Place {
-            country: country.map(|(c, _)| c),
-            continent: country.and_then(|(_, c)| c),
-            subdivision,
-            coordinates: coordinates(f.latitude, f.longitude),
-        }
-    }
-}
-
-fn coordinates(latitude: Option<f64>, longitude: Option<f64>) -> Option<Coordinates> {
-    let (Some(latitude), Some(longitude)) = (latitude, longitude) else {
-        return None;
-    };
-    let ok = (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude);
-    ok.then_some(Coordinates { latitude, longitude })
 }
 
 /// Position of the last occurrence of `needle`.
@@ -800,6 +357,8 @@ mod tests {
     //! of the test databases.
 
     use super::*;
+    use crate::index::decode;
+    use crate::record::{Data, Fields};
     use maxminddb::LookupResult;
     use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
@@ -917,30 +476,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tables_agree_with_the_policy_crate() {
-        let t = Tables::new();
-        for a in b'A'..=b'Z' {
-            for b in [a.to_ascii_lowercase(), b'Q', b'S'] {
-                let code = [a, b];
-                let upper = std::str::from_utf8(&code).unwrap().to_ascii_uppercase();
-                let expected = Code::new(&upper).and_then(codes::continent_of);
-                assert_eq!(t.country(&code).map(|(_, c)| c), Some(expected), "{upper}");
-            }
-        }
-        for code in [&b"G"[..], b"GBR", b"G1", b"", b"\xc3\xa9"] {
-            assert_eq!(t.country(code), None);
-        }
-        for s in codes::SUBDIVISIONS.iter().filter(|s| s.country == "US") {
-            let code = Code::new(s.code);
-            assert_eq!(t.us_state(s.name.as_bytes()), code, "{}", s.name);
-            assert_eq!(t.us_state(s.name.to_ascii_uppercase().as_bytes()), code);
-            assert_eq!(codes::us_state_code(s.name).and_then(Code::new), code);
-        }
-        assert_eq!(t.us_state(b"England"), None);
-        assert_eq!(t.us_state(b""), None);
-    }
-
     const FILES: [(&str, &[u8]); 4] = [
         ("city", include_bytes!("../tests/data/GeoIP2-City-Test.mmdb")),
         ("country", include_bytes!("../tests/data/GeoIP2-Country-Test.mmdb")),
@@ -1054,8 +589,9 @@ mod tests {
         bytes
     }
 
-    /// Addresses in and around every network of the databases (first, last and a middle
-    /// address, and each IPv4 one also IPv4-mapped), plus spread-out ones.
+    /// Addresses in and around every network of the databases (first, last, middle and a
+    /// random address, and each IPv4 one also IPv4-mapped and IPv4-compatible), plus
+    /// spread-out ones.
     fn probe_addresses(dbs: &[TreeWalk<'_>]) -> Vec<IpAddr> {
         let mut seed = 0x1234_5678_9abc_def0_u64;
         let mut next = || {
@@ -1085,6 +621,8 @@ mod tests {
                             let v4 = std::net::Ipv4Addr::from(a as u32);
                             addresses.push(IpAddr::V4(v4));
                             addresses.push(IpAddr::V6(v4.to_ipv6_mapped()));
+                            // IPv4-compatible (`::a.b.c.d`): the IPv4 subtree as IPv6.
+                            addresses.push(IpAddr::V6(std::net::Ipv6Addr::from(a)));
                         }
                         _ => addresses.push(IpAddr::V6(std::net::Ipv6Addr::from(a))),
                     }
@@ -1151,11 +689,6 @@ mod tests {
         }
         // Both kinds of corruption were met (a bad record and a bad tree record).
         assert!(errors_seen[0] > 10 && errors_seen[1] > 10, "{errors_seen:?}");
-    }
-
-    #[test]
-    fn entries_take_32_bytes() {
-        assert_eq!(size_of::<Entry>(), 32);
     }
 
     #[test]

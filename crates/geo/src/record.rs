@@ -1,6 +1,6 @@
 //! Reads the few fields a lookup needs straight from a MaxMind DB data section.
 //!
-//! `maxminddb`'s serde decoder is general and careful, and spends most of a lookup skipping
+//! `maxminddb`'s serde decoder is general and careful, and spends most of its time skipping
 //! the fields a location does not need (names in many languages, time zones, postal codes).
 //! This walker reads the MaxMind DB data format (specification version 2.0) directly: it
 //! skips unwanted values by their sizes without looking inside, follows a pointer only where
@@ -8,7 +8,8 @@
 //! corrupt data gives an error, never a panic or a loop: skipping never follows pointers, so
 //! it only moves forward, and it keeps a count instead of recursing into nested values.
 //!
-//! The tree lookup itself stays with `maxminddb`, which hands over the record's offset.
+//! [`GeoDb::add`](crate::GeoDb::add) reads each record once with it, when it builds the
+//! lookup tables (see `index.rs`); lookups never decode.
 
 /// Corrupt data, with a static description (no allocation on the query path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

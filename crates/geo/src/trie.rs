@@ -152,6 +152,8 @@ pub(crate) enum Terminal {
     Record(u32),
     /// The address bits ran out on an inner node: no data.
     Exhausted,
+    /// The `alias` node given to [`Trie::build`]: the subtree continues as in another trie.
+    Alias,
 }
 
 impl Trie {
@@ -159,11 +161,14 @@ impl Trie {
     /// which covers the whole `width`-bit address space (32 or 128).
     ///
     /// `leaf` gives the leaf value for a terminal found at prefix length `prefix`; values
-    /// in the direct table must leave bit 31 clear (their prefixes are at most 20).
+    /// in the direct table must leave bit 31 clear (their prefixes are at most 20). Where the
+    /// walk meets the node `alias` at a prefix length of at most `width - 32`, it stops with
+    /// [`Terminal::Alias`] (the caller looks the next 32 bits up in the trie of that node).
     pub(crate) fn build(
         tree: &SearchTree<'_>,
         start: u32,
         width: u8,
+        alias: Option<u32>,
         budget: &mut Budget,
         leaf: &mut dyn FnMut(Terminal, u8) -> Result<u32, BuildError>,
     ) -> Result<Trie, BuildError> {
@@ -176,13 +181,13 @@ impl Trie {
         } else {
             16
         };
-        let mut expander = Expander { tree, width, budget, leaf, stack: Vec::new() };
+        let mut expander = Expander { tree, width, alias, budget, leaf, stack: Vec::new() };
         let mut slots = vec![Slot::Leaf(0); 1 << direct_bits];
         expander.expand(start, 0, direct_bits, &mut slots)?;
 
-        // Sized from the tree so that big arrays are allocated once: a sound tree has about
-        // one leaf run per tree record and a node per 8 tree nodes (a quarter with 16 direct
-        // bits); more only with aliased subtrees.
+        // Sized from the tree so that the big arrays are allocated once: a sound tree gives
+        // about one leaf run per tree node and one trie node per 8 tree nodes (per 4 with 16
+        // direct bits); more only with shared subtrees.
         let (mut nodes, mut leaves) = match start < tree.node_count() {
             true => {
                 let node_count = tree.node_count() as usize;
@@ -295,6 +300,7 @@ fn index(len: usize, limit: u32) -> Result<u32, BuildError> {
 struct Expander<'t, 'a, 'b> {
     tree: &'t SearchTree<'a>,
     width: u8,
+    alias: Option<u32>,
     budget: &'b mut Budget,
     leaf: &'b mut dyn FnMut(Terminal, u8) -> Result<u32, BuildError>,
     /// (record, depth below the start, first slot).
@@ -320,6 +326,8 @@ impl Expander<'_, '_, '_> {
             let prefix = depth + below;
             let slot = if record >= node_count {
                 Slot::Leaf((self.leaf)(Terminal::Record(record), prefix)?)
+            } else if Some(record) == self.alias && prefix <= self.width.saturating_sub(32) {
+                Slot::Leaf((self.leaf)(Terminal::Alias, prefix)?)
             } else if prefix >= self.width {
                 Slot::Leaf((self.leaf)(Terminal::Exhausted, self.width)?)
             } else if below == bits {
@@ -426,6 +434,7 @@ mod tests {
         let entry = match t {
             Terminal::Record(r) => r,
             Terminal::Exhausted => 0xff_ffff,
+            Terminal::Alias => ALIAS,
         };
         (u32::from(prefix) << 24) | entry
     }
@@ -479,7 +488,7 @@ mod tests {
         let tree = SearchTree::new(&bytes, nodes.len() as u32, record_size).unwrap();
         let mut budget = Budget::new(1 << 24);
         let mut leaf = |t: Terminal, p: u8| Ok(leaf_value(t, p));
-        let trie = Trie::build(&tree, 0, width, &mut budget, &mut leaf).unwrap();
+        let trie = Trie::build(&tree, 0, width, None, &mut budget, &mut leaf).unwrap();
         for _ in 0..20_000 {
             let key = if rng.below(4) == 0 {
                 let key = u128::from(rng.next()) << 64 | u128::from(rng.next());
@@ -514,6 +523,48 @@ mod tests {
         check(&nodes, 32, 128, &mut rng);
     }
 
+    const ALIAS: u32 = 0xff_fffe;
+
+    #[test]
+    fn aliases_continue_in_the_other_trie() {
+        let mut rng = Rng(11);
+        let mut aliased = 0;
+        for _ in 0..40 {
+            let node_count = 50 + rng.below(2000) as u32;
+            let nodes = random_tree(&mut rng, node_count, 20);
+            let bytes = encode(&nodes, 28);
+            let tree = SearchTree::new(&bytes, node_count, 28).unwrap();
+            // An alias whose subtree ends within 32 bits everywhere, as `Index` requires.
+            let mut exhausted = false;
+            let mut leaf = |t: Terminal, p: u8| {
+                exhausted |= t == Terminal::Exhausted;
+                Ok(leaf_value(t, p))
+            };
+            let alias = 1 + rng.below(u64::from(node_count.min(20) - 1)) as u32;
+            let v4 =
+                Trie::build(&tree, alias, 32, None, &mut Budget::new(1 << 24), &mut leaf).unwrap();
+            if exhausted {
+                continue;
+            }
+            let mut leaf = |t: Terminal, p: u8| Ok(leaf_value(t, p));
+            let v6 = Trie::build(&tree, 0, 128, Some(alias), &mut Budget::new(1 << 24), &mut leaf)
+                .unwrap();
+            for _ in 0..5_000 {
+                let key = guided_key(&nodes, 128, &mut rng);
+                let mut found = v6.lookup(key);
+                if found & 0xff_ffff == ALIAS {
+                    let depth = found >> 24;
+                    assert!(depth <= 96);
+                    found = v4.lookup(key << depth) + (depth << 24);
+                    aliased += 1;
+                }
+                let (t, prefix) = walk(&nodes, 0, key, 128);
+                assert_eq!(found, leaf_value(t, prefix), "{key:032x}");
+            }
+        }
+        assert!(aliased > 1_000, "{aliased}");
+    }
+
     #[test]
     fn records_of_every_size_decode() {
         let nodes = [[1, 0x00ab_cdef], [0x0fed_cba9 & 0x00ff_ffff, 0x0123_4567 & 0x00ff_ffff]];
@@ -535,7 +586,7 @@ mod tests {
         let bytes = encode(&[[0, 0]], 24);
         let tree = SearchTree::new(&bytes, 1, 24).unwrap();
         let mut leaf = |t: Terminal, p: u8| Ok(leaf_value(t, p));
-        let trie = Trie::build(&tree, 5, 32, &mut Budget::new(0), &mut leaf).unwrap();
+        let trie = Trie::build(&tree, 5, 32, None, &mut Budget::new(0), &mut leaf).unwrap();
         assert_eq!(trie.lookup(0), leaf_value(Terminal::Record(5), 0));
         assert_eq!(trie.lookup(u128::MAX), leaf_value(Terminal::Record(5), 0));
         assert!(trie.heap_size() < 64);
@@ -548,15 +599,15 @@ mod tests {
         let bytes = encode(&nodes, 24);
         let tree = SearchTree::new(&bytes, 2, 24).unwrap();
         let mut leaf = |t: Terminal, p: u8| Ok(leaf_value(t, p));
-        let e = Trie::build(&tree, 0, 128, &mut Budget::new(100_000), &mut leaf).unwrap_err();
+        let e = Trie::build(&tree, 0, 128, None, &mut Budget::new(100_000), &mut leaf).unwrap_err();
         assert!(e.0.contains("cycles"), "{e:?}");
         // With IPv4's 32 bits the walk ends, but it still needs 2^32 visits.
-        assert!(Trie::build(&tree, 0, 32, &mut Budget::new(100_000), &mut leaf).is_err());
+        assert!(Trie::build(&tree, 0, 32, None, &mut Budget::new(100_000), &mut leaf).is_err());
         // A node number past the tree is an error, not a panic.
         let nodes = [[5, 1]];
         let bytes = encode(&nodes, 24);
         let tree = SearchTree::new(&bytes, 3, 24).unwrap();
-        assert!(Trie::build(&tree, 0, 32, &mut Budget::new(100), &mut leaf).is_err());
+        assert!(Trie::build(&tree, 0, 32, None, &mut Budget::new(100), &mut leaf).is_err());
     }
 
     #[test]
@@ -565,7 +616,7 @@ mod tests {
         let tree = SearchTree::new(&bytes, 1, 24).unwrap();
         let mut leaf = |_: Terminal, _: u8| Err(BuildError("no"));
         assert_eq!(
-            Trie::build(&tree, 0, 32, &mut Budget::new(10), &mut leaf).unwrap_err(),
+            Trie::build(&tree, 0, 32, None, &mut Budget::new(10), &mut leaf).unwrap_err(),
             BuildError("no")
         );
     }

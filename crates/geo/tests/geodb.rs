@@ -277,7 +277,7 @@ fn duplicate_names_are_refused() {
 }
 
 /// The flat IPv4 database with London's latitude stored as a float of 5 bytes: loading
-/// checks only the first records, so this shows up at lookup.
+/// decodes every record but does not fail for one, so this shows up at lookup.
 fn flat_with_corrupt_london_record() -> Vec<u8> {
     let mut bytes = data(FLAT_V4);
     let find = |from: usize, needle: &[u8], bytes: &[u8]| {

