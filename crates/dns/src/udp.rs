@@ -103,10 +103,10 @@ pub fn spawn(
                     if src.port() == 0 {
                         continue;
                     }
-                    if let Some(reply) = answer_datagram(&handler, &buf[..n], src) {
-                        if let Err(e) = socket.send_to(&reply, src) {
-                            tracing::debug!(error = %e, %src, "UDP send failed");
-                        }
+                    if let Some(reply) = answer_datagram(&handler, &buf[..n], src)
+                        && let Err(e) = socket.send_to(&reply, src)
+                    {
+                        tracing::debug!(error = %e, %src, "UDP send failed");
                     }
                 }
             },

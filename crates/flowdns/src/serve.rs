@@ -216,10 +216,10 @@ impl Builder {
         for id in zone_ids {
             match store.load_zone(&id).await {
                 Ok((zone, rows, prs)) => {
-                    if let Some(old) = self.origins.get(&id).cloned() {
-                        if old != Name::from_ascii(&zone.name).unwrap_or_default() {
-                            snapshot = snapshot.without_zone(&old, last);
-                        }
+                    if let Some(old) = self.origins.get(&id).cloned()
+                        && old != Name::from_ascii(&zone.name).unwrap_or_default()
+                    {
+                        snapshot = snapshot.without_zone(&old, last);
                     }
                     match self.build_zone(&zone, &rows, &prs, &mut states) {
                         Some(z) => snapshot = snapshot.with_zone(z, last),
