@@ -339,10 +339,11 @@ async fn manage(
             manage::zone_delete(&store, &name, json).await
         }
         Command::Policy(PolicyCommand::Create { name, file, comment }) => {
-            manage::policy_create(
+            let target = manage::PolicyTarget::New { name: &name };
+            manage::policy_store(
                 &store,
                 &config.catalog()?,
-                &name,
+                target,
                 &file,
                 comment.as_deref(),
                 json,
@@ -350,8 +351,16 @@ async fn manage(
             .await
         }
         Command::Policy(PolicyCommand::Update { id, file, comment }) => {
-            manage::policy_update(&store, &config.catalog()?, &id, &file, comment.as_deref(), json)
-                .await
+            let target = manage::PolicyTarget::NextVersion { id: &id };
+            manage::policy_store(
+                &store,
+                &config.catalog()?,
+                target,
+                &file,
+                comment.as_deref(),
+                json,
+            )
+            .await
         }
         Command::Policy(PolicyCommand::List) => manage::policy_list(&store, json).await,
         Command::Policy(PolicyCommand::Show { id, version }) => {

@@ -185,44 +185,38 @@ fn read_policy(
     }
 }
 
-pub(crate) async fn policy_create(
-    store: &Store,
-    catalog: &policy::codes::Catalog,
-    name: &str,
-    file: &Path,
-    comment: Option<&str>,
-    json_out: bool,
-) -> Result<()> {
-    let (text, rtype) = read_policy(file, catalog)?;
-    let v = store
-        .create_policy(name, &text, rtype.as_str(), comment.unwrap_or(""))
-        .await
-        .map_err(refused)?;
-    print(
-        json_out,
-        json!({"id": v.policy_id, "version": v.version, "type": v.record_type}),
-        || v.policy_id.clone(),
-    );
-    Ok(())
+/// Where `policy create` and `policy update` store a document.
+pub(crate) enum PolicyTarget<'a> {
+    /// A new policy with this name (version 1); prints its id.
+    New { name: &'a str },
+    /// The next version of this policy; prints the version number.
+    NextVersion { id: &'a str },
 }
 
-pub(crate) async fn policy_update(
+pub(crate) async fn policy_store(
     store: &Store,
     catalog: &policy::codes::Catalog,
-    id: &str,
+    target: PolicyTarget<'_>,
     file: &Path,
     comment: Option<&str>,
     json_out: bool,
 ) -> Result<()> {
     let (text, rtype) = read_policy(file, catalog)?;
-    let v = store
-        .create_policy_version(id, &text, rtype.as_str(), comment.unwrap_or(""))
-        .await
-        .map_err(refused)?;
+    let comment = comment.unwrap_or("");
+    let v = match target {
+        PolicyTarget::New { name } => {
+            store.create_policy(name, &text, rtype.as_str(), comment).await
+        }
+        PolicyTarget::NextVersion { id } => {
+            store.create_policy_version(id, &text, rtype.as_str(), comment).await
+        }
+    }
+    .map_err(refused)?;
+    let new_policy = matches!(target, PolicyTarget::New { .. });
     print(
         json_out,
         json!({"id": v.policy_id, "version": v.version, "type": v.record_type}),
-        || v.version.to_string(),
+        || if new_policy { v.policy_id.clone() } else { v.version.to_string() },
     );
     Ok(())
 }
