@@ -67,16 +67,18 @@ fn formerr(packet: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Runs one receive loop per socket until `stop` is set. Returns the threads.
+/// Each thread gets its own [`Handler`] (from `make_handler(thread number)`), so that threads
+/// share no counter that every query writes.
 pub fn spawn(
     sockets: Vec<UdpSocket>,
-    handler: Arc<Handler>,
+    make_handler: impl Fn(usize) -> Handler,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<Vec<std::thread::JoinHandle<()>>> {
     let mut threads = Vec::new();
     for (i, socket) in sockets.into_iter().enumerate() {
         socket.set_nonblocking(false)?;
         socket.set_read_timeout(Some(POLL))?;
-        let handler = handler.clone();
+        let handler = make_handler(i);
         let stop = stop.clone();
         threads.push(std::thread::Builder::new().name(format!("dns-udp-{i}")).spawn(
             move || {
