@@ -2,12 +2,14 @@
 //! document, and randomly generated valid documents always compile and evaluate within the
 //! answer invariants.
 
+mod common;
+use common::{resolves, run};
 use std::collections::BTreeSet;
 
-use policy::codes::{AWS_REGIONS, COUNTRIES, Catalog, LOCAL_ZONES, SUBDIVISIONS, continent_of};
+use policy::codes::{AWS_REGIONS, COUNTRIES, LOCAL_ZONES, SUBDIVISIONS, continent_of};
 use policy::{
     ClientLocation, Code, Compilation, Continent, Coordinates, EstimatedLatency, LatencyOracle,
-    MAX_ANSWER_VALUES, Policy, Query, SplitMix64, UnhealthySet, compile,
+    MAX_ANSWER_VALUES, Policy, Query, SplitMix64, UnhealthySet,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -25,37 +27,6 @@ fn config(cases: u32) -> ProptestConfig {
     } else {
         ProptestConfig { cases, ..base }
     }
-}
-
-fn run(text: &str) -> Compilation {
-    compile(text, &Catalog::builtin())
-}
-
-/// Resolves an RFC 6901 pointer; a missing member of an existing object counts as resolved.
-fn resolves(doc: &Value, pointer: &str) -> bool {
-    if pointer.is_empty() {
-        return true;
-    }
-    let Some(rest) = pointer.strip_prefix('/') else { return false };
-    let tokens: Vec<String> =
-        rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
-    let mut cur = doc;
-    for (i, token) in tokens.iter().enumerate() {
-        let next = match cur {
-            Value::Object(m) => m.get(token.as_str()),
-            Value::Array(a) => token
-                .parse::<usize>()
-                .ok()
-                .filter(|_| token == "0" || !token.starts_with('0'))
-                .and_then(|i| a.get(i)),
-            _ => None,
-        };
-        match next {
-            Some(v) => cur = v,
-            None => return i + 1 == tokens.len() && cur.is_object(),
-        }
-    }
-    true
 }
 
 /// Every diagnostic of `comp` points into `doc` (which has no duplicate keys).

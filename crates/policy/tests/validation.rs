@@ -2,8 +2,9 @@
 //! produce, located by JSON Pointer, run through one checker that reports every mismatch at
 //! once. Every diagnostic's pointer is also checked to resolve in the document it points into.
 
-use policy::codes::Catalog;
-use policy::{Compilation, Diagnostic, Severity, compile};
+mod common;
+use common::{resolves, run};
+use policy::{Compilation, Diagnostic, Severity};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -22,43 +23,11 @@ fn case(name: &'static str, doc: String, pointer: &'static str, message: &'stati
     Case { name, doc, expect: vec![(pointer, message)], exact_errors: None }
 }
 
-fn run(text: &str) -> Compilation {
-    compile(text, &Catalog::builtin())
-}
-
 fn listing(diags: &[Diagnostic]) -> String {
     if diags.is_empty() {
         return "    (no diagnostics)".into();
     }
     diags.iter().map(|d| format!("    {d}")).collect::<Vec<_>>().join("\n")
-}
-
-/// Resolves an RFC 6901 pointer in `doc`. A pointer to a missing member of an existing object
-/// counts as resolved (that is how a missing required field is located).
-fn resolves(doc: &Value, pointer: &str) -> bool {
-    if pointer.is_empty() {
-        return true;
-    }
-    let Some(rest) = pointer.strip_prefix('/') else { return false };
-    let tokens: Vec<String> =
-        rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
-    let mut cur = doc;
-    for (i, token) in tokens.iter().enumerate() {
-        let next = match cur {
-            Value::Object(members) => members.get(token.as_str()),
-            Value::Array(items) => token
-                .parse::<usize>()
-                .ok()
-                .filter(|_| token == "0" || !token.starts_with('0'))
-                .and_then(|i| items.get(i)),
-            _ => None,
-        };
-        match next {
-            Some(v) => cur = v,
-            None => return i + 1 == tokens.len() && cur.is_object(),
-        }
-    }
-    true
 }
 
 /// Problems with the pointers of `comp`'s diagnostics for document `text`.
