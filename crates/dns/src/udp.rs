@@ -82,37 +82,148 @@ pub fn spawn(
         let stop = stop.clone();
         threads.push(std::thread::Builder::new().name(format!("dns-udp-{i}")).spawn(
             move || {
-                let mut buf = vec![0u8; 65_535];
-                while !stop.load(Ordering::Relaxed) {
-                    let (n, src) = match socket.recv_from(&mut buf) {
-                        Ok(x) => x,
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                std::io::ErrorKind::WouldBlock
-                                    | std::io::ErrorKind::TimedOut
-                                    | std::io::ErrorKind::Interrupted
-                                    | std::io::ErrorKind::ConnectionRefused
-                            ) =>
-                        {
-                            continue;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "UDP receive failed");
-                            continue;
-                        }
-                    };
-                    if src.port() == 0 {
-                        continue;
-                    }
-                    if let Some(reply) = answer_datagram(&handler, &buf[..n], src)
-                        && let Err(e) = socket.send_to(&reply, src)
-                    {
-                        tracing::debug!(error = %e, %src, "UDP send failed");
-                    }
-                }
+                #[cfg(target_os = "linux")]
+                batched::serve(&socket, &handler, &stop);
+                #[cfg(not(target_os = "linux"))]
+                serve_one_by_one(&socket, &handler, &stop);
             },
         )?);
     }
     Ok(threads)
+}
+
+/// One `recv_from` and one `send_to` per query.
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn serve_one_by_one(socket: &UdpSocket, handler: &Handler, stop: &AtomicBool) {
+    let mut buf = vec![0u8; 65_535];
+    while !stop.load(Ordering::Relaxed) {
+        let (n, src) = match socket.recv_from(&mut buf) {
+            Ok(x) => x,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                        | std::io::ErrorKind::ConnectionRefused
+                ) =>
+            {
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "UDP receive failed");
+                continue;
+            }
+        };
+        if src.port() == 0 {
+            continue;
+        }
+        if let Some(reply) = answer_datagram(handler, &buf[..n], src)
+            && let Err(e) = socket.send_to(&reply, src)
+        {
+            tracing::debug!(error = %e, %src, "UDP send failed");
+        }
+    }
+}
+
+/// Linux: up to [`batched::BATCH`] datagrams per `recvmmsg` and their replies in one
+/// `sendmmsg`, which saves two system calls per query under load.
+#[cfg(target_os = "linux")]
+mod batched {
+    use std::io::{IoSlice, IoSliceMut};
+    use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
+    use std::os::fd::AsRawFd;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use nix::errno::Errno;
+    use nix::sys::socket::{
+        ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg,
+    };
+
+    use super::answer_datagram;
+    use crate::Handler;
+
+    /// Datagrams per system call.
+    pub(super) const BATCH: usize = 32;
+    /// Receive buffer per datagram; a longer query is cut, fails to parse and gets FORMERR.
+    const BUF: usize = 4096;
+
+    fn socket_addr(a: &SockaddrStorage) -> Option<SocketAddr> {
+        if let Some(v4) = a.as_sockaddr_in() {
+            return Some(SocketAddr::V4(SocketAddrV4::from(*v4)));
+        }
+        a.as_sockaddr_in6().map(|v6| SocketAddr::V6(SocketAddrV6::from(*v6)))
+    }
+
+    pub(super) fn serve(socket: &UdpSocket, handler: &Handler, stop: &AtomicBool) {
+        let fd = socket.as_raw_fd();
+        let mut bufs = vec![[0u8; BUF]; BATCH];
+        let mut recv_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+        let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+        let mut received: Vec<(usize, Option<SockaddrStorage>)> = Vec::with_capacity(BATCH);
+        let mut replies: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
+        let mut addrs: Vec<Option<SockaddrStorage>> = Vec::with_capacity(BATCH);
+        while !stop.load(Ordering::Relaxed) {
+            received.clear();
+            {
+                let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
+                    bufs.iter_mut().map(|b| [IoSliceMut::new(&mut b[..])]).collect();
+                match recvmmsg(
+                    fd,
+                    &mut recv_headers,
+                    iovs.iter_mut(),
+                    MsgFlags::MSG_WAITFORONE,
+                    None,
+                ) {
+                    Ok(results) => received.extend(results.map(|m| (m.bytes, m.address))),
+                    Err(Errno::EAGAIN | Errno::EINTR | Errno::ECONNREFUSED) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "UDP receive failed");
+                        continue;
+                    }
+                }
+            }
+            replies.clear();
+            addrs.clear();
+            for (i, (n, addr)) in received.iter().enumerate() {
+                let Some(addr) = addr else { continue };
+                let Some(src) = socket_addr(addr) else { continue };
+                if src.port() == 0 {
+                    continue;
+                }
+                if let Some(reply) = answer_datagram(handler, &bufs[i][..(*n).min(BUF)], src) {
+                    replies.push(reply);
+                    addrs.push(Some(*addr));
+                }
+            }
+            let mut sent = 0;
+            while sent < replies.len() {
+                let slices: Vec<[IoSlice<'_>; 1]> =
+                    replies[sent..].iter().map(|r| [IoSlice::new(r)]).collect();
+                let no_cmsgs: [ControlMessage<'_>; 0] = [];
+                match sendmmsg(
+                    fd,
+                    &mut send_headers,
+                    slices.iter(),
+                    &addrs[sent..],
+                    no_cmsgs,
+                    MsgFlags::empty(),
+                ) {
+                    Ok(results) => {
+                        let count = results.count();
+                        if count == 0 {
+                            break;
+                        }
+                        sent += count;
+                    }
+                    Err(Errno::EINTR | Errno::EAGAIN) => {}
+                    Err(e) => {
+                        // Skip the datagram that failed (an unreachable client) and go on.
+                        tracing::debug!(error = %e, "UDP send failed");
+                        sent += 1;
+                    }
+                }
+            }
+        }
+    }
 }
