@@ -130,7 +130,8 @@ impl Handler {
     pub fn respond(
         &self,
         request: &Metadata,
-        queries: &[&hickory_proto::op::Query],
+        // The question when there is exactly one; `None` (FORMERR) for none or several.
+        question: Option<&hickory_proto::op::Query>,
         request_edns: Option<&Edns>,
         src: IpAddr,
     ) -> Response {
@@ -153,7 +154,7 @@ impl Handler {
         };
         let error = if request.op_code != OpCode::Query {
             Some(ResponseCode::NotImp)
-        } else if queries.len() != 1 {
+        } else if question.is_none() {
             Some(ResponseCode::FormErr)
         } else if request_edns.is_some_and(|e| e.version() > 0) {
             Some(ResponseCode::BADVERS)
@@ -168,7 +169,9 @@ impl Handler {
             }
             return Response { metadata, edns, outcome: empty };
         }
-        let query = queries[0];
+        let Some(query) = question else {
+            return Response { metadata, edns, outcome: empty };
+        };
         let ecs = request_edns.and_then(|e| match e.option(EdnsCode::Subnet) {
             Some(EdnsOption::Subnet(cs)) => Some(*cs),
             _ => None,
@@ -205,10 +208,13 @@ impl RequestHandler for Handler {
         request: &Request,
         mut response: R,
     ) -> ResponseInfo {
-        let queries: Vec<&hickory_proto::op::Query> =
-            request.queries.queries().iter().map(|q| q.original()).collect();
+        let queries = request.queries.queries();
+        let question = match queries {
+            [q] => Some(q.original()),
+            _ => None,
+        };
         let r =
-            self.respond(&request.metadata, &queries, request.edns.as_ref(), request.src().ip());
+            self.respond(&request.metadata, question, request.edns.as_ref(), request.src().ip());
         let b = builder(request, &r.edns);
         let msg = b.build(
             r.metadata,

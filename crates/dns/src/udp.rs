@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use hickory_proto::op::{Message, MessageType, Query, ResponseCode};
+use hickory_proto::op::{Message, MessageType, ResponseCode};
 
 use crate::{Handler, MAX_UDP_PAYLOAD};
 
@@ -27,8 +27,11 @@ pub fn answer_datagram(handler: &Handler, packet: &[u8], src: SocketAddr) -> Opt
     if request.metadata.message_type == MessageType::Response {
         return None;
     }
-    let queries: Vec<&Query> = request.queries.iter().collect();
-    let r = handler.respond(&request.metadata, &queries, request.edns.as_ref(), src.ip());
+    let question = match request.queries.as_slice() {
+        [q] => Some(q),
+        _ => None,
+    };
+    let r = handler.respond(&request.metadata, question, request.edns.as_ref(), src.ip());
     let limit = match &request.edns {
         Some(e) => usize::from(e.max_payload().clamp(512, MAX_UDP_PAYLOAD)),
         None => PLAIN_UDP_LIMIT,
