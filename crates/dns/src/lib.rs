@@ -27,6 +27,7 @@ use policy::{HealthView, Query, SplitMix64};
 use zone::{AliasTargets, Client, NoAliases, Snapshot};
 
 pub mod alias;
+mod fast;
 pub mod udp;
 
 /// UDP payload size flowdns advertises and answers up to (the DNS Flag Day 2020 value).
@@ -86,19 +87,24 @@ impl Handler {
 }
 
 impl Handler {
-    /// Answers one question; synchronous, so nothing here is held across an `.await`.
-    pub fn answer(
+    /// Runs `f` with the current snapshot and everything one answer depends on: the client
+    /// located at `ip` (with the ECS source prefix, if any), alias-target health for `qtype`,
+    /// and a random source. Synchronous, so nothing here is held across an `.await`.
+    pub(crate) fn with_client<T>(
         &self,
-        qname: &Name,
-        qtype: hickory_proto::rr::RecordType,
+        qtype: u16,
         ip: IpAddr,
         source_prefix: Option<u8>,
-    ) -> zone::Outcome {
+        f: impl FnOnce(&Snapshot, &mut Client<'_>) -> T,
+    ) -> T {
         let locator = self.shared.locator.load();
         let (location, latency) = locator.locate(ip, source_prefix);
         let snapshot = self.shared.snapshot.load();
         let aliases = self.shared.aliases.load();
-        let alias_health = alias::AliasHealth { table: &aliases, rtype: qtype };
+        let alias_health = alias::AliasHealth {
+            table: &aliases,
+            rtype: hickory_proto::rr::RecordType::from(qtype),
+        };
         let health: &dyn HealthView = &alias_health;
         let mut rng = SplitMix64(self.seed ^ self.counter.fetch_add(1, Ordering::Relaxed));
         let alias_view: &dyn AliasTargets =
@@ -108,7 +114,20 @@ impl Handler {
             rng: &mut rng,
             aliases: alias_view,
         };
-        snapshot.answer(qname, qtype, &mut client)
+        f(&snapshot, &mut client)
+    }
+
+    /// Answers one question.
+    pub fn answer(
+        &self,
+        qname: &Name,
+        qtype: hickory_proto::rr::RecordType,
+        ip: IpAddr,
+        source_prefix: Option<u8>,
+    ) -> zone::Outcome {
+        self.with_client(u16::from(qtype), ip, source_prefix, |snapshot, client| {
+            snapshot.answer(qname, qtype, client)
+        })
     }
 }
 

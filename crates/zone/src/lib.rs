@@ -5,6 +5,7 @@
 
 pub mod master;
 pub mod snapshot;
+mod wire;
 
 pub use snapshot::{
     AliasTargets, BindingConflict, Client, EndpointData, NoAliases, Outcome, PolicyBinding,

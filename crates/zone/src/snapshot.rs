@@ -17,6 +17,8 @@ use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use policy::{EndpointKind, Policy, Query, RandomSource};
 
+use crate::wire::{FastNode, WireHash, WireMap, wire_key};
+
 /// A traffic policy bound to a name: one policy record as the data plane sees it.
 #[derive(Clone, Debug)]
 pub struct PolicyBinding {
@@ -132,6 +134,8 @@ pub struct ZoneData {
     /// Names below the apex with NS records: zone cuts.
     cuts: HashSet<LowerName>,
     has_wildcards: bool,
+    /// Pre-encoded answers for the names the fast path may answer (see [`crate::wire`]).
+    fast: WireMap<FastNode>,
 }
 
 /// A problem found while building a zone (the zone is still built without the offending
@@ -218,8 +222,28 @@ impl ZoneData {
             }
         }
         let has_wildcards = nodes.keys().any(|n| n.is_wildcard());
+        let mut fast = WireMap::with_capacity_and_hasher(nodes.len(), WireHash);
+        for (name, node) in &nodes {
+            // Delegated names answer with referrals, which the fast path leaves to `answer`.
+            if *name != origin && below_cut(&cuts, &origin, name) {
+                continue;
+            }
+            fast.insert(
+                wire_key(&Name::from(name)),
+                FastNode::build(&node.rrsets, node.policy.as_ref()),
+            );
+        }
         Ok((
-            ZoneData { origin, origin_name, soa, nodes, empty_non_terminals, cuts, has_wildcards },
+            ZoneData {
+                origin,
+                origin_name,
+                soa,
+                nodes,
+                empty_non_terminals,
+                cuts,
+                has_wildcards,
+                fast,
+            },
             conflicts,
         ))
     }
@@ -263,6 +287,8 @@ pub struct Snapshot {
     /// The change-log serial this snapshot reflects.
     pub serial: i64,
     zones: HashMap<LowerName, Arc<ZoneData>>,
+    /// The same zones keyed by wire-form origin, for the fast path.
+    wire_zones: WireMap<Arc<ZoneData>>,
     /// Most labels of any origin, to bound the zone search.
     max_origin_labels: u8,
 }
@@ -337,7 +363,11 @@ impl Snapshot {
 
     fn from_map(zones: HashMap<LowerName, Arc<ZoneData>>, serial: i64) -> Snapshot {
         let max_origin_labels = zones.keys().map(|n| n.num_labels()).max().unwrap_or(0);
-        Snapshot { serial, zones, max_origin_labels }
+        let mut wire_zones = WireMap::with_capacity_and_hasher(zones.len(), WireHash);
+        for z in zones.values() {
+            wire_zones.insert(wire_key(&z.origin_name), z.clone());
+        }
+        Snapshot { serial, zones, wire_zones, max_origin_labels }
     }
 
     /// Every alias-style endpoint target of every policy record, with the type to look up.
@@ -381,6 +411,34 @@ impl Snapshot {
             }
             n = n.base_name();
         }
+    }
+
+    /// The fast path: appends the answer section for `qtype` at `name` to `out` when the
+    /// question has a positive answer from pre-encoded data (see [`crate::wire`]), returning
+    /// the record count and the ECS scope; `None` (with `out` untouched) when [`Self::answer`]
+    /// must answer instead. `name` is the question's name in lowercase wire form and
+    /// `label_starts` the offset of each of its labels.
+    pub fn answer_wire(
+        &self,
+        name: &[u8],
+        label_starts: &[u8],
+        qtype: u16,
+        client: &mut Client<'_>,
+        out: &mut Vec<u8>,
+    ) -> Option<(u16, u8)> {
+        let skip = label_starts.len().saturating_sub(usize::from(self.max_origin_labels));
+        let zone = label_starts[skip..]
+            .iter()
+            .map(|&start| &name[usize::from(start)..])
+            .chain(std::iter::once(&name[name.len().saturating_sub(1)..]))
+            .find_map(|suffix| self.wire_zones.get(suffix))?;
+        let node = zone.fast.get(name)?;
+        let before = out.len();
+        let result = node.answer(qtype, client, out);
+        if result.is_none() {
+            out.truncate(before);
+        }
+        result
     }
 
     /// Answers one question authoritatively. `qname` keeps the case it was asked in; answer
