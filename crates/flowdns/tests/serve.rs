@@ -101,6 +101,8 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// Every line the server has logged so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _log: std::thread::JoinHandle<()>,
 }
 
@@ -119,9 +121,12 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = lines.clone();
         let log = std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                keep.lock().unwrap().push(line.clone());
                 if let Some(addr) =
                     line.split("addr=").nth(1).filter(|_| line.contains("serving DNS"))
                 {
@@ -137,7 +142,11 @@ impl Server {
         });
         let addr =
             rx.recv_timeout(Duration::from_secs(20)).expect("server did not start listening");
-        Server { child, addr, _log: log }
+        Server { child, addr, log: lines, _log: log }
+    }
+
+    fn logged(&self, needle: &str) -> usize {
+        self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).count()
     }
 
     fn kill(&mut self) {
@@ -756,5 +765,55 @@ fn alias_endpoints_resolve_through_the_upstream_and_fail_over() {
     cli_ok(&up_data, &["zone", "import", &gone]);
     wait_for("failover to the secondary", || {
         dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.50"]
+    });
+}
+
+/// Runs SQL on the store's database file with Python's sqlite3 module, behind flowdns's back.
+fn sql_behind_the_back(data: &Path, sql: &str) {
+    let db = data.join("flowdns.db");
+    let o = Command::new("python3")
+        .args(["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.close()"])
+        .arg(&db)
+        .arg(sql)
+        .output()
+        .expect("python3 is installed");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn dns_keeps_answering_while_the_store_is_unavailable() {
+    let data = temp_dir("unavailable");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let v1 = write(&data, "v1.json", &single_value_policy("203.0.113.1"));
+    let v2 = write(&data, "v2.json", &single_value_policy("203.0.113.2"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "p", &v1]);
+    assert_eq!(cli_ok(&data, &["policy", "update", &policy, &v2]), "2");
+    let record = cli_ok(
+        &data,
+        &["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy]
+            .into_iter()
+            .chain(["--version", "1", "--ttl", "30"])
+            .collect::<Vec<_>>(),
+    );
+    let s = Server::start(&data, &[]);
+    wait_for("the record", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]);
+
+    // The change log disappears: every read the server makes of the store now fails.
+    sql_behind_the_back(&data, "ALTER TABLE change_log RENAME TO change_log_away;");
+    wait_for("the error in the log", || s.logged("store unavailable") > 0);
+    for _ in 0..20 {
+        let d = dig(&s, &["app.example.com", "A"]);
+        assert_eq!(d.values("A"), ["203.0.113.1"], "answers from the last snapshot: {}", d.text);
+        assert_eq!(dig(&s, &["www.example.com", "A"]).status, "NOERROR");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert_eq!(s.logged("store unavailable"), 1, "the same error is logged once");
+
+    // The store comes back with a change made meanwhile: it is served.
+    sql_behind_the_back(&data, "ALTER TABLE change_log_away RENAME TO change_log;");
+    cli_ok(&data, &["record", "update", &record, "--version", "2"]);
+    wait_for("the change after recovery", || {
+        dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]
     });
 }
