@@ -116,10 +116,17 @@ pub const MAX_DEPTH: usize = 32;
 /// What went wrong in [`from_xml`] or [`to_xml`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum XmlErrorKind {
-    /// The body is not well-formed XML (or not UTF-8); [`XmlError::position`] says where.
+    /// The body is not well-formed XML (or not UTF-8), has a `DOCTYPE`, attributes other than
+    /// `xmlns`, a foreign namespace, or nests elements deeper than [`MAX_DEPTH`];
+    /// [`XmlError::position`] says where.
     Malformed,
-    /// The body is well-formed XML but does not match the expected shape: wrong root element,
-    /// unknown or missing element, repeated element, bad number or boolean, too deep nesting.
+    /// The root element is not the expected one (e.g. `<Foo>` where
+    /// `<ChangeResourceRecordSetsRequest>` was expected). Route 53 answers this case with
+    /// `MalformedInput` ("… is not valid, expected ChangeResourceRecordSetsRequest").
+    UnexpectedRoot,
+    /// The body is well-formed XML but does not match the expected shape: unknown, missing or
+    /// repeated element, text where elements belong (or the reverse), a number or boolean that
+    /// does not parse. Route 53 answers these with `InvalidInput`.
     Invalid,
     /// A value could not be written (e.g. it contains a character XML cannot carry).
     Serialize,
@@ -146,11 +153,12 @@ impl XmlError {
     }
 
     pub(crate) fn invalid(
+        kind: XmlErrorKind,
         path: Option<String>,
         position: Option<u64>,
         message: impl Into<String>,
     ) -> Self {
-        XmlError { kind: XmlErrorKind::Invalid, message: message.into(), path, position }
+        XmlError { kind, message: message.into(), path, position }
     }
 
     fn serialize(message: impl Into<String>) -> Self {
@@ -196,7 +204,7 @@ impl fmt::Display for XmlError {
                 }
                 write!(f, ": {}", self.message)
             }
-            XmlErrorKind::Invalid => {
+            XmlErrorKind::Invalid | XmlErrorKind::UnexpectedRoot => {
                 write!(f, "Invalid XML")?;
                 if let Some(path) = &self.path {
                     write!(f, " at {path}")?;

@@ -137,6 +137,14 @@ struct ServeArgs {
     /// as ADDR or ADDR:PORT. Default: the first nameserver in /etc/resolv.conf.
     #[arg(long, value_name = "ADDR[:PORT]")]
     upstream: Option<String>,
+    /// Address of the control-plane HTTP API (Route 53 compatible under /2013-04-01/, JSON
+    /// under /api/v1/). Requests are signed with an access key (see the README).
+    #[arg(long = "api-listen", value_name = "ADDR", default_value = "127.0.0.1:8053")]
+    api_listen: std::net::SocketAddr,
+    /// Name server written as an NS record of zones created through the API (repeatable).
+    /// Default: ns1.<zone> and ns2.<zone>.
+    #[arg(long = "name-server", value_name = "NAME")]
+    name_servers: Vec<String>,
     /// Log format.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -276,6 +284,8 @@ fn main() -> ExitCode {
                 geoip: a.geoip,
                 latency_table: a.latency_table.or_else(|| config.latency_table()),
                 upstream: a.upstream,
+                api_listen: a.api_listen,
+                name_servers: a.name_servers,
             };
             config
                 .catalog()

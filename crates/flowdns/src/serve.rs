@@ -27,6 +27,8 @@ pub(crate) struct ServeOptions {
     pub(crate) geoip: Vec<PathBuf>,
     pub(crate) latency_table: Option<PathBuf>,
     pub(crate) upstream: Option<String>,
+    pub(crate) api_listen: SocketAddr,
+    pub(crate) name_servers: Vec<String>,
 }
 
 /// The upstream resolver: `--upstream`, else the first nameserver of /etc/resolv.conf.
@@ -257,6 +259,7 @@ async fn apply_states(store: &Store, states: Vec<StateUpdate>) {
 }
 
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
+    let catalog = Arc::new(catalog);
     let store = Store::open(&opts.data_dir)
         .await
         .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
@@ -265,7 +268,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         tracing::warn!("{w}");
     }
     let started = Instant::now();
-    let mut builder = Builder::new(catalog);
+    let mut builder = Builder::new((*catalog).clone());
     let (snapshot, states) = builder.build_all(&store).await?;
     tracing::info!(
         zones = snapshot.zone_count(),
@@ -296,7 +299,44 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         }
     }
 
+    // The control-plane API.
+    let served = Arc::new(control::Served::default());
+    served.set(shared.snapshot.load().serial);
+    let (keys, created) = api::keys::load_or_create(&opts.data_dir, |k| std::env::var(k).ok())
+        .context("cannot load the API access keys")?;
+    if let Some(pair) = created {
+        // Printed once, on the first start; the key file keeps it (owner-only permissions).
+        eprintln!(
+            "flowdns: created an API access key (stored in {}):\n  access key id:     {}\n  secret access key: {}",
+            opts.data_dir.join(api::keys::KEYS_FILE).display(),
+            pair.access_key_id,
+            pair.secret.expose()
+        );
+    }
+    let service =
+        control::Service::new(store.clone(), catalog.clone(), served.clone(), Some(shared.clone()))
+            .with_name_servers(opts.name_servers.clone());
+    let api_listener = tokio::net::TcpListener::bind(opts.api_listen).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen for the API on {} (TCP): {e}{}",
+            opts.api_listen,
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                "; another process already listens there: stop it or choose another --api-listen address"
+            } else {
+                ""
+            }
+        )
+    })?;
+    tracing::info!(addr = %api_listener.local_addr()?, "serving the API over HTTP");
+    let app = api::server::router(api::server::AppState::new(service, Arc::new(keys)));
+    let api_task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(api_listener, app).await {
+            tracing::error!(error = %e, "the API server stopped");
+        }
+    });
+
     // Follow the change log.
+    let reload_served = served.clone();
     let reload_shared = shared.clone();
     let reload_store = store.clone();
     let reloader = tokio::spawn(async move {
@@ -310,6 +350,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
                 Ok(Some((next, states))) => {
                     let serial = next.serial;
                     reload_shared.snapshot.store(Arc::new(next));
+                    reload_served.set(serial);
                     tracing::info!(
                         serial,
                         micros = t.elapsed().as_micros() as u64,
@@ -336,6 +377,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         .await
         .map_err(anyhow::Error::msg)?;
     reloader.abort();
+    api_task.abort();
     if let Some(r) = refresher {
         r.abort();
     }

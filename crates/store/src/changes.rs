@@ -38,6 +38,20 @@ impl Store {
             .collect()
     }
 
+    /// The change with this serial, if it is in the log.
+    pub async fn change(&self, serial: i64) -> Result<Option<Change>> {
+        let row: Option<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT serial, changed_at, kind, zone_id, detail FROM change_log WHERE serial = $1",
+        )
+        .bind(serial)
+        .fetch_optional(self.backend.pool())
+        .await?;
+        row.map(|(serial, at, kind, zone_id, detail)| {
+            Ok(Change { serial, at, kind: ChangeKind::parse(&kind)?, zone_id, detail })
+        })
+        .transpose()
+    }
+
     /// Everything a DNS server serves, read in one read transaction: every zone (by name)
     /// with its records (in order), every policy record (by zone name, name, type) with its
     /// version's document text, and the serial all of it corresponds to.

@@ -104,6 +104,7 @@ mod model;
 mod names;
 mod policies;
 mod policy_records;
+mod rrsets;
 mod sql;
 mod time;
 mod zones;
@@ -118,6 +119,7 @@ pub use model::{
     PolicyVersion, RecordRow, StoreContents, Zone,
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
+pub use rrsets::{Rrset, RrsetAction, RrsetChange};
 
 use backend::Backend;
 

@@ -34,7 +34,25 @@ impl Store {
         comment: &str,
         caller_reference: Option<&str>,
     ) -> Result<Zone> {
+        self.create_zone_with_records(name, comment, caller_reference, Vec::new()).await
+    }
+
+    /// Creates a hosted zone with its first records (typically the SOA and NS records at the
+    /// apex), in one transaction.
+    pub async fn create_zone_with_records(
+        &self,
+        name: &str,
+        comment: &str,
+        caller_reference: Option<&str>,
+        records: Vec<NewRecord>,
+    ) -> Result<Zone> {
         let name = normalize_name(name)?;
+        let total = records.len();
+        let records = records
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| check_record(r, &name, i, total))
+            .collect::<Result<Vec<_>>>()?;
         check_text(comment, "zone comment", MAX_ZONE_COMMENT, false)?;
         if let Some(reference) = caller_reference {
             check_text(reference, "caller reference", MAX_CALLER_REFERENCE, true)?;
@@ -54,7 +72,16 @@ impl Store {
                     )));
                 }
             }
-            let zone = insert_zone(tx, &name, comment, caller_reference, serial).await?;
+            let mut zone = insert_zone(tx, &name, comment, caller_reference, serial).await?;
+            insert_records(tx, &zone.id, 0, &records).await?;
+            if total > 0 {
+                sqlx::query("UPDATE zones SET record_count = $1 WHERE id = $2")
+                    .bind(total as i64)
+                    .bind(&zone.id)
+                    .execute(&mut *tx)
+                    .await?;
+                zone.record_count = total as i64;
+            }
             log_change(
                 tx,
                 serial,
@@ -231,7 +258,7 @@ impl Store {
 
 /// Inserts `records` with consecutive ordinals from `first_ordinal`, in one multi-row
 /// `INSERT` (the query builder writes each engine's placeholders).
-async fn insert_records(
+pub(crate) async fn insert_records(
     tx: &mut Conn,
     zone_id: &str,
     first_ordinal: usize,

@@ -2,6 +2,7 @@
 //! recursion (depth-limited), and a serde `Deserializer` over it that tracks the path of every
 //! element for error messages.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use quick_xml::XmlVersion;
@@ -12,7 +13,7 @@ use serde::de::{
     self, DeserializeSeed, Error as _, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
 
-use super::{MAX_DEPTH, NAMESPACE, XmlError};
+use super::{MAX_DEPTH, NAMESPACE, XmlError, XmlErrorKind};
 
 /// Longest piece of a rejected value quoted back in an error message.
 const QUOTE_MAX: usize = 64;
@@ -110,6 +111,12 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Node, XmlError> {
             Event::DocType(_) => {
                 return Err(XmlError::malformed(start, "DOCTYPE declarations are not allowed"));
             }
+            Event::Decl(_) if start != offset => {
+                return Err(XmlError::malformed(
+                    start,
+                    "the XML declaration must be at the start of the document",
+                ));
+            }
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
             Event::Eof => {
                 if let Some(open) = stack.last() {
@@ -117,7 +124,7 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Node, XmlError> {
                         start,
                         format!(
                             "unexpected end of document: element <{}> is not closed",
-                            open.name
+                            quote(&open.name)
                         ),
                     ));
                 }
@@ -220,6 +227,7 @@ fn start_node(e: &BytesStart<'_>, position: u64) -> Result<Node, XmlError> {
 /// A deserialization error, with the path and position of the element it concerns once known.
 #[derive(Debug)]
 pub(crate) struct DeError {
+    kind: XmlErrorKind,
     message: String,
     path: Option<String>,
     position: Option<u64>,
@@ -235,7 +243,7 @@ impl DeError {
     }
 
     pub(crate) fn into_xml_error(self) -> XmlError {
-        XmlError::invalid(self.path, self.position, self.message)
+        XmlError::invalid(self.kind, self.path, self.position, self.message)
     }
 }
 
@@ -249,7 +257,12 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { message: msg.to_string(), path: None, position: None }
+        DeError {
+            kind: XmlErrorKind::Invalid,
+            message: msg.to_string(),
+            path: None,
+            position: None,
+        }
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -300,17 +313,18 @@ impl<'a> Elements<'a> {
     }
 
     fn error(&self, message: impl Into<String>) -> DeError {
-        DeError { message: message.into(), path: None, position: None }
+        DeError { kind: XmlErrorKind::Invalid, message: message.into(), path: None, position: None }
             .at(&self.path, self.first().position)
     }
 
     fn single(&self) -> Result<&'a Node, DeError> {
         match self.nodes.as_slice() {
             [node] => Ok(node),
-            [_, second, ..] => {
-                Err(DeError::custom(format!("element <{}> must appear at most once", second.name))
-                    .at(&self.path, second.position))
-            }
+            [_, second, ..] => Err(DeError::custom(format!(
+                "element <{}> must appear at most once",
+                quote(&second.name)
+            ))
+            .at(&self.path, second.position)),
             [] => Err(self.error("no element")),
         }
     }
@@ -321,9 +335,10 @@ impl<'a> Elements<'a> {
         if let Some(child) = node.children.first() {
             return Err(DeError::custom(format!(
                 "unexpected element <{}> inside <{}>, which takes a text value",
-                child.name, node.name
+                quote(&child.name),
+                quote(&node.name)
             ))
-            .at(&format!("{}/{}", self.path, child.name), child.position));
+            .at(&format!("{}/{}", self.path, quote(&child.name)), child.position));
         }
         Ok(&node.text)
     }
@@ -335,7 +350,7 @@ impl<'a> Elements<'a> {
             self.error(format!(
                 "invalid value '{}' for <{}>: expected {expected}",
                 quote(value),
-                self.name()
+                quote(self.name())
             ))
         })
     }
@@ -347,14 +362,17 @@ impl<'a> Elements<'a> {
             Err(self.error(format!(
                 "unexpected text '{}' inside <{}>, which takes elements",
                 quote(node.text.trim_matches(is_xml_space)),
-                node.name
+                quote(&node.name)
             )))
         }
     }
 
     fn check_root(&self, name: &str) -> Result<(), DeError> {
         if self.root && self.name() != name {
-            Err(self.error(format!("expected root element <{name}>, found <{}>", self.name())))
+            let mut error = self
+                .error(format!("expected root element <{name}>, found <{}>", quote(self.name())));
+            error.kind = XmlErrorKind::UnexpectedRoot;
+            Err(error)
         } else {
             Ok(())
         }
@@ -365,11 +383,20 @@ impl<'a> Elements<'a> {
         self.check_no_text(node)?;
         // Same-named children are grouped (in order of first appearance): a list member gets
         // all of them, any other member rejects more than one.
+        // The index keeps this linear however many distinct names a hostile body uses.
         let mut groups: Vec<(&'a str, Vec<&'a Node>)> = Vec::new();
+        let mut index: HashMap<&'a str, usize> = HashMap::new();
         for child in &node.children {
-            match groups.iter_mut().find(|(name, _)| *name == child.name) {
-                Some((_, nodes)) => nodes.push(child),
-                None => groups.push((&child.name, vec![child])),
+            match index.get(child.name.as_str()) {
+                Some(&i) => {
+                    if let Some((_, nodes)) = groups.get_mut(i) {
+                        nodes.push(child);
+                    }
+                }
+                None => {
+                    index.insert(&child.name, groups.len());
+                    groups.push((&child.name, vec![child]));
+                }
             }
         }
         visitor
@@ -397,7 +424,7 @@ impl<'a> MapAccess<'a> for ElementMap<'a, '_> {
         let position = nodes.first().map_or(0, |n| n.position);
         let key = seed
             .deserialize(BorrowedStrDeserializer::<DeError>::new(name))
-            .map_err(|e| e.at(&format!("{}/{}", self.parent, name), position))?;
+            .map_err(|e| e.at(&format!("{}/{}", self.parent, quote(name)), position))?;
         self.pending = Some((name, nodes));
         Ok(Some(key))
     }
@@ -467,7 +494,7 @@ impl<'a> de::Deserializer<'a> for Elements<'a> {
             other => Err(self.error(format!(
                 "invalid value '{}' for <{}>: expected true or false",
                 quote(other),
-                self.name()
+                quote(self.name())
             ))),
         }
     }
@@ -496,7 +523,7 @@ impl<'a> de::Deserializer<'a> for Elements<'a> {
             _ => Err(self.error(format!(
                 "invalid value '{}' for <{}>: expected one character",
                 quote(text),
-                self.name()
+                quote(self.name())
             ))),
         }
     }
@@ -527,9 +554,9 @@ impl<'a> de::Deserializer<'a> for Elements<'a> {
         if let Some(child) = node.children.first() {
             return Err(DeError::custom(format!(
                 "unknown element <{}>; no child elements are allowed here",
-                child.name
+                quote(&child.name)
             ))
-            .at(&format!("{}/{}", self.path, child.name), child.position));
+            .at(&format!("{}/{}", self.path, quote(&child.name)), child.position));
         }
         self.check_no_text(node)?;
         visitor.visit_unit()

@@ -70,6 +70,10 @@ def record(name, kind, request, canonical_request, string_to_sign):
     url = request.url
     parts = botocore.compat.urlsplit(url)
     headers = [[text(k), text(v)] for k, v in request.headers.items()]
+    # The User-Agent is not signed (botocore never signs it); pin it so the file does not
+    # depend on the machine that ran this script.
+    headers = [[k, f"Botocore/{botocore.__version__}" if k.lower() == "user-agent" else v]
+               for k, v in headers]
     if not any(k.lower() == "host" for k, _ in headers):
         headers.append(["Host", host_of(url)])
     body = request.body

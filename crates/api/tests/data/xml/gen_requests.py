@@ -199,6 +199,25 @@ REQUESTS = {
             ],
         },
     },
+    # botocore writes members in the caller's dict order, not the model's: the parser must
+    # accept any order.
+    "ChangeResourceRecordSets-reordered": {
+        "ChangeBatch": {
+            "Changes": [
+                {
+                    "ResourceRecordSet": {
+                        "ResourceRecords": [{"Value": "192.0.2.9"}],
+                        "TTL": 120,
+                        "Type": "A",
+                        "Name": "r.example.com.",
+                    },
+                    "Action": "UPSERT",
+                },
+            ],
+            "Comment": "members out of model order",
+        },
+        "HostedZoneId": "Z1D633PJN98FT9",
+    },
     "CreateHealthCheck": {
         "CallerReference": "hc-ref-1",
         "HealthCheckConfig": {

@@ -1,0 +1,931 @@
+//! The Route 53 `2013-04-01` REST/XML API: paths and methods to service calls, XML shapes in
+//! and out. Nothing is decided here: every check and every error comes from
+//! [`control::Service`].
+
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use control::{Code, Error, Page, Service};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::server::{Api, Call, error_response, xml_response};
+use crate::xml;
+
+type Reply = Result<Response, Error>;
+
+/// The public base of `Location` headers.
+const LOCATION_BASE: &str = "https://route53.amazonaws.com/2013-04-01";
+
+fn ok<T: Serialize>(call: &Call, status: StatusCode, body: &T) -> Reply {
+    let text = xml::to_xml(body)
+        .map_err(|e| Error::new(Code::ServiceUnavailable, format!("cannot write XML: {e}")))?;
+    Ok(xml_response(status, text, &call.request_id))
+}
+
+fn created<T: Serialize>(call: &Call, location: &str, body: &T) -> Reply {
+    let mut r = ok(call, StatusCode::CREATED, body)?;
+    if let Ok(v) = HeaderValue::from_str(&format!("{LOCATION_BASE}/{location}")) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+fn parse<T: DeserializeOwned>(call: &Call) -> Result<T, Error> {
+    xml::from_xml(&call.body).map_err(|e| Error::new(Code::InvalidInput, e.to_string()))
+}
+
+fn version(s: &str) -> Result<u32, Error> {
+    s.parse::<u32>()
+        .ok()
+        .filter(|v| (1..=1000).contains(v))
+        .ok_or_else(|| Error::invalid("Version", format!("{s:?} is not a version from 1 to 1000")))
+}
+
+fn version_i32(v: i32) -> Result<u32, Error> {
+    version(&v.to_string())
+}
+
+/// Zone ids may be given as `/hostedzone/ID`.
+fn zone_id(s: &str) -> &str {
+    s.trim_start_matches("/hostedzone/")
+}
+
+fn required<'a>(call: &'a Call, name: &str) -> Result<&'a str, Error> {
+    call.param(name).ok_or_else(|| Error::invalid(name, "this query parameter is required"))
+}
+
+/// Dispatches one authenticated call; errors become Route 53 error documents.
+pub(crate) async fn dispatch(service: &Service, call: &Call) -> Response {
+    match route(service, call).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.code.status() >= 500 {
+                tracing::warn!(code = e.code.as_str(), "API error: {}", e.message);
+            }
+            error_response(
+                Api::Route53,
+                &call.request_id,
+                e.code.status(),
+                e.code.as_str(),
+                &e.message,
+            )
+        }
+    }
+}
+
+async fn route(s: &Service, call: &Call) -> Reply {
+    let seg: Vec<&str> = call.segments.iter().map(String::as_str).collect();
+    let m = &call.method;
+    match (m.clone(), seg.as_slice()) {
+        // Traffic policies.
+        (Method::POST, ["trafficpolicy"]) => {
+            let req: xml::CreateTrafficPolicyRequest = parse(call)?;
+            let v = s
+                .create_policy(&req.name, &req.document, req.comment.as_deref().unwrap_or(""))
+                .await?;
+            let loc = format!("trafficpolicy/{}/{}", v.policy_id, v.version);
+            created(call, &loc, &xml::CreateTrafficPolicyResponse { traffic_policy: policy(&v) })
+        }
+        (Method::POST, ["trafficpolicy", id]) => {
+            let req: xml::CreateTrafficPolicyVersionRequest = parse(call)?;
+            let v = s
+                .create_policy_version(id, &req.document, req.comment.as_deref().unwrap_or(""))
+                .await?;
+            let loc = format!("trafficpolicy/{}/{}", v.policy_id, v.version);
+            created(
+                call,
+                &loc,
+                &xml::CreateTrafficPolicyVersionResponse { traffic_policy: policy(&v) },
+            )
+        }
+        (Method::GET, ["trafficpolicy", id, v]) => {
+            let v = s.get_policy(id, Some(version(v)?)).await?;
+            ok(call, StatusCode::OK, &xml::GetTrafficPolicyResponse { traffic_policy: policy(&v) })
+        }
+        (Method::POST, ["trafficpolicy", id, v]) => {
+            let req: xml::UpdateTrafficPolicyCommentRequest = parse(call)?;
+            let v = s.update_policy_comment(id, version(v)?, &req.comment).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::UpdateTrafficPolicyCommentResponse { traffic_policy: policy(&v) },
+            )
+        }
+        (Method::DELETE, ["trafficpolicy", id, v]) => {
+            s.delete_policy(id, version(v)?).await?;
+            ok(call, StatusCode::OK, &xml::DeleteTrafficPolicyResponse {})
+        }
+        (Method::GET, ["trafficpolicies"]) => {
+            let p = s.list_policies(call.param("trafficpolicyid"), call.param("maxitems")).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTrafficPoliciesResponse {
+                    traffic_policy_summaries: p.items.iter().map(summary).collect(),
+                    is_truncated: p.is_truncated(),
+                    traffic_policy_id_marker: p
+                        .next
+                        .as_ref()
+                        .map(|n| n.id.clone())
+                        .unwrap_or_default(),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["trafficpolicies", id, "versions"]) => {
+            let p = s
+                .list_policy_versions(
+                    id,
+                    call.param("trafficpolicyversion"),
+                    call.param("maxitems"),
+                )
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTrafficPolicyVersionsResponse {
+                    traffic_policies: p.items.iter().map(policy).collect(),
+                    is_truncated: p.is_truncated(),
+                    traffic_policy_version_marker: p
+                        .next
+                        .as_ref()
+                        .map(|n| n.version.to_string())
+                        .unwrap_or_default(),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        // Policy records (traffic policy instances).
+        (Method::POST, ["trafficpolicyinstance"]) => {
+            let req: xml::CreateTrafficPolicyInstanceRequest = parse(call)?;
+            let r = s
+                .create_instance(
+                    zone_id(&req.hosted_zone_id),
+                    &req.name,
+                    req.ttl,
+                    &req.traffic_policy_id,
+                    version_i32(req.traffic_policy_version)?,
+                )
+                .await?;
+            let loc = format!("trafficpolicyinstance/{}", r.id);
+            created(
+                call,
+                &loc,
+                &xml::CreateTrafficPolicyInstanceResponse { traffic_policy_instance: instance(&r) },
+            )
+        }
+        (Method::GET, ["trafficpolicyinstance", id]) => {
+            let r = s.get_instance(id).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetTrafficPolicyInstanceResponse { traffic_policy_instance: instance(&r) },
+            )
+        }
+        (Method::POST, ["trafficpolicyinstance", id]) => {
+            let req: xml::UpdateTrafficPolicyInstanceRequest = parse(call)?;
+            let r = s
+                .update_instance(
+                    id,
+                    Some(req.ttl),
+                    Some(&req.traffic_policy_id),
+                    version_i32(req.traffic_policy_version)?,
+                )
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::UpdateTrafficPolicyInstanceResponse { traffic_policy_instance: instance(&r) },
+            )
+        }
+        (Method::DELETE, ["trafficpolicyinstance", id]) => {
+            s.delete_instance(id).await?;
+            ok(call, StatusCode::OK, &xml::DeleteTrafficPolicyInstanceResponse {})
+        }
+        (Method::GET, ["trafficpolicyinstances"]) => {
+            let p = list_instances(s, call, call.param("hostedzoneid").map(zone_id), None, None)
+                .await?;
+            let (z, n, t) = markers(&p);
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTrafficPolicyInstancesResponse {
+                    traffic_policy_instances: p.items.iter().map(instance).collect(),
+                    hosted_zone_id_marker: z,
+                    traffic_policy_instance_name_marker: n,
+                    traffic_policy_instance_type_marker: t,
+                    is_truncated: p.is_truncated(),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["trafficpolicyinstances", "hostedzone"]) => {
+            let zone = zone_id(required(call, "id")?);
+            let p = list_instances(s, call, Some(zone), None, None).await?;
+            let (_, n, t) = markers(&p);
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTrafficPolicyInstancesByHostedZoneResponse {
+                    traffic_policy_instances: p.items.iter().map(instance).collect(),
+                    traffic_policy_instance_name_marker: n,
+                    traffic_policy_instance_type_marker: t,
+                    is_truncated: p.is_truncated(),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["trafficpolicyinstances", "trafficpolicy"]) => {
+            let id = required(call, "id")?;
+            let v = version(required(call, "version")?)?;
+            let p =
+                list_instances(s, call, call.param("hostedzoneid").map(zone_id), Some(id), Some(v))
+                    .await?;
+            let (z, n, t) = markers(&p);
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTrafficPolicyInstancesByPolicyResponse {
+                    traffic_policy_instances: p.items.iter().map(instance).collect(),
+                    hosted_zone_id_marker: z,
+                    traffic_policy_instance_name_marker: n,
+                    traffic_policy_instance_type_marker: t,
+                    is_truncated: p.is_truncated(),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["trafficpolicyinstancecount"]) => {
+            let n = s.count_instances().await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetTrafficPolicyInstanceCountResponse {
+                    traffic_policy_instance_count: i32::try_from(n).unwrap_or(i32::MAX),
+                },
+            )
+        }
+        // Hosted zones.
+        (Method::POST, ["hostedzone"]) => {
+            let req: xml::CreateHostedZoneRequest = parse(call)?;
+            if req.vpc.is_some()
+                || req.hosted_zone_config.as_ref().and_then(|c| c.private_zone) == Some(true)
+            {
+                return Err(Error::invalid(
+                    "VPC",
+                    "private hosted zones need AWS VPCs, which flowdns does not have",
+                ));
+            }
+            if req.delegation_set_id.is_some() {
+                return Err(Error::invalid(
+                    "DelegationSetId",
+                    "reusable delegation sets are not supported",
+                ));
+            }
+            let comment =
+                req.hosted_zone_config.as_ref().and_then(|c| c.comment.clone()).unwrap_or_default();
+            let (z, change) = s.create_zone(&req.name, &req.caller_reference, &comment).await?;
+            let loc = format!("hostedzone/{}", z.zone.id);
+            created(
+                call,
+                &loc,
+                &xml::CreateHostedZoneResponse {
+                    hosted_zone: hosted_zone(&z.zone),
+                    change_info: change_info(&change),
+                    delegation_set: xml::DelegationSet {
+                        id: None,
+                        caller_reference: None,
+                        name_servers: z.name_servers,
+                    },
+                    vpc: None,
+                },
+            )
+        }
+        (Method::GET, ["hostedzone"]) => {
+            let p = s.list_zones(call.param("marker"), call.param("maxitems")).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListHostedZonesResponse {
+                    hosted_zones: p.items.iter().map(hosted_zone).collect(),
+                    marker: call.param("marker").unwrap_or("").to_owned(),
+                    is_truncated: p.is_truncated(),
+                    next_marker: p.next.as_ref().map(|z| z.id.clone()),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["hostedzone", id]) => {
+            let z = s.get_zone(zone_id(id)).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetHostedZoneResponse {
+                    hosted_zone: hosted_zone(&z.zone),
+                    delegation_set: Some(xml::DelegationSet {
+                        id: None,
+                        caller_reference: None,
+                        name_servers: z.name_servers,
+                    }),
+                    vpcs: None,
+                },
+            )
+        }
+        (Method::DELETE, ["hostedzone", id]) => {
+            let change = s.delete_zone(zone_id(id)).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::DeleteHostedZoneResponse { change_info: change_info(&change) },
+            )
+        }
+        (Method::GET, ["hostedzonesbyname"]) => {
+            let p = s
+                .list_zones_by_name(
+                    call.param("dnsname"),
+                    call.param("hostedzoneid").map(zone_id),
+                    call.param("maxitems"),
+                )
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListHostedZonesByNameResponse {
+                    hosted_zones: p.items.iter().map(hosted_zone).collect(),
+                    dns_name: call.param("dnsname").map(str::to_owned),
+                    hosted_zone_id: call.param("hostedzoneid").map(str::to_owned),
+                    is_truncated: p.is_truncated(),
+                    next_dns_name: p.next.as_ref().map(|z| z.name.clone()),
+                    next_hosted_zone_id: p.next.as_ref().map(|z| z.id.clone()),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["hostedzonecount"]) => {
+            let n = s.count_zones().await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetHostedZoneCountResponse { hosted_zone_count: n as i64 },
+            )
+        }
+        // Record sets and changes.
+        (Method::POST, ["hostedzone", id, "rrset"]) => {
+            let req: xml::ChangeResourceRecordSetsRequest = parse(call)?;
+            let mut changes = Vec::with_capacity(req.change_batch.changes.len());
+            for (i, c) in req.change_batch.changes.into_iter().enumerate() {
+                let action = match c.action.as_str() {
+                    "CREATE" => store::RrsetAction::Create,
+                    "DELETE" => store::RrsetAction::Delete,
+                    "UPSERT" => store::RrsetAction::Upsert,
+                    other => {
+                        return Err(Error::invalid(
+                            &format!("ChangeBatch/Changes/Change[{}]/Action", i + 1),
+                            format!("{other:?}; CREATE, DELETE or UPSERT"),
+                        ));
+                    }
+                };
+                changes.push(control::zones::Change {
+                    action,
+                    set: record_set_in(c.resource_record_set, i + 1)?,
+                });
+            }
+            let comment = req.change_batch.comment.unwrap_or_default();
+            let change = s.change_record_sets(zone_id(id), changes, &comment).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ChangeResourceRecordSetsResponse { change_info: change_info(&change) },
+            )
+        }
+        (Method::GET, ["hostedzone", id, "rrset"]) => {
+            let p = s
+                .list_record_sets(
+                    zone_id(id),
+                    call.param("name"),
+                    call.param("type"),
+                    call.param("identifier"),
+                    call.param("maxitems"),
+                )
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListResourceRecordSetsResponse {
+                    resource_record_sets: p.items.iter().map(record_set_out).collect(),
+                    is_truncated: p.is_truncated(),
+                    next_record_name: p.next.as_ref().map(|r| r.name.clone()),
+                    next_record_type: p.next.as_ref().map(|r| r.rtype.clone()),
+                    next_record_identifier: p.next.as_ref().and_then(|r| r.set_identifier.clone()),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["change", id]) => {
+            let c = s.get_change(id).await?;
+            ok(call, StatusCode::OK, &xml::GetChangeResponse { change_info: change_info(&c) })
+        }
+        // Health checks.
+        (Method::POST, ["healthcheck"]) => {
+            let req: xml::CreateHealthCheckRequest = parse(call)?;
+            let h = s
+                .create_health_check(
+                    &req.caller_reference,
+                    health_config_in(req.health_check_config)?,
+                )
+                .await?;
+            let loc = format!("healthcheck/{}", h.check.id);
+            created(call, &loc, &xml::CreateHealthCheckResponse { health_check: health_check(&h) })
+        }
+        (Method::GET, ["healthcheck"]) => {
+            let p = s.list_health_checks(call.param("marker"), call.param("maxitems")).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListHealthChecksResponse {
+                    health_checks: p.items.iter().map(health_check).collect(),
+                    marker: call.param("marker").unwrap_or("").to_owned(),
+                    is_truncated: p.is_truncated(),
+                    next_marker: p.next.as_ref().map(|h| h.check.id.clone()),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["healthcheck", id]) => {
+            let h = s.get_health_check(id).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetHealthCheckResponse { health_check: health_check(&h) },
+            )
+        }
+        (Method::POST, ["healthcheck", id]) => {
+            let req: xml::UpdateHealthCheckRequest = parse(call)?;
+            let h = s
+                .update_health_check(id, req.health_check_version, |c| apply_update(c, req))
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::UpdateHealthCheckResponse { health_check: health_check(&h) },
+            )
+        }
+        (Method::DELETE, ["healthcheck", id]) => {
+            s.delete_health_check(id).await?;
+            ok(call, StatusCode::OK, &xml::DeleteHealthCheckResponse {})
+        }
+        (Method::GET, ["healthcheck", id, "status"])
+        | (Method::GET, ["healthcheck", id, "lastfailurereason"]) => {
+            s.get_health_check(id).await?;
+            let observations = vec![xml::HealthCheckObservation {
+                region: Some("local".into()),
+                ip_address: Some("127.0.0.1".into()),
+                status_report: Some(xml::StatusReport {
+                    status: Some("Unknown: this flowdns has no health checker yet".into()),
+                    checked_time: None,
+                }),
+            }];
+            if seg.len() == 3 && seg[2] == "status" {
+                ok(
+                    call,
+                    StatusCode::OK,
+                    &xml::GetHealthCheckStatusResponse { health_check_observations: observations },
+                )
+            } else {
+                ok(
+                    call,
+                    StatusCode::OK,
+                    &xml::GetHealthCheckLastFailureReasonResponse {
+                        health_check_observations: Vec::new(),
+                    },
+                )
+            }
+        }
+        (Method::GET, ["healthcheckcount"]) => {
+            let n = s.count_health_checks().await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetHealthCheckCountResponse { health_check_count: n as i64 },
+            )
+        }
+        (Method::GET, ["checkeripranges"]) => ok(
+            call,
+            StatusCode::OK,
+            &xml::GetCheckerIpRangesResponse { checker_ip_ranges: Vec::new() },
+        ),
+        // Simulation, geolocations and limits.
+        (Method::GET, ["testdnsanswer"]) => {
+            let subnet = call
+                .param("edns0clientsubnetip")
+                .map(|ip| (ip, call.param("edns0clientsubnetmask")));
+            let a = s
+                .test_dns_answer(
+                    zone_id(required(call, "hostedzoneid")?),
+                    required(call, "recordname")?,
+                    required(call, "recordtype")?,
+                    call.param("resolverip"),
+                    subnet,
+                )
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::TestDNSAnswerResponse {
+                    nameserver: a.nameserver,
+                    record_name: a.record_name,
+                    record_type: a.record_type,
+                    record_data: a.record_data,
+                    response_code: a.response_code,
+                    protocol: a.protocol,
+                },
+            )
+        }
+        (Method::GET, ["geolocation"]) => {
+            let g = s.get_geo_location(
+                call.param("continentcode"),
+                call.param("countrycode"),
+                call.param("subdivisioncode"),
+            )?;
+            ok(call, StatusCode::OK, &xml::GetGeoLocationResponse { geo_location_details: geo(&g) })
+        }
+        (Method::GET, ["geolocations"]) => {
+            let p = s.list_geo_locations(
+                call.param("startcontinentcode"),
+                call.param("startcountrycode"),
+                call.param("startsubdivisioncode"),
+                call.param("maxitems"),
+            )?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListGeoLocationsResponse {
+                    geo_location_details_list: p.items.iter().map(geo).collect(),
+                    is_truncated: p.is_truncated(),
+                    next_continent_code: p.next.as_ref().and_then(|g| g.continent_code.clone()),
+                    next_country_code: p.next.as_ref().and_then(|g| g.country_code.clone()),
+                    next_subdivision_code: p.next.as_ref().and_then(|g| g.subdivision_code.clone()),
+                    max_items: p.max_items.to_string(),
+                },
+            )
+        }
+        (Method::GET, ["accountlimit", kind]) => {
+            let l = s.limits();
+            let (value, count) = match *kind {
+                "MAX_HEALTH_CHECKS_BY_OWNER" => (l.health_checks, s.count_health_checks().await?),
+                "MAX_HOSTED_ZONES_BY_OWNER" => (l.hosted_zones, s.count_zones().await?),
+                "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER" => (l.reusable_delegation_sets, 0),
+                "MAX_TRAFFIC_POLICIES_BY_OWNER" => {
+                    (l.traffic_policies, s.list_policies_all().await?.len() as u64)
+                }
+                "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER" => {
+                    (l.traffic_policy_instances, s.count_instances().await?)
+                }
+                other => {
+                    return Err(Error::invalid(
+                        "Type",
+                        format!(
+                            "{other:?}; one of MAX_HEALTH_CHECKS_BY_OWNER, MAX_HOSTED_ZONES_BY_OWNER, MAX_REUSABLE_DELEGATION_SETS_BY_OWNER, MAX_TRAFFIC_POLICIES_BY_OWNER, MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER"
+                        ),
+                    ));
+                }
+            };
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetAccountLimitResponse {
+                    limit: xml::AccountLimit { r#type: (*kind).to_owned(), value: value as i64 },
+                    count: count as i64,
+                },
+            )
+        }
+        _ => Err(Error::new(
+            Code::InvalidInput,
+            format!(
+                "no Route 53 operation is {} /2013-04-01/{}",
+                call.method,
+                call.segments.join("/")
+            ),
+        )),
+    }
+}
+
+async fn list_instances(
+    s: &Service,
+    call: &Call,
+    zone: Option<&str>,
+    policy_id: Option<&str>,
+    policy_version: Option<u32>,
+) -> Result<Page<store::PolicyRecord>, Error> {
+    s.list_instances(
+        control::instances::InstanceFilter { zone_id: zone, policy_id, policy_version },
+        control::instances::InstanceMarker {
+            zone_id: call.param("hostedzoneid").filter(|_| zone.is_none()).map(zone_id),
+            name: call.param("trafficpolicyinstancename"),
+            rtype: call.param("trafficpolicyinstancetype"),
+        },
+        call.param("maxitems"),
+    )
+    .await
+}
+
+fn markers(p: &Page<store::PolicyRecord>) -> (Option<String>, Option<String>, Option<String>) {
+    match &p.next {
+        Some(n) => (Some(n.zone_id.clone()), Some(n.name.clone()), Some(n.record_type.clone())),
+        None => (None, None, None),
+    }
+}
+
+fn policy(v: &store::PolicyVersion) -> xml::TrafficPolicy {
+    xml::TrafficPolicy {
+        id: v.policy_id.clone(),
+        version: v.version as i32,
+        name: v.name.clone(),
+        r#type: v.record_type.clone(),
+        document: v.document.clone(),
+        comment: (!v.comment.is_empty()).then(|| v.comment.clone()),
+    }
+}
+
+fn summary(p: &store::PolicySummary) -> xml::TrafficPolicySummary {
+    xml::TrafficPolicySummary {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        r#type: p.record_type.clone(),
+        latest_version: p.latest_version as i32,
+        traffic_policy_count: p.version_count as i32,
+    }
+}
+
+fn instance(r: &store::PolicyRecord) -> xml::TrafficPolicyInstance {
+    xml::TrafficPolicyInstance {
+        id: r.id.clone(),
+        hosted_zone_id: r.zone_id.clone(),
+        name: r.name.clone(),
+        ttl: i64::from(r.ttl),
+        state: r.state.to_string(),
+        message: r.message.clone(),
+        traffic_policy_id: r.policy_id.clone(),
+        traffic_policy_version: r.policy_version as i32,
+        traffic_policy_type: r.record_type.clone(),
+    }
+}
+
+fn hosted_zone(z: &store::Zone) -> xml::HostedZone {
+    xml::HostedZone {
+        id: format!("/hostedzone/{}", z.id),
+        name: z.name.clone(),
+        caller_reference: z.caller_reference.clone().unwrap_or_default(),
+        config: Some(xml::HostedZoneConfig {
+            comment: (!z.comment.is_empty()).then(|| z.comment.clone()),
+            private_zone: Some(false),
+            hosted_zone_tier: None,
+        }),
+        resource_record_set_count: Some(z.record_count),
+        linked_service: None,
+        features: None,
+    }
+}
+
+fn change_info(c: &control::zones::ChangeInfo) -> xml::ChangeInfo {
+    xml::ChangeInfo {
+        id: format!("/change/{}", c.id),
+        status: c.status.to_owned(),
+        submitted_at: c.submitted_at.clone(),
+        comment: c.comment.clone(),
+    }
+}
+
+fn record_set_in(
+    r: xml::ResourceRecordSet,
+    position: usize,
+) -> Result<control::zones::RecordSet, Error> {
+    let at =
+        |field: &str| format!("ChangeBatch/Changes/Change[{position}]/ResourceRecordSet/{field}");
+    if r.cidr_routing_config.is_some() {
+        return Err(Error::invalid(
+            &at("CidrRoutingConfig"),
+            "CIDR routing is not supported by flowdns",
+        ));
+    }
+    if r.traffic_policy_instance_id.is_some() {
+        return Err(Error::invalid(
+            &at("TrafficPolicyInstanceId"),
+            "records of traffic policy instances are changed through the instance",
+        ));
+    }
+    let routing = control::zones::Routing {
+        weight: r.weight,
+        region: r.region,
+        geo_location: r.geo_location.map(|g| control::zones::GeoLocation {
+            continent_code: g.continent_code,
+            country_code: g.country_code,
+            subdivision_code: g.subdivision_code,
+        }),
+        failover: r.failover,
+        multi_value_answer: r.multi_value_answer,
+        geo_proximity_location: r.geo_proximity_location.map(|g| control::zones::GeoProximity {
+            aws_region: g.aws_region,
+            local_zone_group: g.local_zone_group,
+            latitude: g.coordinates.as_ref().map(|c| c.latitude.clone()),
+            longitude: g.coordinates.as_ref().map(|c| c.longitude.clone()),
+            bias: g.bias,
+        }),
+        health_check_id: r.health_check_id,
+        alias_target: r.alias_target.map(|a| control::zones::AliasTarget {
+            hosted_zone_id: zone_id(&a.hosted_zone_id).to_owned(),
+            dns_name: a.dns_name,
+            evaluate_target_health: a.evaluate_target_health,
+        }),
+    };
+    Ok(control::zones::RecordSet {
+        name: r.name,
+        rtype: r.r#type,
+        set_identifier: r.set_identifier,
+        ttl: r.ttl,
+        values: r.resource_records.unwrap_or_default().into_iter().map(|v| v.value).collect(),
+        routing,
+        traffic_policy_instance_id: None,
+    })
+}
+
+fn record_set_out(r: &control::zones::RecordSet) -> xml::ResourceRecordSet {
+    let g = &r.routing;
+    xml::ResourceRecordSet {
+        name: r.name.clone(),
+        r#type: r.rtype.clone(),
+        set_identifier: r.set_identifier.clone(),
+        weight: g.weight,
+        region: g.region.clone(),
+        geo_location: g.geo_location.as_ref().map(|l| xml::GeoLocation {
+            continent_code: l.continent_code.clone(),
+            country_code: l.country_code.clone(),
+            subdivision_code: l.subdivision_code.clone(),
+        }),
+        failover: g.failover.clone(),
+        multi_value_answer: g.multi_value_answer,
+        ttl: r.ttl,
+        resource_records: (!r.values.is_empty())
+            .then(|| r.values.iter().map(|v| xml::ResourceRecord { value: v.clone() }).collect()),
+        alias_target: g.alias_target.as_ref().map(|a| xml::AliasTarget {
+            hosted_zone_id: a.hosted_zone_id.clone(),
+            dns_name: a.dns_name.clone(),
+            evaluate_target_health: a.evaluate_target_health,
+        }),
+        health_check_id: g.health_check_id.clone(),
+        traffic_policy_instance_id: r.traffic_policy_instance_id.clone(),
+        cidr_routing_config: None,
+        geo_proximity_location: g.geo_proximity_location.as_ref().map(|p| {
+            xml::GeoProximityLocation {
+                aws_region: p.aws_region.clone(),
+                local_zone_group: p.local_zone_group.clone(),
+                coordinates: match (&p.latitude, &p.longitude) {
+                    (Some(lat), Some(lon)) => {
+                        Some(xml::Coordinates { latitude: lat.clone(), longitude: lon.clone() })
+                    }
+                    _ => None,
+                },
+                bias: p.bias,
+            }
+        }),
+        az_affinity: None,
+    }
+}
+
+fn health_config_in(
+    c: xml::HealthCheckConfig,
+) -> Result<control::health::HealthCheckConfig, Error> {
+    if c.alarm_identifier.is_some() || c.routing_control_arn.is_some() {
+        return Err(Error::invalid(
+            "HealthCheckConfig",
+            "CloudWatch alarms and Route 53 ARC routing controls are not available in flowdns",
+        ));
+    }
+    let port = c
+        .port
+        .map(|p| {
+            u16::try_from(p).map_err(|_| Error::invalid("HealthCheckConfig/Port", "1 to 65535"))
+        })
+        .transpose()?;
+    let non_negative = |field: &str, v: Option<i32>| {
+        v.map(|x| {
+            u32::try_from(x).map_err(|_| Error::invalid(field, format!("{x} must not be negative")))
+        })
+        .transpose()
+    };
+    Ok(control::health::HealthCheckConfig {
+        ip_address: c.ip_address,
+        port,
+        check_type: c.r#type,
+        resource_path: c.resource_path,
+        fully_qualified_domain_name: c.fully_qualified_domain_name,
+        search_string: c.search_string,
+        request_interval: non_negative("HealthCheckConfig/RequestInterval", c.request_interval)?,
+        failure_threshold: non_negative("HealthCheckConfig/FailureThreshold", c.failure_threshold)?,
+        measure_latency: c.measure_latency,
+        inverted: c.inverted,
+        disabled: c.disabled,
+        health_threshold: non_negative("HealthCheckConfig/HealthThreshold", c.health_threshold)?,
+        child_health_checks: c.child_health_checks.unwrap_or_default(),
+        enable_sni: c.enable_sni,
+        regions: c.regions.unwrap_or_default(),
+        insufficient_data_health_status: c.insufficient_data_health_status,
+        validate_certificate: None,
+    })
+}
+
+fn apply_update(c: &mut control::health::HealthCheckConfig, u: xml::UpdateHealthCheckRequest) {
+    for element in u.reset_elements.unwrap_or_default() {
+        match element.as_str() {
+            "FullyQualifiedDomainName" => c.fully_qualified_domain_name = None,
+            "Regions" => c.regions.clear(),
+            "ResourcePath" => c.resource_path = None,
+            "ChildHealthChecks" => c.child_health_checks.clear(),
+            _ => {}
+        }
+    }
+    if u.ip_address.is_some() {
+        c.ip_address = u.ip_address;
+    }
+    if let Some(p) = u.port.and_then(|p| u16::try_from(p).ok()) {
+        c.port = Some(p);
+    }
+    if u.resource_path.is_some() {
+        c.resource_path = u.resource_path;
+    }
+    if u.fully_qualified_domain_name.is_some() {
+        c.fully_qualified_domain_name = u.fully_qualified_domain_name;
+    }
+    if u.search_string.is_some() {
+        c.search_string = u.search_string;
+    }
+    if let Some(f) = u.failure_threshold.and_then(|f| u32::try_from(f).ok()) {
+        c.failure_threshold = Some(f);
+    }
+    if u.inverted.is_some() {
+        c.inverted = u.inverted;
+    }
+    if u.disabled.is_some() {
+        c.disabled = u.disabled;
+    }
+    if let Some(h) = u.health_threshold.and_then(|h| u32::try_from(h).ok()) {
+        c.health_threshold = Some(h);
+    }
+    if let Some(children) = u.child_health_checks {
+        c.child_health_checks = children;
+    }
+    if u.enable_sni.is_some() {
+        c.enable_sni = u.enable_sni;
+    }
+    if let Some(regions) = u.regions {
+        c.regions = regions;
+    }
+    if u.insufficient_data_health_status.is_some() {
+        c.insufficient_data_health_status = u.insufficient_data_health_status;
+    }
+}
+
+fn health_check(h: &control::health::HealthCheckView) -> xml::HealthCheck {
+    let c = &h.config;
+    xml::HealthCheck {
+        id: h.check.id.clone(),
+        caller_reference: h.check.caller_reference.clone(),
+        linked_service: None,
+        health_check_config: xml::HealthCheckConfig {
+            ip_address: c.ip_address.clone(),
+            port: c.port.map(i32::from),
+            r#type: c.check_type.clone(),
+            resource_path: c.resource_path.clone(),
+            fully_qualified_domain_name: c.fully_qualified_domain_name.clone(),
+            search_string: c.search_string.clone(),
+            request_interval: c.request_interval.map(|v| v as i32),
+            failure_threshold: c.failure_threshold.map(|v| v as i32),
+            measure_latency: c.measure_latency,
+            inverted: c.inverted,
+            disabled: c.disabled,
+            health_threshold: c.health_threshold.map(|v| v as i32),
+            child_health_checks: (!c.child_health_checks.is_empty())
+                .then(|| c.child_health_checks.clone()),
+            enable_sni: c.enable_sni,
+            regions: (!c.regions.is_empty()).then(|| c.regions.clone()),
+            alarm_identifier: None,
+            insufficient_data_health_status: c.insufficient_data_health_status.clone(),
+            routing_control_arn: None,
+            endpoint_type: None,
+            health_check_source_id: None,
+        },
+        health_check_version: h.check.version,
+        cloud_watch_alarm_configuration: None,
+    }
+}
+
+fn geo(g: &control::geo_codes::GeoDetails) -> xml::GeoLocationDetails {
+    xml::GeoLocationDetails {
+        continent_code: g.continent_code.clone(),
+        continent_name: g.continent_name.clone(),
+        country_code: g.country_code.clone(),
+        country_name: g.country_name.clone(),
+        subdivision_code: g.subdivision_code.clone(),
+        subdivision_name: g.subdivision_name.clone(),
+    }
+}

@@ -1,0 +1,282 @@
+//! The HTTP server: body limit, authentication, dispatch to the Route 53 XML API
+//! (`/2013-04-01/...`) or the JSON API (`/api/v1/...`), and error documents.
+//!
+//! Authentication: every request must carry an AWS Signature Version 4 `Authorization`
+//! header (service `route53`, any region) made with a key from [`crate::keys`]. The JSON API
+//! also accepts `Authorization: Bearer <token>` with a token from [`crate::keys::bearer_token`]
+//! (for the browser editor, which cannot sign requests). `GET /healthz` needs no
+//! authentication.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::keys::Keys;
+use crate::sigv4;
+
+/// Largest request body accepted (a 102,400-character policy document, escaped, fits).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// What every request handler shares.
+pub struct AppState {
+    /// The service layer.
+    pub service: control::Service,
+    /// The access keys.
+    pub keys: Arc<Keys>,
+    request_ids: AtomicU64,
+}
+
+impl AppState {
+    /// State over a service and keys.
+    pub fn new(service: control::Service, keys: Arc<Keys>) -> Arc<AppState> {
+        Arc::new(AppState { service, keys, request_ids: AtomicU64::new(1) })
+    }
+
+    pub(crate) fn request_id(&self) -> String {
+        let n = self.request_ids.fetch_add(1, Ordering::Relaxed);
+        format!("{:08x}-0000-4000-8000-{n:012x}", std::process::id())
+    }
+}
+
+/// The router: one fallback that authenticates and dispatches.
+pub fn router(state: Arc<AppState>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(state)
+}
+
+/// A request after authentication: what the API handlers read.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    /// Path segments after the API prefix, percent-decoded.
+    pub(crate) segments: Vec<String>,
+    /// Query parameters, percent-decoded, in order.
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+    pub(crate) request_id: String,
+}
+
+impl Call {
+    /// The first value of a query parameter.
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Which API a path belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Api {
+    Route53,
+    Json,
+}
+
+async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let raw_query = parts.uri.query().unwrap_or("").to_owned();
+    let request_id = state.request_id();
+    if path == "/healthz" && parts.method == Method::GET {
+        return (StatusCode::OK, "ok\n").into_response();
+    }
+    let (api, rest) = if let Some(rest) = path.strip_prefix("/2013-04-01/") {
+        (Api::Route53, rest)
+    } else if let Some(rest) = path.strip_prefix("/api/v1/") {
+        (Api::Json, rest)
+    } else {
+        return error_response(
+            Api::Route53,
+            &request_id,
+            404,
+            "UnknownOperationException",
+            &format!(
+                "no operation at {path}: the Route 53 API is under /2013-04-01/, the JSON API under /api/v1/"
+            ),
+        );
+    };
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(
+                api,
+                &request_id,
+                413,
+                "InvalidInput",
+                &format!("the request body is larger than {MAX_BODY} bytes"),
+            );
+        }
+    };
+    let principal =
+        match authenticate(&state, api, &parts.method, &path, &raw_query, &parts.headers, &body) {
+            Ok(p) => p,
+            Err((code, message)) => {
+                tracing::info!(%path, code, "request refused: {message}");
+                return error_response(api, &request_id, 403, code, &message);
+            }
+        };
+    let call = Call {
+        method: parts.method.clone(),
+        segments: rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect(),
+        query: parse_query(&raw_query),
+        body,
+        request_id: request_id.clone(),
+    };
+    let response = match api {
+        Api::Route53 => crate::route53::dispatch(&state.service, &call).await,
+        Api::Json => crate::json::dispatch(&state.service, &call).await,
+    };
+    tracing::debug!(method = %parts.method, %path, principal, status = response.status().as_u16(), "API request");
+    response
+}
+
+/// Verifies the request's signature (or bearer token); the access key id on success, or the
+/// AWS error code and message.
+fn authenticate(
+    state: &AppState,
+    api: Api,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, (&'static str, String)> {
+    if api == Api::Json
+        && let Some(token) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return state.keys.verify_bearer(token.trim()).map(str::to_owned).ok_or((
+            "InvalidClientTokenId",
+            "the bearer token is not valid for any access key".into(),
+        ));
+    }
+    let pairs: Vec<(&str, &[u8])> =
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect();
+    let request = sigv4::Request {
+        method: method.as_str(),
+        path,
+        query,
+        headers: &pairs,
+        payload: sigv4::Payload::Bytes(body),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    sigv4::verify(&request, sigv4::SERVICE_ROUTE53, |id| state.keys.secret(id).cloned(), now)
+        .map_err(|e| (e.code(), e.message()))
+}
+
+/// An error document in the API's format.
+pub(crate) fn error_response(
+    api: Api,
+    request_id: &str,
+    status: u16,
+    code: &str,
+    message: &str,
+) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    match api {
+        Api::Route53 => {
+            let doc = if status.is_server_error() {
+                crate::xml::ErrorResponse::receiver(code, message, request_id)
+            } else {
+                crate::xml::ErrorResponse::sender(code, message, request_id)
+            };
+            let body = crate::xml::to_xml(&doc).unwrap_or_default();
+            xml_response(status, body, request_id)
+        }
+        Api::Json => {
+            let body = serde_json::json!({"error": {"code": code, "message": message}, "request_id": request_id});
+            let mut r = (status, axum::Json(body)).into_response();
+            if let Ok(v) = HeaderValue::from_str(request_id) {
+                r.headers_mut().insert("x-amzn-requestid", v);
+            }
+            r
+        }
+    }
+}
+
+/// An XML response with the request id header.
+pub(crate) fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-amzn-requestid", v);
+    }
+    r
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decoding (and `+` as space when `plus` is set); invalid escapes stay as written.
+fn decode(s: &str, plus: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 3;
+                    }
+                    _ => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' if plus => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub(crate) fn percent_decode(s: &str) -> String {
+    decode(s, false)
+}
+
+fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k, true), decode(v, true)),
+            None => (decode(p, true), String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%2Fb%20c"), "a/b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(
+            parse_query("maxitems=2&name=a+b&x"),
+            vec![
+                ("maxitems".into(), "2".into()),
+                ("name".into(), "a b".into()),
+                ("x".into(), String::new())
+            ]
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Health-check definitions (the checker that runs them is another part of flowdns).
+
+use serde::{Deserialize, Serialize};
+use store::HealthCheck;
+
+use crate::page::{Page, max_items, page};
+use crate::{Code, Error, Result, Service, from_store};
+
+fn code(e: store::StoreError) -> Error {
+    from_store(e, Code::NoSuchHealthCheck, Code::HealthCheckAlreadyExists)
+}
+
+/// The types Route 53 defines; flowdns runs all but the CloudWatch and Recovery Control ones.
+pub const TYPES: &[&str] = &[
+    "HTTP",
+    "HTTPS",
+    "HTTP_STR_MATCH",
+    "HTTPS_STR_MATCH",
+    "TCP",
+    "CALCULATED",
+    "CLOUDWATCH_METRIC",
+    "RECOVERY_CONTROL",
+];
+
+/// A health check's configuration, with Route 53's field names (stored as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+#[allow(missing_docs)] // The fields are Route 53's HealthCheckConfig members.
+pub struct HealthCheckConfig {
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(rename = "Type")]
+    pub check_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fully_qualified_domain_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_interval: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure_latency: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inverted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_threshold: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub child_health_checks: Vec<String>,
+    #[serde(rename = "EnableSNI", skip_serializing_if = "Option::is_none")]
+    pub enable_sni: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insufficient_data_health_status: Option<String>,
+    /// flowdns extension: validate HTTPS certificates (Route 53 never does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validate_certificate: Option<bool>,
+}
+
+impl HealthCheckConfig {
+    /// Fills Route 53's defaults (port by type, interval 30, threshold 3, SNI for HTTPS).
+    pub fn with_defaults(mut self) -> HealthCheckConfig {
+        let t = self.check_type.as_str();
+        if t != "CALCULATED" {
+            if self.port.is_none() {
+                self.port = Some(if t.starts_with("HTTPS") { 443 } else { 80 });
+            }
+            self.request_interval.get_or_insert(30);
+            self.failure_threshold.get_or_insert(3);
+            self.measure_latency.get_or_insert(false);
+            if t.starts_with("HTTPS") {
+                self.enable_sni.get_or_insert(true);
+            }
+        }
+        self.inverted.get_or_insert(false);
+        self.disabled.get_or_insert(false);
+        self
+    }
+
+    /// Checks the configuration; the message names the field and what is allowed.
+    pub fn check(&self) -> Result<()> {
+        let t = self.check_type.as_str();
+        if !TYPES.contains(&t) {
+            return Err(Error::invalid("Type", format!("{t:?}; one of {}", TYPES.join(", "))));
+        }
+        if t == "CLOUDWATCH_METRIC" || t == "RECOVERY_CONTROL" {
+            return Err(Error::invalid(
+                "Type",
+                format!("{t} checks need AWS services flowdns does not have"),
+            ));
+        }
+        if t == "CALCULATED" {
+            if self.child_health_checks.is_empty() {
+                return Err(Error::invalid(
+                    "ChildHealthChecks",
+                    "a CALCULATED check needs at least one child",
+                ));
+            }
+            if self.child_health_checks.len() > 256 {
+                return Err(Error::invalid("ChildHealthChecks", "at most 256 children"));
+            }
+            let n = self.health_threshold.unwrap_or(0);
+            if n as usize > self.child_health_checks.len() {
+                return Err(Error::invalid(
+                    "HealthThreshold",
+                    format!("{n} is more than the {} children", self.child_health_checks.len()),
+                ));
+            }
+            return Ok(());
+        }
+        if self.ip_address.is_none() && self.fully_qualified_domain_name.is_none() {
+            return Err(Error::invalid(
+                "IPAddress",
+                "give IPAddress, FullyQualifiedDomainName or both",
+            ));
+        }
+        if let Some(ip) = &self.ip_address
+            && ip.parse::<std::net::IpAddr>().is_err()
+        {
+            return Err(Error::invalid(
+                "IPAddress",
+                format!("{ip:?} is not an IPv4 or IPv6 address"),
+            ));
+        }
+        if let Some(f) = &self.fully_qualified_domain_name
+            && (f.is_empty() || f.len() > 255)
+        {
+            return Err(Error::invalid("FullyQualifiedDomainName", "1 to 255 characters"));
+        }
+        if self.port == Some(0) {
+            return Err(Error::invalid("Port", "1 to 65535"));
+        }
+        if let Some(p) = &self.resource_path
+            && p.len() > 255
+        {
+            return Err(Error::invalid("ResourcePath", "at most 255 characters"));
+        }
+        if t.ends_with("STR_MATCH") {
+            match &self.search_string {
+                Some(s) if !s.is_empty() && s.len() <= 255 => {}
+                _ => {
+                    return Err(Error::invalid(
+                        "SearchString",
+                        "required for *_STR_MATCH checks: 1 to 255 characters",
+                    ));
+                }
+            }
+        }
+        if let Some(i) = self.request_interval
+            && !(1..=30).contains(&i)
+        {
+            return Err(Error::invalid(
+                "RequestInterval",
+                format!("{i}; 10 or 30 as in Route 53, or 1 to 30 seconds (flowdns extension)"),
+            ));
+        }
+        if let Some(f) = self.failure_threshold
+            && !(1..=10).contains(&f)
+        {
+            return Err(Error::invalid("FailureThreshold", format!("{f}; 1 to 10")));
+        }
+        Ok(())
+    }
+}
+
+/// A stored health check with its parsed configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheckView {
+    /// The stored row.
+    pub check: HealthCheck,
+    /// The configuration.
+    pub config: HealthCheckConfig,
+}
+
+fn view(check: HealthCheck) -> HealthCheckView {
+    let config = serde_json::from_str(&check.config).unwrap_or_default();
+    HealthCheckView { check, config }
+}
+
+impl Service {
+    /// CreateHealthCheck.
+    pub async fn create_health_check(
+        &self,
+        caller_reference: &str,
+        config: HealthCheckConfig,
+    ) -> Result<HealthCheckView> {
+        crate::check_len("CallerReference", caller_reference, 64, true)?;
+        let config = config.with_defaults();
+        config.check()?;
+        let count = self.store.list_health_checks().await.map_err(code)?.len() as u64;
+        if count >= self.limits.health_checks {
+            return Err(Error::new(
+                Code::TooManyHealthChecks,
+                format!("the account limit of {count} health checks is reached"),
+            ));
+        }
+        let text =
+            serde_json::to_string(&config).map_err(|e| Error::invalid("HealthCheckConfig", e))?;
+        Ok(view(self.store.create_health_check(caller_reference, &text).await.map_err(code)?))
+    }
+
+    /// GetHealthCheck.
+    pub async fn get_health_check(&self, id: &str) -> Result<HealthCheckView> {
+        Ok(view(self.store.get_health_check(id).await.map_err(code)?))
+    }
+
+    /// ListHealthChecks: a page from the check with id `marker`.
+    pub async fn list_health_checks(
+        &self,
+        marker: Option<&str>,
+        max: Option<&str>,
+    ) -> Result<Page<HealthCheckView>> {
+        let max = max_items(max, 100, 1000)?;
+        let all: Vec<HealthCheckView> =
+            self.store.list_health_checks().await.map_err(code)?.into_iter().map(view).collect();
+        let starts = marker.map(|m| move |h: &HealthCheckView| h.check.id == m);
+        Ok(page(all, starts.as_ref().map(|f| f as &dyn Fn(&HealthCheckView) -> bool), max))
+    }
+
+    /// GetHealthCheckCount.
+    pub async fn count_health_checks(&self) -> Result<u64> {
+        Ok(self.store.list_health_checks().await.map_err(code)?.len() as u64)
+    }
+
+    /// UpdateHealthCheck: `change` edits the current configuration; refused with
+    /// `HealthCheckVersionMismatch` if `version` is given and is not the current one.
+    pub async fn update_health_check(
+        &self,
+        id: &str,
+        version: Option<i64>,
+        change: impl FnOnce(&mut HealthCheckConfig),
+    ) -> Result<HealthCheckView> {
+        let mut config = self.get_health_check(id).await?.config;
+        change(&mut config);
+        config.check()?;
+        let text =
+            serde_json::to_string(&config).map_err(|e| Error::invalid("HealthCheckConfig", e))?;
+        Ok(view(self.store.update_health_check(id, &text, version).await.map_err(code)?))
+    }
+
+    /// DeleteHealthCheck.
+    pub async fn delete_health_check(&self, id: &str) -> Result<()> {
+        self.store.delete_health_check(id).await.map_err(code)
+    }
+}

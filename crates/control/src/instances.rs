@@ -1,0 +1,133 @@
+//! Policy records (Route 53: traffic policy instances): one policy version bound to a name and
+//! TTL in a hosted zone, applied asynchronously (`Creating`/`Updating`, then `Applied` once DNS
+//! serves it, or `Failed` with a message).
+
+use store::PolicyRecord;
+
+use crate::page::{Page, max_items, page};
+use crate::{Code, Error, Result, Service, from_store};
+
+fn code(e: store::StoreError) -> Error {
+    from_store(e, Code::NoSuchTrafficPolicyInstance, Code::TrafficPolicyInstanceAlreadyExists)
+}
+
+/// Filters of the ListTrafficPolicyInstances operations.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter<'a> {
+    /// Only this hosted zone.
+    pub zone_id: Option<&'a str>,
+    /// Only this policy...
+    pub policy_id: Option<&'a str>,
+    /// ...and version.
+    pub policy_version: Option<u32>,
+}
+
+/// Where a page of instances starts: zone id, name and type of its first instance.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceMarker<'a> {
+    /// HostedZoneIdMarker.
+    pub zone_id: Option<&'a str>,
+    /// TrafficPolicyInstanceNameMarker.
+    pub name: Option<&'a str>,
+    /// TrafficPolicyInstanceTypeMarker.
+    pub rtype: Option<&'a str>,
+}
+
+impl Service {
+    /// CreateTrafficPolicyInstance.
+    pub async fn create_instance(
+        &self,
+        zone_id: &str,
+        name: &str,
+        ttl: i64,
+        policy_id: &str,
+        version: u32,
+    ) -> Result<PolicyRecord> {
+        let ttl = check_ttl(ttl)?;
+        self.get_zone(zone_id).await?;
+        self.get_policy(policy_id, Some(version)).await?;
+        let count = self.count_instances().await?;
+        if count >= self.limits.traffic_policy_instances {
+            return Err(Error::new(
+                Code::TooManyTrafficPolicyInstances,
+                format!("the account limit of {count} traffic policy instances is reached"),
+            ));
+        }
+        self.store.create_policy_record(zone_id, name, ttl, policy_id, version).await.map_err(code)
+    }
+
+    /// GetTrafficPolicyInstance.
+    pub async fn get_instance(&self, id: &str) -> Result<PolicyRecord> {
+        self.store.get_policy_record(id).await.map_err(code)
+    }
+
+    /// UpdateTrafficPolicyInstance: another version (rollback is an update to an older one)
+    /// and TTL. The previous version keeps answering until the new one is served.
+    pub async fn update_instance(
+        &self,
+        id: &str,
+        ttl: Option<i64>,
+        policy_id: Option<&str>,
+        version: u32,
+    ) -> Result<PolicyRecord> {
+        let ttl = ttl.map(check_ttl).transpose()?;
+        let current = self.get_instance(id).await?;
+        let policy = policy_id.unwrap_or(&current.policy_id);
+        self.get_policy(policy, Some(version)).await?;
+        self.store.update_policy_record(id, Some(policy), version, ttl).await.map_err(code)
+    }
+
+    /// DeleteTrafficPolicyInstance.
+    pub async fn delete_instance(&self, id: &str) -> Result<()> {
+        self.store.delete_policy_record(id).await.map_err(code)
+    }
+
+    /// GetTrafficPolicyInstanceCount.
+    pub async fn count_instances(&self) -> Result<u64> {
+        Ok(self.store.list_policy_records(None).await.map_err(code)?.len() as u64)
+    }
+
+    /// ListTrafficPolicyInstances and its by-zone and by-policy forms: sorted by zone id, name
+    /// and type, filtered, and paged from the marker.
+    pub async fn list_instances(
+        &self,
+        filter: InstanceFilter<'_>,
+        marker: InstanceMarker<'_>,
+        max: Option<&str>,
+    ) -> Result<Page<PolicyRecord>> {
+        let max = max_items(max, 100, 100)?;
+        if let Some(z) = filter.zone_id {
+            self.get_zone(z).await?;
+        }
+        if let Some(p) = filter.policy_id {
+            self.get_policy(p, filter.policy_version).await?;
+        }
+        let mut all = self.store.list_policy_records(filter.zone_id).await.map_err(code)?;
+        all.retain(|r| {
+            filter.policy_id.is_none_or(|p| r.policy_id == p)
+                && filter.policy_version.is_none_or(|v| r.policy_version == v)
+        });
+        all.sort_by(|a, b| {
+            (a.zone_id.as_str(), a.name.as_str(), a.record_type.as_str()).cmp(&(
+                b.zone_id.as_str(),
+                b.name.as_str(),
+                b.record_type.as_str(),
+            ))
+        });
+        let name = marker.name.map(|n| store::normalize_name(n).unwrap_or_else(|_| n.to_owned()));
+        let has_marker = marker.zone_id.is_some() || name.is_some() || marker.rtype.is_some();
+        let starts = |r: &PolicyRecord| {
+            marker.zone_id.is_none_or(|z| r.zone_id.as_str() >= z)
+                && name.as_deref().is_none_or(|n| r.name.as_str() >= n)
+                && marker.rtype.is_none_or(|t| r.record_type.as_str() >= t)
+        };
+        Ok(page(all, has_marker.then_some(&starts as &dyn Fn(&PolicyRecord) -> bool), max))
+    }
+}
+
+/// TTL of a policy record: 0 to 2,147,483,647 seconds (RFC 2181).
+pub(crate) fn check_ttl(ttl: i64) -> Result<u32> {
+    u32::try_from(ttl).ok().filter(|t| *t <= store::MAX_TTL).ok_or_else(|| {
+        Error::invalid("TTL", format!("{ttl} is out of range: 0 to {} seconds", store::MAX_TTL))
+    })
+}

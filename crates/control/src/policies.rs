@@ -1,0 +1,286 @@
+//! Traffic policies and their immutable, numbered versions.
+
+use policy::Severity;
+use store::{PolicySummary, PolicyVersion};
+
+use crate::page::{Page, max_items, page};
+use crate::{Code, Error, Result, Service, check_len, from_store};
+
+/// Longest policy name (Route 53: 512).
+const MAX_NAME: usize = 512;
+/// Longest comment (Route 53: 1,024).
+const MAX_COMMENT: usize = 1024;
+
+impl Service {
+    /// Validates a document with the policy engine: its record type, or
+    /// `InvalidTrafficPolicyDocument` listing every error with its JSON Pointer.
+    pub fn check_document(&self, document: &str) -> Result<String> {
+        let c = policy::compile(document, &self.catalog);
+        match &c.policy {
+            Some(p) => Ok(p.record_type().to_string()),
+            None => {
+                let lines: Vec<String> = c
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .map(|d| {
+                        let at = if d.pointer.is_empty() { "(document)" } else { &d.pointer };
+                        format!("{at}: {}", d.message)
+                    })
+                    .collect();
+                Err(Error::new(Code::InvalidTrafficPolicyDocument, lines.join("\n")))
+            }
+        }
+    }
+
+    /// CreateTrafficPolicy: version 1 of a new policy.
+    pub async fn create_policy(
+        &self,
+        name: &str,
+        document: &str,
+        comment: &str,
+    ) -> Result<PolicyVersion> {
+        check_len("Name", name, MAX_NAME, true)?;
+        check_len("Comment", comment, MAX_COMMENT, false)?;
+        let rtype = self.check_document(document)?;
+        let count = self.list_policies_all().await?.len() as u64;
+        if count >= self.limits.traffic_policies {
+            return Err(Error::new(
+                Code::TooManyTrafficPolicies,
+                format!("the account limit of {} traffic policies is reached", count),
+            ));
+        }
+        self.store
+            .create_policy(name, document, &rtype, comment)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists))
+    }
+
+    /// CreateTrafficPolicyVersion: the next version of a policy.
+    pub async fn create_policy_version(
+        &self,
+        id: &str,
+        document: &str,
+        comment: &str,
+    ) -> Result<PolicyVersion> {
+        check_len("Comment", comment, MAX_COMMENT, false)?;
+        // An unknown policy is reported before a bad document.
+        self.get_policy(id, None).await?;
+        let rtype = self.check_document(document)?;
+        self.store
+            .create_policy_version(id, document, &rtype, comment)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+    }
+
+    /// GetTrafficPolicy; the latest version when `version` is `None`.
+    pub async fn get_policy(&self, id: &str, version: Option<u32>) -> Result<PolicyVersion> {
+        let v = self
+            .store
+            .get_policy_version(id, version)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))?;
+        if v.deleted {
+            return Err(Error::new(
+                Code::NoSuchTrafficPolicy,
+                format!("traffic policy {id} version {} was deleted", v.version),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Every policy, in creation order.
+    pub async fn list_policies_all(&self) -> Result<Vec<PolicySummary>> {
+        self.store
+            .list_policies()
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))
+    }
+
+    /// ListTrafficPolicies: a page starting at the policy `marker`.
+    pub async fn list_policies(
+        &self,
+        marker: Option<&str>,
+        max: Option<&str>,
+    ) -> Result<Page<PolicySummary>> {
+        let max = max_items(max, 100, 100)?;
+        let all = self.list_policies_all().await?;
+        let starts = marker.map(|m| move |p: &PolicySummary| p.id == m);
+        Ok(page(all, starts.as_ref().map(|f| f as &dyn Fn(&PolicySummary) -> bool), max))
+    }
+
+    /// ListTrafficPolicyVersions: a page of versions from version `marker`.
+    pub async fn list_policy_versions(
+        &self,
+        id: &str,
+        marker: Option<&str>,
+        max: Option<&str>,
+    ) -> Result<Page<PolicyVersion>> {
+        let max = max_items(max, 100, 100)?;
+        let marker = match marker {
+            Some(m) => Some(m.trim().parse::<u32>().map_err(|_| {
+                Error::invalid("trafficpolicyversion", format!("{m:?} is not a version number"))
+            })?),
+            None => None,
+        };
+        let all: Vec<PolicyVersion> = self
+            .store
+            .list_policy_versions(id)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))?
+            .into_iter()
+            .filter(|v| !v.deleted)
+            .collect();
+        if all.is_empty() {
+            return Err(Error::new(Code::NoSuchTrafficPolicy, format!("no traffic policy {id}")));
+        }
+        let starts = marker.map(|m| move |v: &PolicyVersion| v.version >= m);
+        Ok(page(all, starts.as_ref().map(|f| f as &dyn Fn(&PolicyVersion) -> bool), max))
+    }
+
+    /// UpdateTrafficPolicyComment.
+    pub async fn update_policy_comment(
+        &self,
+        id: &str,
+        version: u32,
+        comment: &str,
+    ) -> Result<PolicyVersion> {
+        check_len("Comment", comment, MAX_COMMENT, false)?;
+        self.get_policy(id, Some(version)).await?;
+        self.store
+            .update_policy_comment(id, version, comment)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+    }
+
+    /// DeleteTrafficPolicy: one version; refused while a policy record uses it.
+    pub async fn delete_policy(&self, id: &str, version: u32) -> Result<()> {
+        self.get_policy(id, Some(version)).await?;
+        self.store
+            .delete_policy_version(id, version)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+    }
+}
+
+/// One difference between two policy documents, at a JSON Pointer (RFC 6901).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Difference {
+    /// Where.
+    pub pointer: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: &'static str,
+    /// The value before (absent when added).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    /// The value after (absent when removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The structural differences between two JSON documents: objects compared by key, arrays
+/// by position, anything else by value.
+pub fn diff_documents(before: &serde_json::Value, after: &serde_json::Value) -> Vec<Difference> {
+    use serde_json::Value;
+    fn walk(at: String, a: &Value, b: &Value, out: &mut Vec<Difference>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x {
+                    let p = format!("{at}/{}", escape(k));
+                    match y.get(k) {
+                        Some(w) => walk(p, v, w, out),
+                        None => out.push(Difference {
+                            pointer: p,
+                            kind: "removed",
+                            before: Some(v.clone()),
+                            after: None,
+                        }),
+                    }
+                }
+                for (k, w) in y {
+                    if !x.contains_key(k) {
+                        let p = format!("{at}/{}", escape(k));
+                        out.push(Difference {
+                            pointer: p,
+                            kind: "added",
+                            before: None,
+                            after: Some(w.clone()),
+                        });
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                for i in 0..x.len().max(y.len()) {
+                    let p = format!("{at}/{i}");
+                    match (x.get(i), y.get(i)) {
+                        (Some(v), Some(w)) => walk(p, v, w, out),
+                        (Some(v), None) => out.push(Difference {
+                            pointer: p,
+                            kind: "removed",
+                            before: Some(v.clone()),
+                            after: None,
+                        }),
+                        (None, Some(w)) => out.push(Difference {
+                            pointer: p,
+                            kind: "added",
+                            before: None,
+                            after: Some(w.clone()),
+                        }),
+                        (None, None) => {}
+                    }
+                }
+            }
+            _ if a != b => out.push(Difference {
+                pointer: at,
+                kind: "changed",
+                before: Some(a.clone()),
+                after: Some(b.clone()),
+            }),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(String::new(), before, after, &mut out);
+    out
+}
+
+impl Service {
+    /// The structural diff between two versions of a policy.
+    pub async fn diff_versions(&self, id: &str, from: u32, to: u32) -> Result<Vec<Difference>> {
+        let a = self.get_policy(id, Some(from)).await?;
+        let b = self.get_policy(id, Some(to)).await?;
+        let parse = |v: &PolicyVersion| {
+            serde_json::from_str::<serde_json::Value>(&v.document).map_err(|e| {
+                Error::new(Code::InvalidInput, format!("version {} is not JSON: {e}", v.version))
+            })
+        };
+        Ok(diff_documents(&parse(&a)?, &parse(&b)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_name_their_pointers() {
+        let a = serde_json::json!({"Endpoints": {"a": {"Value": "1"}, "b/c": {"Value": "2"}}, "Rules": [1, 2]});
+        let b = serde_json::json!({"Endpoints": {"a": {"Value": "9"}, "d": {}}, "Rules": [1]});
+        let d = diff_documents(&a, &b);
+        let got: Vec<(&str, &str)> = d.iter().map(|x| (x.pointer.as_str(), x.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/Endpoints/a/Value", "changed"),
+                ("/Endpoints/b~1c", "removed"),
+                ("/Endpoints/d", "added"),
+                ("/Rules/1", "removed"),
+            ]
+        );
+        assert!(diff_documents(&a, &a).is_empty());
+    }
+}

@@ -1,0 +1,588 @@
+//! Hosted zones, record sets (atomic change batches) and changes.
+
+use serde::{Deserialize, Serialize};
+use store::{Rrset, RrsetAction, RrsetChange, Zone};
+
+use crate::page::{Page, max_items, page};
+use crate::{Code, Error, Result, Service, check_len, from_store};
+
+fn code(e: store::StoreError) -> Error {
+    from_store(e, Code::NoSuchHostedZone, Code::HostedZoneAlreadyExists)
+}
+
+/// A hosted zone as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedZone {
+    /// The stored zone.
+    pub zone: Zone,
+    /// Its name servers (the delegation set).
+    pub name_servers: Vec<String>,
+}
+
+/// A submitted change and whether DNS serves it yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeInfo {
+    /// `C` followed by the change-log serial.
+    pub id: String,
+    /// `PENDING` until the DNS snapshot includes the change, then `INSYNC`.
+    pub status: &'static str,
+    /// When it was committed (RFC 3339).
+    pub submitted_at: String,
+    /// The batch comment, if any.
+    pub comment: Option<String>,
+}
+
+/// Alias target of a record set: another name in the same zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasTarget {
+    /// Hosted zone of the target (must be this zone).
+    pub hosted_zone_id: String,
+    /// The target name.
+    #[serde(rename = "DNSName")]
+    pub dns_name: String,
+    /// Whether the target's health counts.
+    pub evaluate_target_health: bool,
+}
+
+/// Geolocation of a routed record set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct GeoLocation {
+    /// Continent code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continent_code: Option<String>,
+    /// Country code (`*` for the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    /// Subdivision code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdivision_code: Option<String>,
+}
+
+/// Geoproximity location of a routed record set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct GeoProximity {
+    /// AWS region code.
+    #[serde(rename = "AWSRegion", skip_serializing_if = "Option::is_none")]
+    pub aws_region: Option<String>,
+    /// Local Zone group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_zone_group: Option<String>,
+    /// Latitude, as text (two decimals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<String>,
+    /// Longitude, as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<String>,
+    /// Bias, -99 to 99.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bias: Option<i32>,
+}
+
+/// Routing and alias settings of a record set, stored with its records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct Routing {
+    /// Weighted routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
+    /// Latency routing: the region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Geolocation routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo_location: Option<GeoLocation>,
+    /// Failover routing: `PRIMARY` or `SECONDARY`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failover: Option<String>,
+    /// Multivalue answer routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_value_answer: Option<bool>,
+    /// Geoproximity routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo_proximity_location: Option<GeoProximity>,
+    /// Health check of this record set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_id: Option<String>,
+    /// Alias target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias_target: Option<AliasTarget>,
+}
+
+impl Routing {
+    /// The routing policy this set uses, if any.
+    pub fn policy(&self) -> Option<&'static str> {
+        if self.weight.is_some() {
+            Some("weighted")
+        } else if self.region.is_some() {
+            Some("latency")
+        } else if self.geo_location.is_some() {
+            Some("geolocation")
+        } else if self.failover.is_some() {
+            Some("failover")
+        } else if self.multi_value_answer.is_some() {
+            Some("multivalue")
+        } else if self.geo_proximity_location.is_some() {
+            Some("geoproximity")
+        } else {
+            None
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Routing::default()
+    }
+}
+
+/// A record set as the APIs carry it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordSet {
+    /// Owner name.
+    pub name: String,
+    /// Record type.
+    pub rtype: String,
+    /// Set identifier (routed record sets).
+    pub set_identifier: Option<String>,
+    /// TTL (absent for aliases).
+    pub ttl: Option<i64>,
+    /// Values in presentation format.
+    pub values: Vec<String>,
+    /// Routing, health check and alias settings.
+    pub routing: Routing,
+    /// For the root record of a policy record: its id.
+    pub traffic_policy_instance_id: Option<String>,
+}
+
+/// An action on a record set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// CREATE, DELETE or UPSERT.
+    pub action: RrsetAction,
+    /// The record set.
+    pub set: RecordSet,
+}
+
+/// Record types a record set can have.
+const TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV",
+    "SSHFP", "SVCB", "TLSA", "TXT",
+];
+
+/// Route 53 ordering: labels reversed, then type.
+fn sort_key(name: &str) -> String {
+    let trimmed = name.trim_end_matches('.');
+    let mut labels: Vec<&str> = trimmed.split('.').collect();
+    labels.reverse();
+    labels.join(".")
+}
+
+impl Service {
+    fn name_servers_for(&self, zone: &str) -> Vec<String> {
+        if self.name_servers.is_empty() {
+            vec![format!("ns1.{zone}"), format!("ns2.{zone}")]
+        } else {
+            self.name_servers
+                .iter()
+                .map(|n| if n.ends_with('.') { n.clone() } else { format!("{n}.") })
+                .collect()
+        }
+    }
+
+    async fn zone_view(&self, zone: Zone) -> Result<HostedZone> {
+        let ns: Vec<String> = self
+            .store
+            .zone_records(&zone.id)
+            .await
+            .map_err(code)?
+            .into_iter()
+            .filter(|r| r.rtype == "NS" && r.name == zone.name)
+            .map(|r| r.rdata)
+            .collect();
+        Ok(HostedZone { zone, name_servers: ns })
+    }
+
+    /// CreateHostedZone: the zone with an SOA and NS records at its apex.
+    pub async fn create_zone(
+        &self,
+        name: &str,
+        caller_reference: &str,
+        comment: &str,
+    ) -> Result<(HostedZone, ChangeInfo)> {
+        check_len("CallerReference", caller_reference, 128, true)?;
+        check_len("HostedZoneConfig/Comment", comment, 256, false)?;
+        let name = store::normalize_name(name)
+            .map_err(|e| Error::new(Code::InvalidDomainName, format!("Name: {e}")))?;
+        if name == "." {
+            return Err(Error::new(
+                Code::InvalidDomainName,
+                "Name: the root zone cannot be hosted",
+            ));
+        }
+        let count = self.store.list_zones().await.map_err(code)?.len() as u64;
+        if count >= self.limits.hosted_zones {
+            return Err(Error::new(
+                Code::TooManyHostedZones,
+                format!("the account limit of {count} hosted zones is reached"),
+            ));
+        }
+        let ns = self.name_servers_for(&name);
+        let mut records = vec![store::NewRecord::new(
+            &name,
+            "SOA",
+            900,
+            format!("{} hostmaster.{name} 1 7200 900 1209600 86400", ns[0]),
+        )];
+        for n in &ns {
+            records.push(store::NewRecord::new(&name, "NS", 172_800, n));
+        }
+        let zone = self
+            .store
+            .create_zone_with_records(&name, comment, Some(caller_reference), records)
+            .await
+            .map_err(code)?;
+        let change = self.change_info(zone.serial, None).await?;
+        Ok((HostedZone { zone, name_servers: ns }, change))
+    }
+
+    /// GetHostedZone.
+    pub async fn get_zone(&self, id: &str) -> Result<HostedZone> {
+        let zone = self.store.get_zone(id).await.map_err(code)?;
+        self.zone_view(zone).await
+    }
+
+    /// Every zone, sorted by name as Route 53 sorts (labels reversed).
+    pub async fn zones_sorted(&self) -> Result<Vec<Zone>> {
+        let mut zones = self.store.list_zones().await.map_err(code)?;
+        zones.sort_by_key(|z| sort_key(&z.name));
+        Ok(zones)
+    }
+
+    /// ListHostedZones: a page starting at the zone with id `marker`.
+    pub async fn list_zones(&self, marker: Option<&str>, max: Option<&str>) -> Result<Page<Zone>> {
+        let max = max_items(max, 100, 100)?;
+        let all = self.zones_sorted().await?;
+        let starts = marker.map(|m| move |z: &Zone| z.id == m);
+        Ok(page(all, starts.as_ref().map(|f| f as &dyn Fn(&Zone) -> bool), max))
+    }
+
+    /// ListHostedZonesByName: a page starting at `dns_name` (and zone id).
+    pub async fn list_zones_by_name(
+        &self,
+        dns_name: Option<&str>,
+        zone_id: Option<&str>,
+        max: Option<&str>,
+    ) -> Result<Page<Zone>> {
+        let max = max_items(max, 100, 100)?;
+        if zone_id.is_some() && dns_name.is_none() {
+            return Err(Error::invalid("hostedzoneid", "can only be given together with dnsname"));
+        }
+        let all = self.zones_sorted().await?;
+        let start = match dns_name {
+            Some(n) => Some(sort_key(
+                &store::normalize_name(n)
+                    .map_err(|e| Error::new(Code::InvalidDomainName, format!("dnsname: {e}")))?,
+            )),
+            None => None,
+        };
+        let starts = start.map(|s| {
+            move |z: &Zone| sort_key(&z.name) >= s && zone_id.is_none_or(|id| z.id.as_str() >= id)
+        });
+        Ok(page(all, starts.as_ref().map(|f| f as &dyn Fn(&Zone) -> bool), max))
+    }
+
+    /// GetHostedZoneCount.
+    pub async fn count_zones(&self) -> Result<u64> {
+        Ok(self.store.list_zones().await.map_err(code)?.len() as u64)
+    }
+
+    /// DeleteHostedZone: refused with `HostedZoneNotEmpty` while it holds anything but the
+    /// SOA and NS records at its apex, or policy records.
+    pub async fn delete_zone(&self, id: &str) -> Result<ChangeInfo> {
+        let zone = self.store.get_zone(id).await.map_err(code)?;
+        let other = self
+            .store
+            .zone_records(id)
+            .await
+            .map_err(code)?
+            .into_iter()
+            .filter(|r| !(r.name == zone.name && (r.rtype == "SOA" || r.rtype == "NS")))
+            .count();
+        let instances = self.store.list_policy_records(Some(id)).await.map_err(code)?.len();
+        if other > 0 || instances > 0 {
+            return Err(Error::new(
+                Code::HostedZoneNotEmpty,
+                format!(
+                    "hosted zone {} still has {other} record(s) besides the apex SOA and NS and \
+                     {instances} traffic policy instance(s): delete them first",
+                    zone.name
+                ),
+            ));
+        }
+        self.store.delete_zone(id).await.map_err(code)?;
+        let serial = self.store.serial().await.map_err(code)?;
+        self.change_info(serial, None).await
+    }
+
+    /// GetChange.
+    pub async fn get_change(&self, id: &str) -> Result<ChangeInfo> {
+        let serial = id
+            .trim_start_matches("/change/")
+            .strip_prefix('C')
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(|| Error::new(Code::NoSuchChange, format!("no change with id {id}")))?;
+        self.change_info(serial, None).await
+    }
+
+    async fn change_info(&self, serial: i64, comment: Option<&str>) -> Result<ChangeInfo> {
+        let change = self.store.change(serial).await.map_err(code)?.ok_or_else(|| {
+            Error::new(Code::NoSuchChange, format!("no change with id C{serial}"))
+        })?;
+        Ok(ChangeInfo {
+            id: format!("C{serial}"),
+            status: if self.served.get() >= serial { "INSYNC" } else { "PENDING" },
+            submitted_at: change.at,
+            comment: comment.map(str::to_owned),
+        })
+    }
+
+    /// ChangeResourceRecordSets: every change checked, then all applied in one transaction or
+    /// none (`InvalidChangeBatch` listing each problem).
+    pub async fn change_record_sets(
+        &self,
+        zone_id: &str,
+        changes: Vec<Change>,
+        comment: &str,
+    ) -> Result<ChangeInfo> {
+        check_len("ChangeBatch/Comment", comment, 256, false)?;
+        let zone = self.store.get_zone(zone_id).await.map_err(code)?;
+        if changes.is_empty() {
+            return Err(Error::new(Code::InvalidChangeBatch, "the batch has no changes"));
+        }
+        let values: usize = changes.iter().map(|c| c.set.values.len()).sum();
+        if values > 1000 {
+            return Err(Error::new(
+                Code::InvalidChangeBatch,
+                format!("the batch has {values} ResourceRecord elements; at most 1,000"),
+            ));
+        }
+        let origin = hickory_proto::rr::Name::from_ascii(&zone.name)
+            .map_err(|e| Error::new(Code::ServiceUnavailable, e.to_string()))?;
+        let mut problems = Vec::new();
+        let mut out = Vec::with_capacity(changes.len());
+        for (i, c) in changes.into_iter().enumerate() {
+            match self.check_set(&origin, &zone, c.set) {
+                Ok(rrset) => out.push(RrsetChange { action: c.action, rrset }),
+                Err(m) => problems.push(format!("change {}: {m}", i + 1)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::new(Code::InvalidChangeBatch, problems.join("\n")));
+        }
+        let serial =
+            self.store.change_record_sets(zone_id, out, comment).await.map_err(|e| match e {
+                store::StoreError::Invalid(m) => Error::new(Code::InvalidChangeBatch, m),
+                other => code(other),
+            })?;
+        self.change_info(serial, (!comment.is_empty()).then_some(comment)).await
+    }
+
+    /// Checks one record set of a batch; the message names the field at fault.
+    fn check_set(
+        &self,
+        origin: &hickory_proto::rr::Name,
+        zone: &Zone,
+        set: RecordSet,
+    ) -> std::result::Result<Rrset, String> {
+        let name = store::normalize_name(&set.name).map_err(|e| format!("Name: {e}"))?;
+        if !store::is_in_zone(&name, &zone.name) {
+            return Err(format!("Name: {name} is not in the zone {}", zone.name));
+        }
+        let rtype = set.rtype.trim().to_ascii_uppercase();
+        if !TYPES.contains(&rtype.as_str()) {
+            return Err(format!("Type: {rtype:?} is not supported; one of {}", TYPES.join(", ")));
+        }
+        let r = &set.routing;
+        if let Some(policy) = r.policy()
+            && set.set_identifier.is_none()
+        {
+            return Err(format!("SetIdentifier is required with {policy} routing"));
+        }
+        if set.set_identifier.is_some() && r.policy().is_none() {
+            return Err("SetIdentifier is only allowed with a routing policy (Weight, Region, \
+                        GeoLocation, Failover, MultiValueAnswer or GeoProximityLocation)"
+                .into());
+        }
+        if let Some(w) = r.weight
+            && !(0..=255).contains(&w)
+        {
+            return Err(format!("Weight: {w} is out of range 0 to 255"));
+        }
+        if let Some(f) = &r.failover
+            && f != "PRIMARY"
+            && f != "SECONDARY"
+        {
+            return Err(format!("Failover: {f:?}; PRIMARY or SECONDARY"));
+        }
+        if let Some(region) = &r.region
+            && self.catalog.latency_region(region).is_none()
+        {
+            return Err(format!("Region: {region:?} is not a known region"));
+        }
+        if let Some(g) = &r.geo_location {
+            check_geo(g)?;
+        }
+        if let Some(hc) = &r.health_check_id
+            && hc.trim().is_empty()
+        {
+            return Err("HealthCheckId must not be empty".into());
+        }
+        let (ttl, values) = match &r.alias_target {
+            Some(a) => {
+                if set.ttl.is_some() || !set.values.is_empty() {
+                    return Err("an alias record set has no TTL and no ResourceRecords".into());
+                }
+                if r.multi_value_answer.is_some() {
+                    return Err("multivalue answer record sets cannot be aliases".into());
+                }
+                let target = store::normalize_name(&a.dns_name)
+                    .map_err(|e| format!("AliasTarget/DNSName: {e}"))?;
+                if !store::is_in_zone(&target, &zone.name) {
+                    return Err(format!(
+                        "AliasTarget/DNSName: {target} is not in the zone {}: flowdns aliases \
+                         point to names in the same hosted zone",
+                        zone.name
+                    ));
+                }
+                (0, vec![target])
+            }
+            None => {
+                let ttl = set.ttl.ok_or("TTL is required (except for aliases)")?;
+                let ttl = crate::instances::check_ttl(ttl).map_err(|e| e.message)?;
+                if set.values.is_empty() {
+                    return Err("ResourceRecords: at least one value is required".into());
+                }
+                if set.values.len() > 400 {
+                    return Err("ResourceRecords: at most 400 values".into());
+                }
+                for (i, v) in set.values.iter().enumerate() {
+                    zone::master::parse_rdata(origin, &name, &rtype, ttl, v).map_err(|e| {
+                        format!("ResourceRecords/ResourceRecord[{}]/Value {v:?}: {e}", i + 1)
+                    })?;
+                }
+                (ttl, set.values.clone())
+            }
+        };
+        let routing = if r.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(r).map_err(|e| e.to_string())?)
+        };
+        Ok(Rrset { name, rtype, set_identifier: set.set_identifier, ttl, values, routing })
+    }
+
+    /// ListResourceRecordSets: record sets and policy records' root records, sorted by name
+    /// (labels reversed), type and set identifier, from the start name/type/identifier.
+    pub async fn list_record_sets(
+        &self,
+        zone_id: &str,
+        start_name: Option<&str>,
+        start_type: Option<&str>,
+        start_identifier: Option<&str>,
+        max: Option<&str>,
+    ) -> Result<Page<RecordSet>> {
+        let max = max_items(max, 300, 300)?;
+        if start_type.is_some() && start_name.is_none() {
+            return Err(Error::invalid("type", "can only be given together with name"));
+        }
+        self.store.get_zone(zone_id).await.map_err(code)?;
+        let mut all: Vec<RecordSet> = self
+            .store
+            .zone_record_sets(zone_id)
+            .await
+            .map_err(code)?
+            .into_iter()
+            .map(|r| {
+                let routing: Routing = r
+                    .routing
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or_default();
+                let alias = routing.alias_target.is_some();
+                RecordSet {
+                    name: r.name,
+                    rtype: r.rtype,
+                    set_identifier: r.set_identifier,
+                    ttl: (!alias).then_some(i64::from(r.ttl)),
+                    values: if alias { Vec::new() } else { r.values },
+                    routing,
+                    traffic_policy_instance_id: None,
+                }
+            })
+            .collect();
+        for pr in self.store.list_policy_records(Some(zone_id)).await.map_err(code)? {
+            all.push(RecordSet {
+                name: pr.name,
+                rtype: pr.record_type,
+                ttl: Some(i64::from(pr.ttl)),
+                traffic_policy_instance_id: Some(pr.id),
+                ..RecordSet::default()
+            });
+        }
+        all.sort_by(|a, b| {
+            (sort_key(&a.name), &a.rtype, &a.set_identifier).cmp(&(
+                sort_key(&b.name),
+                &b.rtype,
+                &b.set_identifier,
+            ))
+        });
+        let start = match start_name {
+            Some(n) => {
+                Some(sort_key(&store::normalize_name(n).map_err(|e| Error::invalid("name", e))?))
+            }
+            None => None,
+        };
+        let starts = start.map(|s| {
+            move |r: &RecordSet| {
+                let key = sort_key(&r.name);
+                key > s
+                    || (key == s
+                        && start_type.is_none_or(|t| r.rtype.as_str() >= t)
+                        && start_identifier
+                            .is_none_or(|i| r.set_identifier.as_deref().unwrap_or("") >= i))
+            }
+        });
+        Ok(page(all, starts.as_ref().map(|f| f as &dyn Fn(&RecordSet) -> bool), max))
+    }
+}
+
+fn check_geo(g: &GeoLocation) -> std::result::Result<(), String> {
+    match (&g.continent_code, &g.country_code, &g.subdivision_code) {
+        (Some(c), None, None) => {
+            if !policy::Continent::ALL.iter().any(|x| x.code() == c) {
+                return Err(format!("GeoLocation/ContinentCode: {c:?} is not a continent code"));
+            }
+        }
+        (None, Some(c), sub) => {
+            if c != "*" && policy::codes::country(c).is_none() {
+                return Err(format!("GeoLocation/CountryCode: {c:?} is not a country code"));
+            }
+            if let Some(s) = sub
+                && policy::codes::subdivision(c, s).is_none()
+            {
+                return Err(format!(
+                    "GeoLocation/SubdivisionCode: {s:?} is not a subdivision of {c}"
+                ));
+            }
+        }
+        _ => {
+            return Err(
+                "GeoLocation: give either ContinentCode, or CountryCode (with an optional \
+                        SubdivisionCode)"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! Record sets: atomic change batches (Route 53 `ChangeResourceRecordSets`).
+//!
+//! A record set is every record of a zone with one name, type and set identifier. A batch of
+//! CREATE, DELETE and UPSERT actions is applied in one transaction: if any action is refused,
+//! nothing changes and every refusal is reported, each naming its change by position.
+
+use crate::backend::Conn;
+use crate::error::{Result, StoreError};
+use crate::model::{ChangeKind, NewRecord, RecordRow};
+use crate::names::{check_text, check_ttl, is_in_zone, normalize_name, normalize_rtype};
+use crate::sql::{log_change, next_serial, record_columns, record_from_row};
+use crate::zones::{insert_records, zone_in_tx};
+use crate::{Store, write_tx};
+
+/// What a change does to its record set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RrsetAction {
+    /// Adds the record set; refused if it exists.
+    Create,
+    /// Removes the record set; refused unless it exists with exactly these values.
+    Delete,
+    /// Creates the record set or replaces it.
+    Upsert,
+}
+
+/// One record set as a change batch carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rrset {
+    /// Owner name (normalised by the store).
+    pub name: String,
+    /// Record type (normalised by the store).
+    pub rtype: String,
+    /// Set identifier of a routed record set.
+    pub set_identifier: Option<String>,
+    /// TTL of every record.
+    pub ttl: u32,
+    /// RDATA of each record, in presentation format.
+    pub values: Vec<String>,
+    /// Routing and alias settings as the caller encodes them (kept verbatim).
+    pub routing: Option<String>,
+}
+
+/// One action of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RrsetChange {
+    /// The action.
+    pub action: RrsetAction,
+    /// The record set it applies to.
+    pub rrset: Rrset,
+}
+
+fn describe(r: &Rrset) -> String {
+    match &r.set_identifier {
+        Some(id) => format!("[name='{}', type='{}', set-identifier='{id}']", r.name, r.rtype),
+        None => format!("[name='{}', type='{}']", r.name, r.rtype),
+    }
+}
+
+/// Groups rows (in ordinal order) into record sets.
+pub(crate) fn group(rows: Vec<RecordRow>) -> Vec<Rrset> {
+    let mut out: Vec<Rrset> = Vec::new();
+    let mut index: std::collections::HashMap<(String, String, Option<String>), usize> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let key = (r.name.clone(), r.rtype.clone(), r.set_identifier.clone());
+        match index.get(&key) {
+            Some(&i) => out[i].values.push(r.rdata),
+            None => {
+                index.insert(key, out.len());
+                out.push(Rrset {
+                    name: r.name,
+                    rtype: r.rtype,
+                    set_identifier: r.set_identifier,
+                    ttl: r.ttl,
+                    values: vec![r.rdata],
+                    routing: r.routing,
+                });
+            }
+        }
+    }
+    out
+}
+
+async fn rrset_rows(tx: &mut Conn, zone_id: &str, r: &Rrset) -> Result<Vec<RecordRow>> {
+    Ok(sqlx::query(concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM records WHERE zone_id = $1 AND name = $2 AND rtype = $3 AND \
+         COALESCE(set_identifier, '') = $4 ORDER BY ordinal"
+    ))
+    .bind(zone_id)
+    .bind(&r.name)
+    .bind(&r.rtype)
+    .bind(r.set_identifier.clone().unwrap_or_default())
+    .try_map(|row| record_from_row(&row))
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
+async fn delete_rrset(tx: &mut Conn, zone_id: &str, r: &Rrset) -> Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM records WHERE zone_id = $1 AND name = $2 AND rtype = $3 AND \
+         COALESCE(set_identifier, '') = $4",
+    )
+    .bind(zone_id)
+    .bind(&r.name)
+    .bind(&r.rtype)
+    .bind(r.set_identifier.clone().unwrap_or_default())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected())
+}
+
+fn normalise(r: Rrset, zone: &str) -> std::result::Result<Rrset, String> {
+    let name = normalize_name(&r.name).map_err(|e| e.to_string())?;
+    if !is_in_zone(&name, zone) {
+        return Err(format!("{name} is not in the zone {zone}"));
+    }
+    let rtype = normalize_rtype(&r.rtype).map_err(|e| e.to_string())?;
+    check_ttl(r.ttl, &format!("{name} {rtype}")).map_err(|e| e.to_string())?;
+    if let Some(id) = &r.set_identifier {
+        check_text(id, "SetIdentifier", 128, true).map_err(|e| e.to_string())?;
+    }
+    Ok(Rrset { name, rtype, ..r })
+}
+
+impl Store {
+    /// Applies a change batch to a zone in one transaction and returns the change serial.
+    /// Refused with [`StoreError::Invalid`] listing every problem (one per line, each naming
+    /// the change by 1-based position) if any action cannot be applied; nothing changes then.
+    /// RDATA syntax and routing settings are the caller's to check: the store keeps them as
+    /// text.
+    pub async fn change_record_sets(
+        &self,
+        zone_id: &str,
+        changes: Vec<RrsetChange>,
+        comment: &str,
+    ) -> Result<i64> {
+        if changes.is_empty() {
+            return Err(StoreError::Invalid("a change batch needs at least one change".into()));
+        }
+        write_tx!(self, |tx| {
+            let serial = next_serial(tx).await?;
+            let zone = zone_in_tx(tx, zone_id).await?;
+            let mut problems = Vec::new();
+            let mut next_ordinal: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(ordinal), -1) + 1 FROM records WHERE zone_id = $1",
+            )
+            .bind(zone_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (i, change) in changes.into_iter().enumerate() {
+                let position = i + 1;
+                let rrset = match normalise(change.rrset, &zone.name) {
+                    Ok(r) => r,
+                    Err(m) => {
+                        problems.push(format!("change {position}: {m}"));
+                        continue;
+                    }
+                };
+                let existing = rrset_rows(tx, zone_id, &rrset).await?;
+                let what = describe(&rrset);
+                match change.action {
+                    RrsetAction::Create if !existing.is_empty() => {
+                        problems.push(format!(
+                            "change {position}: Tried to create resource record set {what} but \
+                             it already exists"
+                        ));
+                        continue;
+                    }
+                    RrsetAction::Delete => {
+                        let current = group(existing).pop();
+                        match current {
+                            None => problems.push(format!(
+                                "change {position}: Tried to delete resource record set {what} \
+                                 but it was not found"
+                            )),
+                            Some(c) if c.ttl != rrset.ttl || !same_values(&c, &rrset) => problems
+                                .push(format!(
+                                    "change {position}: Tried to delete resource record set \
+                                     {what} but the values provided do not match the current \
+                                     values"
+                                )),
+                            Some(_) => {
+                                delete_rrset(tx, zone_id, &rrset).await?;
+                            }
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
+                if rrset.values.is_empty() {
+                    problems.push(format!("change {position}: {what} has no values"));
+                    continue;
+                }
+                if let Some(conflict) = cname_conflict(tx, zone_id, &rrset).await? {
+                    problems.push(format!("change {position}: {conflict}"));
+                    continue;
+                }
+                if let Some(conflict) = policy_conflict(tx, zone_id, &rrset).await? {
+                    problems.push(format!("change {position}: {what} {conflict}"));
+                    continue;
+                }
+                delete_rrset(tx, zone_id, &rrset).await?;
+                let rows: Vec<NewRecord> = rrset
+                    .values
+                    .iter()
+                    .map(|v| NewRecord {
+                        name: rrset.name.clone(),
+                        rtype: rrset.rtype.clone(),
+                        ttl: rrset.ttl,
+                        rdata: v.clone(),
+                        set_identifier: rrset.set_identifier.clone(),
+                        routing: rrset.routing.clone(),
+                    })
+                    .collect();
+                insert_records(tx, zone_id, next_ordinal as usize, &rows).await?;
+                next_ordinal += rows.len() as i64;
+            }
+            if !problems.is_empty() {
+                return Err(StoreError::Invalid(problems.join("\n")));
+            }
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records WHERE zone_id = $1")
+                .bind(zone_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE zones SET serial = $1, record_count = $2 WHERE id = $3")
+                .bind(serial)
+                .bind(count)
+                .bind(zone_id)
+                .execute(&mut *tx)
+                .await?;
+            let detail = if comment.is_empty() {
+                format!("changed record sets of zone {}", zone.name)
+            } else {
+                format!("changed record sets of zone {}: {comment}", zone.name)
+            };
+            log_change(tx, serial, ChangeKind::Records, Some(zone_id), &detail).await?;
+            Ok(serial)
+        })
+    }
+
+    /// The zone's record sets, each with its records in order.
+    pub async fn zone_record_sets(&self, zone_id: &str) -> Result<Vec<Rrset>> {
+        Ok(group(self.zone_records(zone_id).await?))
+    }
+}
+
+fn same_values(a: &Rrset, b: &Rrset) -> bool {
+    let mut x: Vec<&str> = a.values.iter().map(|v| v.trim()).collect();
+    let mut y: Vec<&str> = b.values.iter().map(|v| v.trim()).collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x.iter().map(|v| v.to_ascii_lowercase()).eq(y.iter().map(|v| v.to_ascii_lowercase()))
+}
+
+/// Why a record set cannot sit beside the zone's policy records at its name, if it cannot.
+async fn policy_conflict(tx: &mut Conn, zone_id: &str, r: &Rrset) -> Result<Option<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT record_type, id FROM policy_records WHERE zone_id = $1 AND name = $2",
+    )
+    .bind(zone_id)
+    .bind(&r.name)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().find(|(t, _)| crate::names::types_conflict(t, &r.rtype)).map(|(t, id)| {
+        format!(
+            "conflicts with the traffic policy instance {id} ({} {t}): a name holds either \
+             records or a policy record of a type, and a CNAME stands alone",
+            r.name
+        )
+    }))
+}
+
+/// RFC 1034 3.6.2: a CNAME stands alone at its name.
+async fn cname_conflict(tx: &mut Conn, zone_id: &str, r: &Rrset) -> Result<Option<String>> {
+    let types: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT rtype FROM records WHERE zone_id = $1 AND name = $2 AND rtype <> $3",
+    )
+    .bind(zone_id)
+    .bind(&r.name)
+    .bind(&r.rtype)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(types.into_iter().find(|t| crate::names::types_conflict(t, &r.rtype)).map(|t| {
+        format!(
+            "RRSet of type {} with DNS name {} is not permitted as it conflicts with other \
+             records ({t}) with the same DNS name: a CNAME stands alone",
+            r.rtype, r.name
+        )
+    }))
+}
