@@ -62,12 +62,18 @@ pub(crate) async fn dispatch(service: &Service, call: &Call) -> Response {
             if e.code.status() >= 500 {
                 tracing::warn!(code = e.code.as_str(), "API error: {}", e.message);
             }
+            // Route 53 lists the problems of a change batch as "[first, second]".
+            let message = if e.code == Code::InvalidChangeBatch {
+                format!("[{}]", e.message.lines().collect::<Vec<_>>().join(", "))
+            } else {
+                e.message
+            };
             error_response(
                 Api::Route53,
                 &call.request_id,
                 e.code.status(),
                 e.code.as_str(),
-                &e.message,
+                &message,
             )
         }
     }

@@ -1525,6 +1525,26 @@ fn many_siblings_are_fine() {
 }
 
 #[test]
+fn error_messages_quote_the_body_briefly() {
+    let long = "N".repeat(10_000);
+    for body in [
+        format!("<CreateTrafficPolicyRequest><{long}/></CreateTrafficPolicyRequest>"),
+        format!("<{long}/>"),
+        format!("<CreateTrafficPolicyRequest><{long}></x></CreateTrafficPolicyRequest>"),
+        format!("<CreateTrafficPolicyRequest><Name><{long}/></Name></CreateTrafficPolicyRequest>"),
+        format!("<CreateTrafficPolicyRequest {long}=\"1\"/>"),
+    ] {
+        let e = err::<CreateTrafficPolicyRequest>(&body);
+        assert!(e.to_string().len() < 600, "{} chars: {e}", e.to_string().len());
+    }
+    let e = err::<CreateTrafficPolicyInstanceRequest>(&format!(
+        "<CreateTrafficPolicyInstanceRequest><HostedZoneId>Z</HostedZoneId><Name>n</Name><TTL>{long}</TTL><TrafficPolicyId>p</TrafficPolicyId><TrafficPolicyVersion>1</TrafficPolicyVersion></CreateTrafficPolicyInstanceRequest>"
+    ));
+    assert_eq!(e.path(), Some("/TTL"));
+    assert!(e.to_string().len() < 600, "{} chars: {e}", e.to_string().len());
+}
+
+#[test]
 fn many_distinct_unknown_elements_fail_fast() {
     let children: String = (0..200_000).map(|i| format!("<e{i}/>")).collect();
     let body =

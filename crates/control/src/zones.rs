@@ -1,6 +1,5 @@
 //! Hosted zones, record sets (atomic change batches) and changes.
 
-use serde::{Deserialize, Serialize};
 use store::{Rrset, RrsetAction, RrsetChange, Zone};
 
 use crate::page::{Page, max_items, page};
@@ -32,109 +31,7 @@ pub struct ChangeInfo {
     pub comment: Option<String>,
 }
 
-/// Alias target of a record set: another name in the same zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AliasTarget {
-    /// Hosted zone of the target (must be this zone).
-    pub hosted_zone_id: String,
-    /// The target name.
-    #[serde(rename = "DNSName")]
-    pub dns_name: String,
-    /// Whether the target's health counts.
-    pub evaluate_target_health: bool,
-}
-
-/// Geolocation of a routed record set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct GeoLocation {
-    /// Continent code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub continent_code: Option<String>,
-    /// Country code (`*` for the default).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<String>,
-    /// Subdivision code.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subdivision_code: Option<String>,
-}
-
-/// Geoproximity location of a routed record set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct GeoProximity {
-    /// AWS region code.
-    #[serde(rename = "AWSRegion", skip_serializing_if = "Option::is_none")]
-    pub aws_region: Option<String>,
-    /// Local Zone group.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub local_zone_group: Option<String>,
-    /// Latitude, as text (two decimals).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<String>,
-    /// Longitude, as text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<String>,
-    /// Bias, -99 to 99.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bias: Option<i32>,
-}
-
-/// Routing and alias settings of a record set, stored with its records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-pub struct Routing {
-    /// Weighted routing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub weight: Option<i64>,
-    /// Latency routing: the region.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// Geolocation routing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub geo_location: Option<GeoLocation>,
-    /// Failover routing: `PRIMARY` or `SECONDARY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failover: Option<String>,
-    /// Multivalue answer routing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multi_value_answer: Option<bool>,
-    /// Geoproximity routing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub geo_proximity_location: Option<GeoProximity>,
-    /// Health check of this record set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub health_check_id: Option<String>,
-    /// Alias target.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alias_target: Option<AliasTarget>,
-}
-
-impl Routing {
-    /// The routing policy this set uses, if any.
-    pub fn policy(&self) -> Option<&'static str> {
-        if self.weight.is_some() {
-            Some("weighted")
-        } else if self.region.is_some() {
-            Some("latency")
-        } else if self.geo_location.is_some() {
-            Some("geolocation")
-        } else if self.failover.is_some() {
-            Some("failover")
-        } else if self.multi_value_answer.is_some() {
-            Some("multivalue")
-        } else if self.geo_proximity_location.is_some() {
-            Some("geoproximity")
-        } else {
-            None
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        *self == Routing::default()
-    }
-}
+pub use zone::routing::{AliasTarget, GeoLocation, GeoProximity, Routing};
 
 /// A record set as the APIs carry it.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -92,6 +92,100 @@ impl Builder {
         }
     }
 
+    /// Record sets with routing or alias settings: aliases become copies of their target's
+    /// records (in `records`), routed groups become bindings answered by the policy engine.
+    /// A group that cannot be served is logged and left out; the rest of the zone is served.
+    fn routed_bindings(
+        &self,
+        zone: &Zone,
+        origin: &Name,
+        rows: &[&RecordRow],
+        records: &mut Vec<Record>,
+    ) -> Vec<PolicyBinding> {
+        use std::collections::BTreeMap;
+        use zone::routing::{RoutedSet, Routing};
+        // Sets by (name, type), then by set identifier, in order.
+        /// One record set: identifier, TTL, routing and values.
+        type Set<'a> = (String, u32, Routing, Vec<&'a str>);
+        let mut groups: BTreeMap<(String, String), Vec<Set<'_>>> = BTreeMap::new();
+        for r in rows {
+            let routing: Routing =
+                r.routing.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+            let sets = groups.entry((r.name.clone(), r.rtype.clone())).or_default();
+            let id = r.set_identifier.clone().unwrap_or_default();
+            match sets.iter_mut().find(|s| s.0 == id) {
+                Some(set) => set.3.push(&r.rdata),
+                None => sets.push((id, r.ttl, routing, vec![&r.rdata])),
+            }
+        }
+        let target_records = |target: &str, rtype: &str| -> Vec<Record> {
+            let Ok(t) = Name::from_ascii(target).map(|n| n.to_lowercase()) else {
+                return Vec::new();
+            };
+            records
+                .iter()
+                .filter(|r| {
+                    r.name.to_lowercase() == t && zone::master::type_text(r.record_type()) == rtype
+                })
+                .cloned()
+                .collect()
+        };
+        let mut bindings = Vec::new();
+        let mut alias_copies = Vec::new();
+        for ((name, rtype), sets) in groups {
+            let Ok(owner) = Name::from_ascii(&name) else { continue };
+            let mut routed_sets = Vec::with_capacity(sets.len());
+            for (id, ttl, routing, values) in sets {
+                let (ttl, datas) = match &routing.alias_target {
+                    Some(a) => {
+                        // The store keeps the normalised target as the set's one value.
+                        let target = values.first().copied().unwrap_or(a.dns_name.as_str());
+                        let found = target_records(target, &rtype);
+                        let ttl = found.first().map(|r| r.ttl).unwrap_or(ttl);
+                        (ttl, found.into_iter().map(|r| r.data).collect::<Vec<_>>())
+                    }
+                    None => {
+                        let mut datas = Vec::with_capacity(values.len());
+                        for v in values {
+                            match zone::master::parse_rdata(origin, &name, &rtype, ttl, v) {
+                                Ok(rec) => datas.push(rec.data),
+                                Err(e) => {
+                                    tracing::warn!(zone = %zone.name, %name, %rtype, error = %e, "record skipped")
+                                }
+                            }
+                        }
+                        (ttl, datas)
+                    }
+                };
+                if routing.policy().is_none() {
+                    // A plain alias: the target's records under this name.
+                    for data in datas {
+                        alias_copies.push(Record::from_rdata(owner.clone(), ttl, data));
+                    }
+                    continue;
+                }
+                if datas.is_empty() {
+                    tracing::warn!(zone = %zone.name, %name, %rtype, set = %id, "routed record set has no records (an alias whose target has none?); left out");
+                    continue;
+                }
+                routed_sets.push(RoutedSet { set_identifier: id, ttl, records: datas, routing });
+            }
+            if routed_sets.is_empty() {
+                continue;
+            }
+            let rt = <hickory_proto::rr::RecordType as std::str::FromStr>::from_str(&rtype)
+                .unwrap_or(hickory_proto::rr::RecordType::Unknown(0));
+            match zone::routing::group_binding(&owner, rt, routed_sets, &self.catalog) {
+                Ok(b) => bindings.push(b),
+                Err(e) => {
+                    tracing::error!(zone = %zone.name, %name, %rtype, error = %e, "routed record sets not served")
+                }
+            }
+        }
+        records.extend(alias_copies);
+        bindings
+    }
+
     /// Builds one zone. Returns `None` (and logs why) when the zone cannot be served at all.
     pub(crate) fn build_zone(
         &mut self,
@@ -109,7 +203,12 @@ impl Builder {
         };
         self.origins.insert(zone.id.clone(), origin.clone());
         let mut records: Vec<Record> = Vec::with_capacity(rows.len());
+        let mut routed: Vec<&RecordRow> = Vec::new();
         for r in rows {
+            if r.routing.is_some() || r.set_identifier.is_some() {
+                routed.push(r);
+                continue;
+            }
             match zone::master::parse_rdata(&origin, &r.name, &r.rtype, r.ttl, &r.rdata) {
                 Ok(rec) => records.push(rec),
                 Err(e) => {
@@ -117,7 +216,7 @@ impl Builder {
                 }
             }
         }
-        let mut bindings = Vec::new();
+        let mut bindings = self.routed_bindings(zone, &origin, &routed, &mut records);
         let mut failed = Vec::new();
         for (pr, document) in policy_records {
             let binding = self.compile(pr, document).and_then(|policy| {

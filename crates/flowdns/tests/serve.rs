@@ -111,7 +111,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flowdns"))
             .arg("--data-dir")
             .arg(data)
-            .args(["serve", "--dns-listen", "127.0.0.1:0"])
+            .args(["serve", "--dns-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"])
             .args(extra)
             .env("FLOWDNS_LOG", "info")
             .env_remove("FLOWDNS_GEOIP")
@@ -681,7 +681,7 @@ fn a_taken_port_is_a_clear_error() {
     let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
         .arg("--data-dir")
         .arg(&data)
-        .args(["serve", "--dns-listen", &addr])
+        .args(["serve", "--dns-listen", &addr, "--api-listen", "127.0.0.1:0"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod master;
+pub mod routing;
 pub mod snapshot;
 mod wire;
 

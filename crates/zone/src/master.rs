@@ -2345,7 +2345,8 @@ fn unknown_text(code: u16, bytes: &[u8]) -> Option<String> {
     }
 }
 
-fn data_text(data: &RData) -> String {
+/// The presentation form of RDATA.
+pub fn data_text(data: &RData) -> String {
     match data {
         RData::A(a) => a.0.to_string(),
         RData::AAAA(aaaa) => aaaa.0.to_string(),

@@ -44,6 +44,8 @@ pub enum EndpointData {
     Value(RData),
     /// A host name whose addresses are looked up (like a Route 53 alias).
     Alias(Name),
+    /// A whole record set with its own TTL (record-level routing, see [`crate::routing`]).
+    Set(u32, Vec<RData>),
 }
 
 impl PolicyBinding {
@@ -616,6 +618,11 @@ fn evaluate(b: &PolicyBinding, name: &Name, client: &mut Client<'_>, out: &mut O
         match &b.values[i as usize] {
             EndpointData::Value(rdata) => {
                 out.answers.push(Record::from_rdata(name.clone(), b.ttl, rdata.clone()));
+            }
+            EndpointData::Set(ttl, records) => {
+                for rdata in records {
+                    out.answers.push(Record::from_rdata(name.clone(), *ttl, rdata.clone()));
+                }
             }
             EndpointData::Alias(target) => {
                 if let Some((addrs, ttl)) = client.aliases.addresses(target, b.rtype) {

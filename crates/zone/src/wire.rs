@@ -48,12 +48,10 @@ pub(crate) struct FastNode {
 /// A policy record whose endpoints are all literal values.
 #[derive(Debug)]
 struct FastPolicy {
-    /// The record fields after the owner: type, class IN and TTL.
-    head: [u8; 8],
     rtype: u16,
     binding: Arc<PolicyBinding>,
-    /// RDATA per endpoint, each with its RDLENGTH in front.
-    rdata: Vec<Box<[u8]>>,
+    /// Per endpoint: its record count and its encoded records.
+    answers: Vec<(u16, Box<[u8]>)>,
 }
 
 /// The lowercase wire form of a name.
@@ -111,23 +109,25 @@ impl FastNode {
             node.rrsets.push((t, count, bytes.into_boxed_slice()));
         }
         if let Some(b) = policy {
-            let mut rdata = Vec::with_capacity(b.values.len());
-            for v in &b.values {
-                match v {
-                    EndpointData::Value(data) => match uncompressed_rdata(data) {
-                        Some(d) => rdata.push(d.into_boxed_slice()),
-                        None => return node,
-                    },
-                    EndpointData::Alias(_) => return node,
-                }
-            }
             let rtype = u16::from(b.rtype);
-            node.policy = Some(FastPolicy {
-                head: record_head(rtype, b.ttl),
-                rtype,
-                binding: b.clone(),
-                rdata,
-            });
+            let mut answers = Vec::with_capacity(b.values.len());
+            for v in &b.values {
+                let (ttl, datas): (u32, &[hickory_proto::rr::RData]) = match v {
+                    EndpointData::Value(data) => (b.ttl, std::slice::from_ref(data)),
+                    EndpointData::Set(ttl, datas) => (*ttl, datas),
+                    EndpointData::Alias(_) => return node,
+                };
+                let mut bytes = Vec::new();
+                for data in datas {
+                    let Some(rdata) = uncompressed_rdata(data) else { return node };
+                    bytes.extend_from_slice(&OWNER);
+                    bytes.extend_from_slice(&record_head(rtype, ttl));
+                    bytes.extend_from_slice(&rdata);
+                }
+                let Ok(count) = u16::try_from(datas.len()) else { return node };
+                answers.push((count, bytes.into_boxed_slice()));
+            }
+            node.policy = Some(FastPolicy { rtype, binding: b.clone(), answers });
         }
         node
     }
@@ -148,12 +148,16 @@ impl FastNode {
             if indices.is_empty() {
                 return None;
             }
+            let mut count = 0u16;
             for &i in indices {
-                out.extend_from_slice(&OWNER);
-                out.extend_from_slice(&p.head);
-                out.extend_from_slice(p.rdata.get(i as usize)?);
+                let (n, bytes) = p.answers.get(i as usize)?;
+                out.extend_from_slice(bytes);
+                count = count.saturating_add(*n);
             }
-            return Some((indices.len() as u16, answer.ecs_scope));
+            if count == 0 {
+                return None;
+            }
+            return Some((count, answer.ecs_scope));
         }
         let (_, count, bytes) = self.rrsets.iter().find(|(t, _, _)| *t == qtype)?;
         out.extend_from_slice(bytes);

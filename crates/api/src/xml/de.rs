@@ -38,11 +38,16 @@ fn is_xml_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// A piece of the body (a value or a name) as quoted in an error message: cut short.
 fn quote(value: &str) -> String {
-    if value.chars().count() <= QUOTE_MAX {
+    truncate(value, QUOTE_MAX)
+}
+
+fn truncate(value: &str, max: usize) -> String {
+    if value.chars().count() <= max {
         value.to_owned()
     } else {
-        let mut s: String = value.chars().take(QUOTE_MAX).collect();
+        let mut s: String = value.chars().take(max).collect();
         s.push('…');
         s
     }
@@ -71,9 +76,10 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Node, XmlError> {
     let mut root: Option<Node> = None;
     loop {
         let start = reader.buffer_position() + offset;
-        let event = reader
-            .read_event()
-            .map_err(|e| XmlError::malformed(reader.error_position() + offset, e.to_string()))?;
+        let event = reader.read_event().map_err(|e| {
+            // The reader's messages may quote names from the body.
+            XmlError::malformed(reader.error_position() + offset, truncate(&e.to_string(), 256))
+        })?;
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(XmlError::malformed(start, "only one root element is allowed"));
@@ -199,24 +205,25 @@ fn start_node(e: &BytesStart<'_>, position: u64) -> Result<Node, XmlError> {
         ));
     }
     for attribute in e.attributes() {
-        let attribute = attribute.map_err(|err| XmlError::malformed(position, err.to_string()))?;
+        let attribute = attribute
+            .map_err(|err| XmlError::malformed(position, truncate(&err.to_string(), 256)))?;
         let key = attribute.key.into_inner();
         if key != "xmlns" {
             return Err(XmlError::malformed(
                 position,
-                format!("unexpected attribute '{}' on element <{}>", quote(key), name),
+                format!("unexpected attribute '{}' on element <{}>", quote(key), quote(&name)),
             ));
         }
         let value = attribute
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| XmlError::malformed(position, err.to_string()))?;
+            .map_err(|err| XmlError::malformed(position, truncate(&err.to_string(), 256)))?;
         if value != NAMESPACE {
             return Err(XmlError::malformed(
                 position,
                 format!(
                     "unexpected namespace '{}' on element <{}>; expected '{NAMESPACE}'",
                     quote(&value),
-                    name
+                    quote(&name)
                 ),
             ));
         }
