@@ -582,7 +582,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 "MAX_HOSTED_ZONES_BY_OWNER" => (l.hosted_zones, s.count_zones().await?),
                 "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER" => (l.reusable_delegation_sets, 0),
                 "MAX_TRAFFIC_POLICIES_BY_OWNER" => {
-                    (l.traffic_policies, s.list_policies_all().await?.len() as u64)
+                    (l.traffic_policies, s.count_policies().await?)
                 }
                 "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER" => {
                     (l.traffic_policy_instances, s.count_instances().await?)

@@ -194,7 +194,7 @@ impl Service {
         crate::check_len("CallerReference", caller_reference, 64, true)?;
         let config = config.with_defaults();
         config.check()?;
-        let count = self.store.list_health_checks().await.map_err(code)?.len() as u64;
+        let count = self.count_health_checks().await?;
         if count >= self.limits.health_checks {
             return Err(Error::new(
                 Code::TooManyHealthChecks,
@@ -226,7 +226,7 @@ impl Service {
 
     /// GetHealthCheckCount.
     pub async fn count_health_checks(&self) -> Result<u64> {
-        Ok(self.store.list_health_checks().await.map_err(code)?.len() as u64)
+        self.store.count(store::Counted::HealthChecks).await.map_err(code)
     }
 
     /// UpdateHealthCheck: `change` edits the current configuration; refused with

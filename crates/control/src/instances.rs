@@ -84,7 +84,7 @@ impl Service {
 
     /// GetTrafficPolicyInstanceCount.
     pub async fn count_instances(&self) -> Result<u64> {
-        Ok(self.store.list_policy_records(None).await.map_err(code)?.len() as u64)
+        self.store.count(store::Counted::PolicyRecords).await.map_err(code)
     }
 
     /// ListTrafficPolicyInstances and its by-zone and by-policy forms: sorted by zone id, name

@@ -43,7 +43,7 @@ impl Service {
         check_len("Name", name, MAX_NAME, true)?;
         check_len("Comment", comment, MAX_COMMENT, false)?;
         let rtype = self.check_document(document)?;
-        let count = self.list_policies_all().await?.len() as u64;
+        let count = self.count_policies().await?;
         if count >= self.limits.traffic_policies {
             return Err(Error::new(
                 Code::TooManyTrafficPolicies,
@@ -87,6 +87,14 @@ impl Service {
             ));
         }
         Ok(v)
+    }
+
+    /// How many policies exist.
+    pub async fn count_policies(&self) -> Result<u64> {
+        self.store
+            .count(store::Counted::Policies)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))
     }
 
     /// Every policy, in creation order.

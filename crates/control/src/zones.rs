@@ -117,7 +117,7 @@ impl Service {
                 "Name: the root zone cannot be hosted",
             ));
         }
-        let count = self.store.list_zones().await.map_err(code)?.len() as u64;
+        let count = self.count_zones().await?;
         if count >= self.limits.hosted_zones {
             return Err(Error::new(
                 Code::TooManyHostedZones,
@@ -191,7 +191,7 @@ impl Service {
 
     /// GetHostedZoneCount.
     pub async fn count_zones(&self) -> Result<u64> {
-        Ok(self.store.list_zones().await.map_err(code)?.len() as u64)
+        self.store.count(store::Counted::Zones).await.map_err(code)
     }
 
     /// DeleteHostedZone: refused with `HostedZoneNotEmpty` while it holds anything but the

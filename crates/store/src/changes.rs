@@ -152,3 +152,31 @@ async fn policy_records_with_documents(
     };
     Ok(rows)
 }
+
+impl Store {
+    /// How many rows `table` has: one of `zones`, `policies` (live ones), `policy_records`
+    /// and `health_checks`.
+    pub async fn count(&self, table: Counted) -> Result<u64> {
+        let sql = match table {
+            Counted::Zones => "SELECT COUNT(*) FROM zones",
+            Counted::Policies => "SELECT COUNT(*) FROM policies WHERE deleted = 0",
+            Counted::PolicyRecords => "SELECT COUNT(*) FROM policy_records",
+            Counted::HealthChecks => "SELECT COUNT(*) FROM health_checks",
+        };
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(self.backend.pool()).await?;
+        Ok(n.max(0) as u64)
+    }
+}
+
+/// What [`Store::count`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Hosted zones.
+    Zones,
+    /// Traffic policies not deleted.
+    Policies,
+    /// Policy records.
+    PolicyRecords,
+    /// Health checks.
+    HealthChecks,
+}

@@ -113,6 +113,7 @@ use std::path::Path;
 
 use sqlx::sqlite::SqliteConnectOptions;
 
+pub use changes::Counted;
 pub use error::{Result, StoreError};
 pub use model::{
     Change, ChangeKind, HealthCheck, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary,
