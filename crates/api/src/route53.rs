@@ -605,6 +605,21 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 },
             )
         }
+        // Tags: listed empty and accepted without being kept (flowdns has no tag store yet).
+        (Method::GET, ["tags", kind, id]) => {
+            check_tagged(s, kind, id).await?;
+            ok(call, StatusCode::OK, &xml::ListTagsForResourceResponse {
+                resource_tag_set: xml::ResourceTagSet {
+                    resource_type: Some((*kind).to_owned()),
+                    resource_id: Some((*id).to_owned()),
+                    tags: Vec::new(),
+                },
+            })
+        }
+        (Method::POST, ["tags", kind, id]) => {
+            check_tagged(s, kind, id).await?;
+            ok(call, StatusCode::OK, &xml::ChangeTagsForResourceResponse {})
+        }
         _ => Err(Error::new(
             Code::InvalidInput,
             format!(
@@ -613,6 +628,14 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 call.segments.join("/")
             ),
         )),
+    }
+}
+
+async fn check_tagged(s: &Service, kind: &str, id: &str) -> Result<(), Error> {
+    match kind {
+        "hostedzone" => s.get_zone(zone_id(id)).await.map(|_| ()),
+        "healthcheck" => s.get_health_check(id).await.map(|_| ()),
+        other => Err(Error::invalid("ResourceType", format!("{other:?}; hostedzone or healthcheck"))),
     }
 }
 

@@ -133,3 +133,46 @@ pub struct GetHostedZoneLimitResponse {
     #[serde(rename = "Count")]
     pub count: i64,
 }
+
+xml_list!(tags, "Tag", Tag);
+
+/// A resource tag.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename = "Tag", deny_unknown_fields)]
+pub struct Tag {
+    /// Key.
+    #[serde(rename = "Key", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Value.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// The tags of one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename = "ResourceTagSet", deny_unknown_fields)]
+pub struct ResourceTagSet {
+    /// `hostedzone` or `healthcheck`.
+    #[serde(rename = "ResourceType", default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// The resource's id.
+    #[serde(rename = "ResourceId", default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// Its tags.
+    #[serde(rename = "Tags", with = "tags")]
+    pub tags: Vec<Tag>,
+}
+
+/// ListTagsForResource response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename = "ListTagsForResourceResponse", deny_unknown_fields)]
+pub struct ListTagsForResourceResponse {
+    /// The tags.
+    #[serde(rename = "ResourceTagSet")]
+    pub resource_tag_set: ResourceTagSet,
+}
+
+/// ChangeTagsForResource response (no members).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename = "ChangeTagsForResourceResponse", deny_unknown_fields)]
+pub struct ChangeTagsForResourceResponse {}
