@@ -133,29 +133,21 @@ pub(crate) fn explain(config: &Config, req: &ExplainRequest) -> Result<ExitCode>
 
     let values: Vec<&str> = answer.endpoints(&policy).map(|e| e.value.as_str()).collect();
     if req.json {
-        let loc = json!({
-            "continent": location.continent.map(|c| c.code()),
-            "country": location.country.map(|c| c.to_string()),
-            "subdivision": location.subdivision.map(|c| c.to_string()),
-            "latitude": location.coordinates.map(|c| c.latitude),
-            "longitude": location.coordinates.map(|c| c.longitude),
-            "scope_prefix": location.scope_prefix,
-        });
-        let out = json!({
-            "client": req.client,
-            "location": loc,
-            "record_type": policy.record_type().as_str(),
-            "answer": values,
-            "endpoints": answer.endpoints(&policy).map(|e| json!({
-                "id": e.id, "type": e.kind.as_str(), "value": e.value,
-            })).collect::<Vec<_>>(),
-            "healthy": answer.healthy,
-            "ecs_scope": answer.ecs_scope,
-            "trace": trace.steps.iter().map(|s| json!({
-                "depth": s.depth, "event": s.event.as_str(), "pointer": s.pointer, "detail": s.detail,
-            })).collect::<Vec<_>>(),
-            "warnings": geo.warnings(),
-        });
+        // The same JSON as the API's explain, from the same code.
+        let document = match read_document(&req.file)? {
+            Ok(text) => text,
+            Err(msg) => bail!("{msg}"),
+        };
+        let explain = control::simulate::ExplainRequest {
+            document,
+            client: req.client.clone(),
+            unhealthy: req.unhealthy.clone(),
+            unhealthy_targets: req.unhealthy_targets.clone(),
+            seed: req.seed,
+        };
+        let mut out = control::simulate::explain(&config.catalog()?, &geo.locator, &explain)
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        out["warnings"] = json!(geo.warnings());
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         for w in geo.warnings() {
