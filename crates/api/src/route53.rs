@@ -581,9 +581,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 "MAX_HEALTH_CHECKS_BY_OWNER" => (l.health_checks, s.count_health_checks().await?),
                 "MAX_HOSTED_ZONES_BY_OWNER" => (l.hosted_zones, s.count_zones().await?),
                 "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER" => (l.reusable_delegation_sets, 0),
-                "MAX_TRAFFIC_POLICIES_BY_OWNER" => {
-                    (l.traffic_policies, s.count_policies().await?)
-                }
+                "MAX_TRAFFIC_POLICIES_BY_OWNER" => (l.traffic_policies, s.count_policies().await?),
                 "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER" => {
                     (l.traffic_policy_instances, s.count_instances().await?)
                 }
@@ -608,13 +606,17 @@ async fn route(s: &Service, call: &Call) -> Reply {
         // Tags: listed empty and accepted without being kept (flowdns has no tag store yet).
         (Method::GET, ["tags", kind, id]) => {
             check_tagged(s, kind, id).await?;
-            ok(call, StatusCode::OK, &xml::ListTagsForResourceResponse {
-                resource_tag_set: xml::ResourceTagSet {
-                    resource_type: Some((*kind).to_owned()),
-                    resource_id: Some((*id).to_owned()),
-                    tags: Vec::new(),
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTagsForResourceResponse {
+                    resource_tag_set: xml::ResourceTagSet {
+                        resource_type: Some((*kind).to_owned()),
+                        resource_id: Some((*id).to_owned()),
+                        tags: Vec::new(),
+                    },
                 },
-            })
+            )
         }
         (Method::POST, ["tags", kind, id]) => {
             check_tagged(s, kind, id).await?;
@@ -635,7 +637,9 @@ async fn check_tagged(s: &Service, kind: &str, id: &str) -> Result<(), Error> {
     match kind {
         "hostedzone" => s.get_zone(zone_id(id)).await.map(|_| ()),
         "healthcheck" => s.get_health_check(id).await.map(|_| ()),
-        other => Err(Error::invalid("ResourceType", format!("{other:?}; hostedzone or healthcheck"))),
+        other => {
+            Err(Error::invalid("ResourceType", format!("{other:?}; hostedzone or healthcheck")))
+        }
     }
 }
 

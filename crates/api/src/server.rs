@@ -101,7 +101,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
             return error_response(
                 api,
                 &request_id,
-                413,
+                400,
                 "InvalidInput",
                 &format!("the request body is larger than {MAX_BODY} bytes"),
             );

@@ -266,6 +266,17 @@ impl Service {
         }
         let origin = hickory_proto::rr::Name::from_ascii(&zone.name)
             .map_err(|e| Error::new(Code::ServiceUnavailable, e.to_string()))?;
+        for (i, c) in changes.iter().enumerate() {
+            if let Some(hc) = &c.set.routing.health_check_id
+                && c.action != RrsetAction::Delete
+                && self.store.get_health_check(hc).await.is_err()
+            {
+                return Err(Error::new(
+                    Code::NoSuchHealthCheck,
+                    format!("change {}: HealthCheckId {hc:?} is not a health check", i + 1),
+                ));
+            }
+        }
         let mut problems = Vec::new();
         let mut out = Vec::with_capacity(changes.len());
         for (i, c) in changes.into_iter().enumerate() {

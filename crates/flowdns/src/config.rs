@@ -12,6 +12,13 @@
 //!
 //! # Measured round-trip times (CSV: client,region,rtt_ms); relative to this file.
 //! latency_table = "latency.csv"
+//!
+//! # Account limits reported and enforced by the API (defaults shown).
+//! [limits]
+//! hosted_zones = 100000
+//! health_checks = 100000
+//! traffic_policies = 10000
+//! traffic_policy_instances = 100000
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -25,9 +32,20 @@ pub(crate) struct Config {
     #[serde(default)]
     locations: Vec<LocationConfig>,
     latency_table: Option<PathBuf>,
+    #[serde(default)]
+    limits: LimitsConfig,
     /// Directory the relative paths in the file are resolved against.
     #[serde(skip)]
     base: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsConfig {
+    hosted_zones: Option<u64>,
+    health_checks: Option<u64>,
+    traffic_policies: Option<u64>,
+    traffic_policy_instances: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +83,21 @@ impl Config {
         match policy::codes::Catalog::with_custom(custom) {
             Ok(c) => Ok(c),
             Err(errors) => bail!("configuration: {}", errors.join("; ")),
+        }
+    }
+
+    /// The API's account limits: the defaults, with the configured ones.
+    pub(crate) fn limits(&self) -> control::Limits {
+        let d = control::Limits::default();
+        let l = &self.limits;
+        control::Limits {
+            hosted_zones: l.hosted_zones.unwrap_or(d.hosted_zones),
+            health_checks: l.health_checks.unwrap_or(d.health_checks),
+            traffic_policies: l.traffic_policies.unwrap_or(d.traffic_policies),
+            traffic_policy_instances: l
+                .traffic_policy_instances
+                .unwrap_or(d.traffic_policy_instances),
+            ..d
         }
     }
 

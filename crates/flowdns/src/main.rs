@@ -285,6 +285,7 @@ fn main() -> ExitCode {
                 latency_table: a.latency_table.or_else(|| config.latency_table()),
                 upstream: a.upstream,
                 api_listen: a.api_listen,
+                limits: config.limits(),
                 name_servers: a.name_servers,
             };
             config

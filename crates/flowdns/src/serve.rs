@@ -28,6 +28,7 @@ pub(crate) struct ServeOptions {
     pub(crate) latency_table: Option<PathBuf>,
     pub(crate) upstream: Option<String>,
     pub(crate) api_listen: SocketAddr,
+    pub(crate) limits: control::Limits,
     pub(crate) name_servers: Vec<String>,
 }
 
@@ -414,7 +415,8 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     }
     let service =
         control::Service::new(store.clone(), catalog.clone(), served.clone(), Some(shared.clone()))
-            .with_name_servers(opts.name_servers.clone());
+            .with_name_servers(opts.name_servers.clone())
+            .with_limits(opts.limits);
     let api_listener = tokio::net::TcpListener::bind(opts.api_listen).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen for the API on {} (TCP): {e}{}",
