@@ -138,6 +138,8 @@ pub struct ZoneData {
     has_wildcards: bool,
     /// Pre-encoded answers for the names the fast path may answer (see [`crate::wire`]).
     fast: WireMap<FastNode>,
+    /// Alias-style endpoint targets of the zone's policy records, with the type to look up.
+    alias_targets: Vec<(Name, RecordType)>,
 }
 
 /// A problem found while building a zone (the zone is still built without the offending
@@ -235,8 +237,21 @@ impl ZoneData {
                 FastNode::build(&node.rrsets, node.policy.as_ref()),
             );
         }
+        let mut alias_targets: Vec<(Name, RecordType)> = nodes
+            .values()
+            .filter_map(|n| n.policy.as_ref())
+            .flat_map(|b| {
+                b.values.iter().filter_map(|v| match v {
+                    EndpointData::Alias(name) => Some((name.clone(), b.rtype)),
+                    _ => None,
+                })
+            })
+            .collect();
+        alias_targets.sort();
+        alias_targets.dedup();
         Ok((
             ZoneData {
+                alias_targets,
                 origin,
                 origin_name,
                 soa,
@@ -374,17 +389,7 @@ impl Snapshot {
 
     /// Every alias-style endpoint target of every policy record, with the type to look up.
     pub fn alias_targets(&self) -> HashSet<(Name, RecordType)> {
-        let mut out = HashSet::new();
-        for z in self.zones.values() {
-            for b in z.nodes.values().filter_map(|n| n.policy.as_ref()) {
-                for v in &b.values {
-                    if let EndpointData::Alias(name) = v {
-                        out.insert((name.clone(), b.rtype));
-                    }
-                }
-            }
-        }
-        out
+        self.zones.values().flat_map(|z| z.alias_targets.iter().cloned()).collect()
     }
 
     /// Number of zones.
