@@ -105,7 +105,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
             )
         }
         (Method::GET, ["trafficpolicy", id, v]) => {
-            let v = s.get_policy(id, Some(version(v)?)).await?;
+            let v = s.read_policy(id, Some(version(v)?)).await?;
             ok(call, StatusCode::OK, &xml::GetTrafficPolicyResponse { traffic_policy: policy(&v) })
         }
         (Method::POST, ["trafficpolicy", id, v]) => {
@@ -209,8 +209,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
             ok(call, StatusCode::OK, &xml::DeleteTrafficPolicyInstanceResponse {})
         }
         (Method::GET, ["trafficpolicyinstances"]) => {
-            let p = list_instances(s, call, call.param("hostedzoneid").map(zone_id), None, None)
-                .await?;
+            let p = list_instances(s, call, None, None, None).await?;
             let (z, n, t) = markers(&p);
             ok(
                 call,
@@ -244,9 +243,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
         (Method::GET, ["trafficpolicyinstances", "trafficpolicy"]) => {
             let id = required(call, "id")?;
             let v = version(required(call, "version")?)?;
-            let p =
-                list_instances(s, call, call.param("hostedzoneid").map(zone_id), Some(id), Some(v))
-                    .await?;
+            let p = list_instances(s, call, None, Some(id), Some(v)).await?;
             let (z, n, t) = markers(&p);
             ok(
                 call,
@@ -296,7 +293,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 call,
                 &loc,
                 &xml::CreateHostedZoneResponse {
-                    hosted_zone: hosted_zone(&z.zone),
+                    hosted_zone: hosted_zone(&z.zone, s.rrset_count(&z.zone.id).await?),
                     change_info: change_info(&change),
                     delegation_set: xml::DelegationSet {
                         id: None,
@@ -313,7 +310,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 call,
                 StatusCode::OK,
                 &xml::ListHostedZonesResponse {
-                    hosted_zones: p.items.iter().map(hosted_zone).collect(),
+                    hosted_zones: zones_with_counts(s, &p.items).await?,
                     marker: call.param("marker").unwrap_or("").to_owned(),
                     is_truncated: p.is_truncated(),
                     next_marker: p.next.as_ref().map(|z| z.id.clone()),
@@ -327,7 +324,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 call,
                 StatusCode::OK,
                 &xml::GetHostedZoneResponse {
-                    hosted_zone: hosted_zone(&z.zone),
+                    hosted_zone: hosted_zone(&z.zone, s.rrset_count(&z.zone.id).await?),
                     delegation_set: Some(xml::DelegationSet {
                         id: None,
                         caller_reference: None,
@@ -357,7 +354,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 call,
                 StatusCode::OK,
                 &xml::ListHostedZonesByNameResponse {
-                    hosted_zones: p.items.iter().map(hosted_zone).collect(),
+                    hosted_zones: zones_with_counts(s, &p.items).await?,
                     dns_name: call.param("dnsname").map(str::to_owned),
                     hosted_zone_id: call.param("hostedzoneid").map(str::to_owned),
                     is_truncated: p.is_truncated(),
@@ -633,6 +630,17 @@ async fn route(s: &Service, call: &Call) -> Reply {
     }
 }
 
+async fn zones_with_counts(
+    s: &Service,
+    zones: &[store::Zone],
+) -> Result<Vec<xml::HostedZone>, Error> {
+    let mut out = Vec::with_capacity(zones.len());
+    for z in zones {
+        out.push(hosted_zone(z, s.rrset_count(&z.id).await?));
+    }
+    Ok(out)
+}
+
 async fn check_tagged(s: &Service, kind: &str, id: &str) -> Result<(), Error> {
     match kind {
         "hostedzone" => s.get_zone(zone_id(id)).await.map(|_| ()),
@@ -704,7 +712,7 @@ fn instance(r: &store::PolicyRecord) -> xml::TrafficPolicyInstance {
     }
 }
 
-fn hosted_zone(z: &store::Zone) -> xml::HostedZone {
+fn hosted_zone(z: &store::Zone, rrsets: i64) -> xml::HostedZone {
     xml::HostedZone {
         id: format!("/hostedzone/{}", z.id),
         name: z.name.clone(),
@@ -714,7 +722,7 @@ fn hosted_zone(z: &store::Zone) -> xml::HostedZone {
             private_zone: Some(false),
             hosted_zone_tier: None,
         }),
-        resource_record_set_count: Some(z.record_count),
+        resource_record_set_count: Some(rrsets),
         linked_service: None,
         features: None,
     }
@@ -735,6 +743,16 @@ fn record_set_in(
 ) -> Result<control::zones::RecordSet, Error> {
     let at =
         |field: &str| format!("ChangeBatch/Changes/Change[{position}]/ResourceRecordSet/{field}");
+    if let Some(ttl) = r.ttl
+        && !(0..=i64::from(i32::MAX)).contains(&ttl)
+    {
+        return Err(Error::invalid(&at("TTL"), format!("{ttl} is out of range 0 to 2147483647")));
+    }
+    if let Some(w) = r.weight
+        && !(0..=255).contains(&w)
+    {
+        return Err(Error::invalid(&at("Weight"), format!("{w} is out of range 0 to 255")));
+    }
     if r.cidr_routing_config.is_some() {
         return Err(Error::invalid(
             &at("CidrRoutingConfig"),

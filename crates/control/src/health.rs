@@ -203,7 +203,26 @@ impl Service {
         }
         let text =
             serde_json::to_string(&config).map_err(|e| Error::invalid("HealthCheckConfig", e))?;
-        Ok(view(self.store.create_health_check(caller_reference, &text).await.map_err(code)?))
+        match self.store.create_health_check(caller_reference, &text).await {
+            Ok(h) => Ok(view(h)),
+            Err(store::StoreError::AlreadyExists(m)) => {
+                // Route 53: the same caller reference with the same configuration returns the
+                // existing check (a retried request); another configuration is an error.
+                let existing = self
+                    .store
+                    .list_health_checks()
+                    .await
+                    .map_err(code)?
+                    .into_iter()
+                    .map(view)
+                    .find(|h| h.check.caller_reference == caller_reference);
+                match existing {
+                    Some(h) if h.config == config => Ok(h),
+                    _ => Err(Error::new(Code::HealthCheckAlreadyExists, m)),
+                }
+            }
+            Err(e) => Err(code(e)),
+        }
     }
 
     /// GetHealthCheck.

@@ -116,10 +116,15 @@ impl Service {
         });
         let name = marker.name.map(|n| store::normalize_name(n).unwrap_or_else(|_| n.to_owned()));
         let has_marker = marker.zone_id.is_some() || name.is_some() || marker.rtype.is_some();
+        // The page starts at the first instance at or after (zone, name, type); a missing
+        // part of the marker sorts first.
+        let from = (
+            marker.zone_id.or(filter.zone_id).unwrap_or(""),
+            name.as_deref().unwrap_or(""),
+            marker.rtype.unwrap_or(""),
+        );
         let starts = |r: &PolicyRecord| {
-            marker.zone_id.is_none_or(|z| r.zone_id.as_str() >= z)
-                && name.as_deref().is_none_or(|n| r.name.as_str() >= n)
-                && marker.rtype.is_none_or(|t| r.record_type.as_str() >= t)
+            (r.zone_id.as_str(), r.name.as_str(), r.record_type.as_str()) >= from
         };
         Ok(page(all, has_marker.then_some(&starts as &dyn Fn(&PolicyRecord) -> bool), max))
     }

@@ -107,10 +107,8 @@ impl Code {
             TrafficPolicyAlreadyExists
             | TrafficPolicyInstanceAlreadyExists
             | HostedZoneAlreadyExists
-            | HostedZoneNotEmpty
             | HealthCheckAlreadyExists
-            | HealthCheckVersionMismatch
-            | ConcurrentModification => 409,
+            | HealthCheckVersionMismatch => 409,
             ServiceUnavailable => 503,
             _ => 400,
         }

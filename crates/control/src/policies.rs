@@ -73,13 +73,18 @@ impl Service {
             .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
     }
 
-    /// GetTrafficPolicy; the latest version when `version` is `None`.
-    pub async fn get_policy(&self, id: &str, version: Option<u32>) -> Result<PolicyVersion> {
-        let v = self
-            .store
+    /// GetTrafficPolicy: any version by number, deleted ones included (their documents stay
+    /// readable, as in Route 53); the latest live version when `version` is `None`.
+    pub async fn read_policy(&self, id: &str, version: Option<u32>) -> Result<PolicyVersion> {
+        self.store
             .get_policy_version(id, version)
             .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))?;
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))
+    }
+
+    /// A live (not deleted) version; the latest when `version` is `None`.
+    pub async fn get_policy(&self, id: &str, version: Option<u32>) -> Result<PolicyVersion> {
+        let v = self.read_policy(id, version).await?;
         if v.deleted {
             return Err(Error::new(
                 Code::NoSuchTrafficPolicy,

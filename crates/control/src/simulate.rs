@@ -91,10 +91,23 @@ impl Service {
             record_name: name,
             record_type: rtype.to_string(),
             record_data: outcome.answers.iter().map(zone::master::rdata_text).collect(),
-            response_code: outcome.rcode.to_string().to_ascii_uppercase(),
+            response_code: rcode_name(outcome.rcode),
             protocol: "UDP".into(),
             ecs_scope: outcome.ecs_scope,
         })
+    }
+}
+
+/// The mnemonic Route 53 reports (RFC 1035 and RFC 6895 names).
+fn rcode_name(code: hickory_proto::op::ResponseCode) -> String {
+    match u16::from(code) {
+        0 => "NOERROR".into(),
+        1 => "FORMERR".into(),
+        2 => "SERVFAIL".into(),
+        3 => "NXDOMAIN".into(),
+        4 => "NOTIMP".into(),
+        5 => "REFUSED".into(),
+        n => format!("RCODE{n}"),
     }
 }
 

@@ -143,6 +143,11 @@ impl Service {
         Ok((HostedZone { zone, name_servers: ns }, change))
     }
 
+    /// The zone's record set count as Route 53 reports it.
+    pub async fn rrset_count(&self, zone_id: &str) -> Result<i64> {
+        self.store.rrset_count(zone_id).await.map_err(code)
+    }
+
     /// GetHostedZone.
     pub async fn get_zone(&self, id: &str) -> Result<HostedZone> {
         let zone = self.store.get_zone(id).await.map_err(code)?;

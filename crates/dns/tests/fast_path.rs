@@ -92,6 +92,8 @@ fn shared() -> Arc<Shared> {
     let bindings = vec![
         binding(o, "geo", "app.example.com.", GEO_WEIGHTED_FAILOVER),
         binding(o, "mv", "mv.example.com.", MULTIVALUE_AAAA),
+        // A second policy record at the same name, of another type.
+        binding(o, "mv-a", "mv.example.com.", GEO_WEIGHTED_FAILOVER),
         binding(o, "cn", "cn.example.com.", CNAME_POLICY),
         binding(o, "alias", "lb.example.com.", ALIAS_POLICY),
         binding(o, "txt", "txt.example.com.", TXT_POLICY),

@@ -102,6 +102,7 @@ impl Builder {
         origin: &Name,
         rows: &[&RecordRow],
         records: &mut Vec<Record>,
+        policy_bindings: &[PolicyBinding],
     ) -> Vec<PolicyBinding> {
         use std::collections::BTreeMap;
         use zone::routing::{RoutedSet, Routing};
@@ -147,7 +148,7 @@ impl Builder {
                     }
                     None => {
                         let mut datas = Vec::with_capacity(values.len());
-                        for v in values {
+                        for v in &values {
                             match zone::master::parse_rdata(origin, &name, &rtype, ttl, v) {
                                 Ok(rec) => datas.push(rec.data),
                                 Err(e) => {
@@ -158,6 +159,23 @@ impl Builder {
                         (ttl, datas)
                     }
                 };
+                if routing.policy().is_none() && datas.is_empty() {
+                    // A plain alias to a policy record answers like the policy record.
+                    let target = values.first().and_then(|t| Name::from_ascii(t).ok());
+                    if let Some(b) = target.and_then(|t| {
+                        policy_bindings.iter().find(|b| {
+                            b.name.to_lowercase() == t.to_lowercase()
+                                && zone::master::type_text(b.rtype) == rtype
+                        })
+                    }) {
+                        bindings.push(PolicyBinding {
+                            id: format!("alias {name} to {}", b.id),
+                            name: owner.clone(),
+                            ..b.clone()
+                        });
+                        continue;
+                    }
+                }
                 if routing.policy().is_none() {
                     // A plain alias: the target's records under this name.
                     for data in datas {
@@ -217,7 +235,7 @@ impl Builder {
                 }
             }
         }
-        let mut bindings = self.routed_bindings(zone, &origin, &routed, &mut records);
+        let mut bindings = Vec::new();
         let mut failed = Vec::new();
         for (pr, document) in policy_records {
             let binding = self.compile(pr, document).and_then(|policy| {
@@ -236,6 +254,8 @@ impl Builder {
                 }),
             }
         }
+        let routed_bindings = self.routed_bindings(zone, &origin, &routed, &mut records, &bindings);
+        bindings.extend(routed_bindings);
         let (data, conflicts) = match ZoneData::build(&origin, records, bindings) {
             Ok(x) => x,
             Err(e) => {

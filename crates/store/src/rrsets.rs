@@ -290,3 +290,23 @@ async fn cname_conflict(tx: &mut Conn, zone_id: &str, r: &Rrset) -> Result<Optio
         )
     }))
 }
+
+impl Store {
+    /// How many record sets a zone has, counting each policy record as one (Route 53's
+    /// `ResourceRecordSetCount`).
+    pub async fn rrset_count(&self, zone_id: &str) -> Result<i64> {
+        let sets: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT name, rtype, COALESCE(set_identifier, '') AS s \
+             FROM records WHERE zone_id = $1) AS sets",
+        )
+        .bind(zone_id)
+        .fetch_one(self.backend.pool())
+        .await?;
+        let policy_records: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM policy_records WHERE zone_id = $1")
+                .bind(zone_id)
+                .fetch_one(self.backend.pool())
+                .await?;
+        Ok(sets + policy_records)
+    }
+}

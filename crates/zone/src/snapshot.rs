@@ -114,10 +114,15 @@ impl AliasTargets for NoAliases {
 struct Node {
     /// Record sets by type, each with its records in zone order.
     rrsets: Vec<(RecordType, Vec<Record>)>,
-    policy: Option<Arc<PolicyBinding>>,
+    /// Policy records, at most one per type (a CNAME one stands alone).
+    policies: Vec<Arc<PolicyBinding>>,
 }
 
 impl Node {
+    fn policy(&self, t: RecordType) -> Option<&Arc<PolicyBinding>> {
+        self.policies.iter().find(|b| b.rtype == t)
+    }
+
     fn rrset(&self, t: RecordType) -> Option<&[Record]> {
         self.rrsets.iter().find(|(rt, _)| *rt == t).map(|(_, v)| v.as_slice())
     }
@@ -197,8 +202,18 @@ impl ZoneData {
                 Some(format!("{} is at or below a delegation (NS records)", b.name))
             } else {
                 nodes.get(&owner).and_then(|n| {
-                    if n.policy.is_some() {
-                        Some(format!("{} already has a policy record", b.name))
+                    if n.policy(b.rtype).is_some() {
+                        Some(format!("{} already has a policy record of type {}", b.name, b.rtype))
+                    } else if b.rtype == RecordType::CNAME && !n.policies.is_empty() {
+                        Some(format!(
+                            "{} has other policy records; a CNAME must stand alone",
+                            b.name
+                        ))
+                    } else if n.policy(RecordType::CNAME).is_some() {
+                        Some(format!(
+                            "{} has a CNAME policy record, which must stand alone",
+                            b.name
+                        ))
                     } else if n.rrset(b.rtype).is_some() {
                         Some(format!("{} already has {} records", b.name, b.rtype))
                     } else if b.rtype == RecordType::CNAME && !n.rrsets.is_empty() {
@@ -212,7 +227,7 @@ impl ZoneData {
             };
             match problem {
                 Some(message) => conflicts.push(BindingConflict { id: b.id.clone(), message }),
-                None => nodes.entry(owner).or_default().policy = Some(Arc::new(b)),
+                None => nodes.entry(owner).or_default().policies.push(Arc::new(b)),
             }
         }
         let mut empty_non_terminals = HashSet::new();
@@ -232,14 +247,11 @@ impl ZoneData {
             if *name != origin && below_cut(&cuts, &origin, name) {
                 continue;
             }
-            fast.insert(
-                wire_key(&Name::from(name)),
-                FastNode::build(&node.rrsets, node.policy.as_ref()),
-            );
+            fast.insert(wire_key(&Name::from(name)), FastNode::build(&node.rrsets, &node.policies));
         }
         let mut alias_targets: Vec<(Name, RecordType)> = nodes
             .values()
-            .filter_map(|n| n.policy.as_ref())
+            .flat_map(|n| n.policies.iter())
             .flat_map(|b| {
                 b.values.iter().filter_map(|v| match v {
                     EndpointData::Alias(name) => Some((name.clone(), b.rtype)),
@@ -571,7 +583,14 @@ fn from_node(
     client: &mut Client<'_>,
     out: &mut Outcome,
 ) -> Step {
-    if let Some(b) = &node.policy {
+    let chosen = node.policy(qtype).or_else(|| {
+        if qtype == RecordType::ANY && node.rrsets.is_empty() {
+            node.policies.first()
+        } else {
+            node.policy(RecordType::CNAME)
+        }
+    });
+    if let Some(b) = chosen {
         if qtype == b.rtype || (qtype == RecordType::ANY && node.rrsets.is_empty()) {
             let before = out.answers.len();
             evaluate(b, name, client, out);

@@ -42,7 +42,7 @@ pub(crate) type WireMap<V> = HashMap<Box<[u8]>, V, WireHash>;
 pub(crate) struct FastNode {
     /// Per type: the number of records and the encoded answer section.
     rrsets: Vec<(u16, u16, Box<[u8]>)>,
-    policy: Option<FastPolicy>,
+    policies: Vec<FastPolicy>,
 }
 
 /// A policy record whose endpoints are all literal values.
@@ -93,7 +93,7 @@ impl FastNode {
     /// the fast path then declines) are left out.
     pub(crate) fn build(
         rrsets: &[(hickory_proto::rr::RecordType, Vec<Record>)],
-        policy: Option<&Arc<PolicyBinding>>,
+        policies: &[Arc<PolicyBinding>],
     ) -> FastNode {
         let mut node = FastNode::default();
         'sets: for (rtype, records) in rrsets {
@@ -108,26 +108,26 @@ impl FastNode {
             let Ok(count) = u16::try_from(records.len()) else { continue };
             node.rrsets.push((t, count, bytes.into_boxed_slice()));
         }
-        if let Some(b) = policy {
+        'bindings: for b in policies {
             let rtype = u16::from(b.rtype);
             let mut answers = Vec::with_capacity(b.values.len());
             for v in &b.values {
                 let (ttl, datas): (u32, &[hickory_proto::rr::RData]) = match v {
                     EndpointData::Value(data) => (b.ttl, std::slice::from_ref(data)),
                     EndpointData::Set(ttl, datas) => (*ttl, datas),
-                    EndpointData::Alias(_) => return node,
+                    EndpointData::Alias(_) => continue 'bindings,
                 };
                 let mut bytes = Vec::new();
                 for data in datas {
-                    let Some(rdata) = uncompressed_rdata(data) else { return node };
+                    let Some(rdata) = uncompressed_rdata(data) else { continue 'bindings };
                     bytes.extend_from_slice(&OWNER);
                     bytes.extend_from_slice(&record_head(rtype, ttl));
                     bytes.extend_from_slice(&rdata);
                 }
-                let Ok(count) = u16::try_from(datas.len()) else { return node };
+                let Ok(count) = u16::try_from(datas.len()) else { continue 'bindings };
                 answers.push((count, bytes.into_boxed_slice()));
             }
-            node.policy = Some(FastPolicy { rtype, binding: b.clone(), answers });
+            node.policies.push(FastPolicy { rtype, binding: b.clone(), answers });
         }
         node
     }
@@ -140,9 +140,7 @@ impl FastNode {
         client: &mut Client<'_>,
         out: &mut Vec<u8>,
     ) -> Option<(u16, u8)> {
-        if let Some(p) = &self.policy
-            && p.rtype == qtype
-        {
+        if let Some(p) = self.policies.iter().find(|p| p.rtype == qtype) {
             let answer = p.binding.policy.evaluate(&client.query, client.rng);
             let indices = answer.endpoint_indices();
             if indices.is_empty() {

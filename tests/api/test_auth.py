@@ -1,0 +1,111 @@
+"""Authentication: AWS Signature Version 4 on every API request, the bearer token on the JSON
+API, and the AWS error codes (all HTTP 403) for each way a request can fail to authenticate."""
+
+from __future__ import annotations
+
+import datetime
+import urllib.error
+import urllib.request
+
+from helpers import (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    aws_error,
+    bearer_token,
+    expect_error,
+    http_request,
+    json_api,
+    make_client,
+    sign,
+    signed_request,
+)
+
+WRONG_SECRET = "WrongSecretWrongSecretWrongSecretWrongSe"
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def test_signed_requests_work(r53, server):
+    assert isinstance(r53.get_hosted_zone_count()["HostedZoneCount"], int)
+    r = signed_request(server, "GET", "/2013-04-01/hostedzonecount")
+    assert r.status == 200 and b"<HostedZoneCount>" in r.body
+    # Ten minutes of clock skew are tolerated (AWS allows fifteen).
+    r = signed_request(server, "GET", "/2013-04-01/hostedzonecount",
+                       at=utcnow() - datetime.timedelta(minutes=10))
+    assert r.status == 200, r.body
+
+
+def test_wrong_secret_is_signature_does_not_match(server, aws):
+    client = make_client(server, secret=WRONG_SECRET)
+    expect_error("SignatureDoesNotMatch", 403, client.list_hosted_zones)
+    expect_error("SignatureDoesNotMatch", 403, client.create_hosted_zone,
+                 Name="never.example.", CallerReference="never")
+    err = aws_error(aws, "list-hosted-zones", env={"AWS_SECRET_ACCESS_KEY": WRONG_SECRET})
+    assert err.code == "SignatureDoesNotMatch" and err.rc != 0
+    assert "never.example." not in [z["Name"] for z in aws("list-hosted-zones")["HostedZones"]]
+
+
+def test_tampered_body_is_signature_does_not_match(server):
+    body = b'<CreateHostedZoneRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">' \
+           b"<Name>tamper.example.</Name><CallerReference>t1</CallerReference>" \
+           b"</CreateHostedZoneRequest>"
+    headers = sign(server, "POST", "/2013-04-01/hostedzone", body)
+    r = http_request(server, "POST", "/2013-04-01/hostedzone", body.replace(b"t1", b"t2"), headers)
+    assert (r.status, r.error_code()) == (403, "SignatureDoesNotMatch"), r.body
+
+
+def test_unknown_access_key_is_invalid_client_token_id(server, aws):
+    client = make_client(server, key_id="AKIDUNKNOWNKEY000000")
+    message = expect_error("InvalidClientTokenId", 403, client.list_traffic_policies)
+    assert "AKIDUNKNOWNKEY000000" in message
+    err = aws_error(aws, "get-hosted-zone-count",
+                    env={"AWS_ACCESS_KEY_ID": "AKIDUNKNOWNKEY000000"})
+    assert err.code == "InvalidClientTokenId"
+
+
+def test_no_authorization_is_missing_authentication_token(server):
+    req = urllib.request.Request(f"{server.api_url}/2013-04-01/hostedzone", method="GET")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        opener.open(req, timeout=10)
+        raise AssertionError("an unsigned request was answered")
+    except urllib.error.HTTPError as e:
+        status, body = e.code, e.read()
+    assert status == 403
+    assert b"<Code>MissingAuthenticationToken</Code>" in body, body
+    # Not even with a bearer token: that is for the JSON API only.
+    r = http_request(server, "GET", "/2013-04-01/hostedzone",
+                     headers={"Authorization": f"Bearer {bearer_token()}"})
+    assert (r.status, r.error_code()) == (403, "MissingAuthenticationToken"), r.body
+
+
+def test_request_time_too_skewed(server):
+    for minutes in (-20, 20):
+        r = signed_request(server, "GET", "/2013-04-01/hostedzonecount",
+                           at=utcnow() + datetime.timedelta(minutes=minutes))
+        assert (r.status, r.error_code()) == (403, "RequestTimeTooSkewed"), (minutes, r.body)
+
+
+def test_json_api_bearer_token(server):
+    r = json_api(server, "GET", "zones")
+    assert r.status == 200, r.body
+    assert isinstance(r.json()["zones"], list)
+    # The same call signed with SigV4.
+    r = json_api(server, "GET", "zones", sigv4=True)
+    assert r.status == 200, r.body
+    bad_mac = bearer_token(secret=WRONG_SECRET)
+    unknown_key = bearer_token(key_id="AKIDUNKNOWNKEY000000")
+    for token in (bad_mac, unknown_key, f"{ACCESS_KEY_ID}.not-hex", "garbage"):
+        r = json_api(server, "GET", "zones", token=token)
+        assert r.status == 403, (token, r.body)
+        assert r.json()["error"]["code"] == "InvalidClientTokenId"
+    r = http_request(server, "GET", "/api/v1/zones")
+    assert (r.status, r.error_code()) == (403, "MissingAuthenticationToken"), r.body
+    assert bearer_token() != bearer_token(secret=SECRET_ACCESS_KEY + "x")
+
+
+def test_healthz_needs_no_authentication(server):
+    r = http_request(server, "GET", "/healthz")
+    assert r.status == 200 and r.body.strip() == b"ok"
