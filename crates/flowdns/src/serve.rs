@@ -367,14 +367,22 @@ impl Builder {
 }
 
 async fn apply_states(store: &Store, states: Vec<StateUpdate>) {
-    for s in states {
-        if let Err(e) = store.set_policy_record_state(&s.id, s.state, &s.message).await {
-            tracing::warn!(id = %s.id, error = %e, "could not record the policy record's state");
-        } else if s.state == PolicyRecordState::Failed {
-            tracing::warn!(id = %s.id, reason = %s.message, "policy record cannot be served");
-        } else {
-            tracing::info!(id = %s.id, state = %s.state, "policy record served");
+    if states.is_empty() {
+        return;
+    }
+    let updates: Vec<(String, PolicyRecordState, String)> =
+        states.into_iter().map(|s| (s.id, s.state, s.message)).collect();
+    match store.set_policy_record_states(&updates).await {
+        Ok(changed) => {
+            for r in changed {
+                if r.state == PolicyRecordState::Failed {
+                    tracing::warn!(id = %r.id, reason = %r.message, "policy record cannot be served");
+                } else {
+                    tracing::info!(id = %r.id, state = %r.state, "policy record served");
+                }
+            }
         }
+        Err(e) => tracing::warn!(error = %e, "could not record the policy records' states"),
     }
 }
 

@@ -212,6 +212,60 @@ impl Store {
         })
     }
 
+    /// Sets the states of many policy records in one transaction with one change-log row (the
+    /// DNS server reports a whole build at once). Records that already have the state and
+    /// message, or no longer exist, are skipped; returns the ones that changed.
+    pub async fn set_policy_record_states(
+        &self,
+        updates: &[(String, PolicyRecordState, String)],
+    ) -> Result<Vec<PolicyRecord>> {
+        for (_, _, message) in updates {
+            check_text(message, "policy record message", MAX_MESSAGE, false)?;
+        }
+        write_tx!(self, |tx| {
+            let mut changed = Vec::new();
+            for (id, state, message) in updates {
+                let current = match record_in_tx(tx, id).await {
+                    Ok(r) => r,
+                    Err(StoreError::NotFound { .. }) => continue,
+                    Err(e) => return Err(e),
+                };
+                if current.state == *state && current.message == *message {
+                    continue;
+                }
+                let updated = PolicyRecord {
+                    state: *state,
+                    message: message.clone(),
+                    updated_at: now_rfc3339(),
+                    ..current
+                };
+                sqlx::query(
+                    "UPDATE policy_records SET state = $1, message = $2, updated_at = $3 \
+                     WHERE id = $4",
+                )
+                .bind(state.as_str())
+                .bind(message)
+                .bind(&updated.updated_at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                changed.push(updated);
+            }
+            if !changed.is_empty() {
+                let serial = next_serial(tx).await?;
+                log_change(
+                    tx,
+                    serial,
+                    ChangeKind::PolicyRecordState,
+                    None,
+                    &format!("{} policy record states reported by the DNS server", changed.len()),
+                )
+                .await?;
+            }
+            Ok(changed)
+        })
+    }
+
     /// Deletes a policy record; its name stops answering for its type.
     pub async fn delete_policy_record(&self, id: &str) -> Result<()> {
         write_tx!(self, |tx| {
