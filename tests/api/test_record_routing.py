@@ -11,7 +11,8 @@ import dns.flags
 import dns.message
 import dns.rdatatype
 
-from helpers import LINKOPING, LONDON, SEATTLE, change, record_sets, rrset, wait_insync
+from helpers import (LINKOPING, LONDON, SEATTLE, change, expect_error, record_sets, rrset,
+                     wait_insync)
 
 QUERIES = 3000
 
@@ -126,3 +127,31 @@ def test_alias_to_policy_record(r53, zone, dig, cleanup):
         r = dig(f"www.{z}", "A", subnet=f"{client}/{prefix}")
         assert (r.status, r.values("A"), r.values("CNAME")) == ("NOERROR", [want], []), r.text
         assert {rec[0] for rec in r.records} == {f"www.{z}"}
+
+
+def test_groups_that_dns_could_not_serve_are_refused(r53, zone):
+    """A batch is checked per name and type as it will be afterwards; nothing is applied
+    when a group would break."""
+    name = f"rules.{zone['name']}"
+    weighted = rrset(name, "A", ["192.0.2.1"], ttl=60, SetIdentifier="w", Weight=1)
+    failover = rrset(name, "A", ["192.0.2.2"], ttl=60, SetIdentifier="f", Failover="PRIMARY")
+    plain = rrset(name, "A", ["192.0.2.3"], ttl=60)
+    before = record_sets(r53, zone["id"])
+    for batch, needle in [
+        ([weighted, failover], "share one routing policy"),
+        ([weighted, plain], "without SetIdentifier"),
+        ([rrset(name, "A", ["192.0.2.4"], ttl=60, SetIdentifier="p1", Failover="PRIMARY"),
+          rrset(name, "A", ["192.0.2.5"], ttl=60, SetIdentifier="p2", Failover="PRIMARY")],
+         "unique"),
+    ]:
+        message = expect_error("InvalidChangeBatch", 400, r53.change_resource_record_sets,
+                               HostedZoneId=zone["id"],
+                               ChangeBatch={"Changes": [change("CREATE", s) for s in batch]})
+        assert needle in message, message
+        assert record_sets(r53, zone["id"]) == before, "nothing applied"
+    # Against what is already stored: a routed set where a plain one exists.
+    create(r53, zone, [plain])
+    message = expect_error("InvalidChangeBatch", 400, r53.change_resource_record_sets,
+                           HostedZoneId=zone["id"],
+                           ChangeBatch={"Changes": [change("CREATE", weighted)]})
+    assert "without SetIdentifier" in message, message

@@ -183,7 +183,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
         }
         (Method::POST, ["validate"]) => {
             let b: Validate = body(call)?;
-            let c = policy::compile(&b.document, &policy::codes::Catalog::builtin());
+            let c = s.validate(&b.document);
             let diag = |d: &policy::Diagnostic| json!({"pointer": d.pointer, "message": d.message});
             Ok((
                 StatusCode::OK,

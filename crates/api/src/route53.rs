@@ -1,6 +1,6 @@
 //! The Route 53 `2013-04-01` REST/XML API: paths and methods to service calls, XML shapes in
-//! and out. Nothing is decided here: every check and every error comes from
-//! [`control::Service`].
+//! and out. Only what the wire format knows is checked here (XML value ranges, features
+//! flowdns lacks); every rule of the service and its errors come from [`control::Service`].
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -464,6 +464,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
         }
         (Method::POST, ["healthcheck", id]) => {
             let req: xml::UpdateHealthCheckRequest = parse(call)?;
+            check_update(&req)?;
             let h = s
                 .update_health_check(id, req.health_check_version, |c| apply_update(c, req))
                 .await?;
@@ -883,6 +884,38 @@ fn health_config_in(
         insufficient_data_health_status: c.insufficient_data_health_status,
         validate_certificate: None,
     })
+}
+
+/// Values an update cannot carry, named (the configuration as a whole is checked by the
+/// service after the update is applied).
+fn check_update(u: &xml::UpdateHealthCheckRequest) -> Result<(), Error> {
+    if let Some(p) = u.port
+        && u16::try_from(p).map_or(true, |p| p == 0)
+    {
+        return Err(Error::invalid("Port", format!("{p}; 1 to 65535")));
+    }
+    for (field, v) in
+        [("FailureThreshold", u.failure_threshold), ("HealthThreshold", u.health_threshold)]
+    {
+        if let Some(v) = v
+            && v < 0
+        {
+            return Err(Error::invalid(field, format!("{v} must not be negative")));
+        }
+    }
+    for e in u.reset_elements.iter().flatten() {
+        if !["FullyQualifiedDomainName", "Regions", "ResourcePath", "ChildHealthChecks"]
+            .contains(&e.as_str())
+        {
+            return Err(Error::invalid(
+                "ResetElements",
+                format!(
+                    "{e:?}; one of FullyQualifiedDomainName, Regions, ResourcePath, ChildHealthChecks"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn apply_update(c: &mut control::health::HealthCheckConfig, u: xml::UpdateHealthCheckRequest) {

@@ -255,8 +255,10 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k, true), decode(v, true)),
-            None => (decode(p, true), String::new()),
+            // `+` stays a plus: SigV4 signs it as one, so the request that runs is the one
+            // that was signed.
+            Some((k, v)) => (decode(k, false), decode(v, false)),
+            None => (decode(p, false), String::new()),
         })
         .collect()
 }

@@ -198,7 +198,10 @@ impl Service {
         if count >= self.limits.health_checks {
             return Err(Error::new(
                 Code::TooManyHealthChecks,
-                format!("the account limit of {count} health checks is reached"),
+                format!(
+                    "the account limit of {} health checks is reached",
+                    self.limits.health_checks
+                ),
             ));
         }
         let text =

@@ -44,13 +44,16 @@ impl Service {
         version: u32,
     ) -> Result<PolicyRecord> {
         let ttl = check_ttl(ttl)?;
-        self.get_zone(zone_id).await?;
+        self.zone_row(zone_id).await?;
         self.get_policy(policy_id, Some(version)).await?;
         let count = self.count_instances().await?;
         if count >= self.limits.traffic_policy_instances {
             return Err(Error::new(
                 Code::TooManyTrafficPolicyInstances,
-                format!("the account limit of {count} traffic policy instances is reached"),
+                format!(
+                    "the account limit of {} traffic policy instances is reached",
+                    self.limits.traffic_policy_instances
+                ),
             ));
         }
         self.store.create_policy_record(zone_id, name, ttl, policy_id, version).await.map_err(code)
@@ -97,7 +100,7 @@ impl Service {
     ) -> Result<Page<PolicyRecord>> {
         let max = max_items(max, 100, 100)?;
         if let Some(z) = filter.zone_id {
-            self.get_zone(z).await?;
+            self.zone_row(z).await?;
         }
         if let Some(p) = filter.policy_id {
             self.get_policy(p, filter.policy_version).await?;

@@ -33,6 +33,11 @@ impl Service {
         }
     }
 
+    /// Validates a document with the server's region catalog: every error and warning.
+    pub fn validate(&self, document: &str) -> policy::Compilation {
+        policy::compile(document, &self.catalog)
+    }
+
     /// CreateTrafficPolicy: version 1 of a new policy.
     pub async fn create_policy(
         &self,
@@ -47,7 +52,10 @@ impl Service {
         if count >= self.limits.traffic_policies {
             return Err(Error::new(
                 Code::TooManyTrafficPolicies,
-                format!("the account limit of {} traffic policies is reached", count),
+                format!(
+                    "the account limit of {} traffic policies is reached",
+                    self.limits.traffic_policies
+                ),
             ));
         }
         self.store

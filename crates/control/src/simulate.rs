@@ -37,13 +37,13 @@ impl Service {
         resolver_ip: Option<&str>,
         subnet: Option<(&str, Option<&str>)>,
     ) -> Result<TestAnswer> {
-        let zone = self.get_zone(zone_id).await?;
+        let zone = self.zone_row(zone_id).await?;
         let name =
             store::normalize_name(record_name).map_err(|e| Error::invalid("recordname", e))?;
-        if !store::is_in_zone(&name, &zone.zone.name) {
+        if !store::is_in_zone(&name, &zone.name) {
             return Err(Error::invalid(
                 "recordname",
-                format!("{name} is not in the hosted zone {}", zone.zone.name),
+                format!("{name} is not in the hosted zone {}", zone.name),
             ));
         }
         let rtype: RecordType = record_type.trim().to_ascii_uppercase().parse().map_err(|_| {

@@ -67,12 +67,12 @@ const TYPES: &[&str] = &[
     "SSHFP", "SVCB", "TLSA", "TXT",
 ];
 
-/// Route 53 ordering: labels reversed, then type.
-fn sort_key(name: &str) -> String {
+/// Route 53 ordering: label by label from the root, then type.
+fn sort_key(name: &str) -> Vec<String> {
     let trimmed = name.trim_end_matches('.');
-    let mut labels: Vec<&str> = trimmed.split('.').collect();
+    let mut labels: Vec<String> = trimmed.split('.').map(str::to_owned).collect();
     labels.reverse();
-    labels.join(".")
+    labels
 }
 
 impl Service {
@@ -121,7 +121,10 @@ impl Service {
         if count >= self.limits.hosted_zones {
             return Err(Error::new(
                 Code::TooManyHostedZones,
-                format!("the account limit of {count} hosted zones is reached"),
+                format!(
+                    "the account limit of {} hosted zones is reached",
+                    self.limits.hosted_zones
+                ),
             ));
         }
         let ns = self.name_servers_for(&name);
@@ -141,6 +144,11 @@ impl Service {
             .map_err(code)?;
         let change = self.change_info(zone.serial, None).await?;
         Ok((HostedZone { zone, name_servers: ns }, change))
+    }
+
+    /// The stored zone, without its name servers (cheap: no records are read).
+    pub async fn zone_row(&self, id: &str) -> Result<Zone> {
+        self.store.get_zone(id).await.map_err(code)
     }
 
     /// The zone's record set count as Route 53 reports it.
@@ -202,27 +210,10 @@ impl Service {
     /// DeleteHostedZone: refused with `HostedZoneNotEmpty` while it holds anything but the
     /// SOA and NS records at its apex, or policy records.
     pub async fn delete_zone(&self, id: &str) -> Result<ChangeInfo> {
-        let zone = self.store.get_zone(id).await.map_err(code)?;
-        let other = self
-            .store
-            .zone_records(id)
-            .await
-            .map_err(code)?
-            .into_iter()
-            .filter(|r| !(r.name == zone.name && (r.rtype == "SOA" || r.rtype == "NS")))
-            .count();
-        let instances = self.store.list_policy_records(Some(id)).await.map_err(code)?.len();
-        if other > 0 || instances > 0 {
-            return Err(Error::new(
-                Code::HostedZoneNotEmpty,
-                format!(
-                    "hosted zone {} still has {other} record(s) besides the apex SOA and NS and \
-                     {instances} traffic policy instance(s): delete them first",
-                    zone.name
-                ),
-            ));
-        }
-        self.store.delete_zone(id).await.map_err(code)?;
+        self.store.delete_empty_zone(id).await.map_err(|e| match e {
+            store::StoreError::InUse(m) => Error::new(Code::HostedZoneNotEmpty, m),
+            other => code(other),
+        })?;
         let serial = self.store.serial().await.map_err(code)?;
         self.change_info(serial, None).await
     }
@@ -293,12 +284,54 @@ impl Service {
         if !problems.is_empty() {
             return Err(Error::new(Code::InvalidChangeBatch, problems.join("\n")));
         }
+        self.check_groups(&origin, zone_id, &out).await?;
         let serial =
             self.store.change_record_sets(zone_id, out, comment).await.map_err(|e| match e {
                 store::StoreError::Invalid(m) => Error::new(Code::InvalidChangeBatch, m),
                 other => code(other),
             })?;
         self.change_info(serial, (!comment.is_empty()).then_some(comment)).await
+    }
+
+    /// Checks every (name, type) a batch touches as it will be after the batch: simple and
+    /// routed record sets do not mix, all routed sets share one routing policy with unique
+    /// roles, regions and locations, and the group compiles into a policy. Nothing is written
+    /// when a group would not be served.
+    async fn check_groups(
+        &self,
+        origin: &hickory_proto::rr::Name,
+        zone_id: &str,
+        changes: &[RrsetChange],
+    ) -> Result<()> {
+        use std::collections::BTreeMap;
+        let touched: std::collections::BTreeSet<(String, String)> =
+            changes.iter().map(|c| (c.rrset.name.clone(), c.rrset.rtype.clone())).collect();
+        let mut groups: BTreeMap<(String, String), Vec<Rrset>> = BTreeMap::new();
+        for r in self.store.zone_record_sets(zone_id).await.map_err(code)? {
+            let key = (r.name.clone(), r.rtype.clone());
+            if touched.contains(&key) {
+                groups.entry(key).or_default().push(r);
+            }
+        }
+        for c in changes {
+            let key = (c.rrset.name.clone(), c.rrset.rtype.clone());
+            let sets = groups.entry(key).or_default();
+            sets.retain(|r| r.set_identifier != c.rrset.set_identifier);
+            if c.action != RrsetAction::Delete {
+                sets.push(c.rrset.clone());
+            }
+        }
+        let mut problems = Vec::new();
+        for ((name, rtype), sets) in groups {
+            if let Err(m) = check_group(origin, &name, &rtype, &sets, &self.catalog) {
+                problems.push(format!("[name='{name}', type='{rtype}']: {m}"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::new(Code::InvalidChangeBatch, problems.join("\n")))
+        }
     }
 
     /// Checks one record set of a batch; the message names the field at fault.
@@ -498,4 +531,82 @@ fn check_geo(g: &GeoLocation) -> std::result::Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The rules for the record sets of one name and type after a batch.
+fn check_group(
+    origin: &hickory_proto::rr::Name,
+    name: &str,
+    rtype: &str,
+    sets: &[Rrset],
+    catalog: &policy::codes::Catalog,
+) -> std::result::Result<(), String> {
+    let routed: Vec<(&Rrset, Routing)> = sets
+        .iter()
+        .filter(|r| r.set_identifier.is_some())
+        .map(|r| {
+            let routing: Routing =
+                r.routing.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+            (r, routing)
+        })
+        .collect();
+    if routed.is_empty() {
+        return Ok(());
+    }
+    if routed.len() != sets.len() {
+        return Err("a record set without SetIdentifier cannot share a name and type with routed \
+                    record sets"
+            .into());
+    }
+    let kind = routed[0].1.policy().unwrap_or("no");
+    if let Some((r, other)) = routed.iter().find(|(_, g)| g.policy() != Some(kind)) {
+        return Err(format!(
+            "set {:?} uses {} routing but the others use {kind}: all record sets of a name and \
+             type share one routing policy",
+            r.set_identifier.as_deref().unwrap_or(""),
+            other.policy().unwrap_or("no")
+        ));
+    }
+    let max = if kind == "geoproximity" { 30 } else { 100 };
+    if routed.len() > max {
+        return Err(format!("{} {kind} record sets; at most {max}", routed.len()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (r, g) in &routed {
+        let key = match kind {
+            "failover" => g.failover.clone(),
+            "latency" => g.region.clone(),
+            "geolocation" => g.geo_location.as_ref().map(|l| format!("{l:?}")),
+            _ => None,
+        };
+        if let Some(k) = key
+            && !seen.insert(k.clone())
+        {
+            return Err(format!(
+                "set {:?} repeats {k} of another {kind} record set: each must be unique",
+                r.set_identifier.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    // Aliases resolve only when the zone is built; the rest must compile into a policy.
+    if routed.iter().any(|(_, g)| g.alias_target.is_some()) {
+        return Ok(());
+    }
+    let mut group = Vec::with_capacity(routed.len());
+    for (r, g) in routed {
+        let mut records = Vec::with_capacity(r.values.len());
+        for v in &r.values {
+            records.push(zone::master::parse_rdata(origin, name, rtype, r.ttl, v)?.data);
+        }
+        group.push(zone::routing::RoutedSet {
+            set_identifier: r.set_identifier.clone().unwrap_or_default(),
+            ttl: r.ttl,
+            records,
+            routing: g,
+        });
+    }
+    let t = <hickory_proto::rr::RecordType as std::str::FromStr>::from_str(rtype)
+        .map_err(|e| e.to_string())?;
+    let owner = hickory_proto::rr::Name::from_ascii(name).map_err(|e| e.to_string())?;
+    zone::routing::group_binding(&owner, t, group, catalog).map(|_| ())
 }

@@ -125,9 +125,36 @@ impl Store {
 
     /// Deletes a zone and its records. Refused with `InUse` while policy records exist in it.
     pub async fn delete_zone(&self, id: &str) -> Result<()> {
+        self.delete_zone_checked(id, false).await
+    }
+
+    /// Deletes a zone only if it holds nothing but the SOA and NS records at its apex (Route
+    /// 53's DeleteHostedZone); refused with `InUse` otherwise, checked in the same transaction.
+    pub async fn delete_empty_zone(&self, id: &str) -> Result<()> {
+        self.delete_zone_checked(id, true).await
+    }
+
+    async fn delete_zone_checked(&self, id: &str, only_if_empty: bool) -> Result<()> {
         write_tx!(self, |tx| {
             let serial = next_serial(tx).await?;
             let zone = zone_in_tx(tx, id).await?;
+            if only_if_empty {
+                let other: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM records WHERE zone_id = $1 AND NOT \
+                     (name = $2 AND rtype IN ('SOA', 'NS'))",
+                )
+                .bind(id)
+                .bind(&zone.name)
+                .fetch_one(&mut *tx)
+                .await?;
+                if other > 0 {
+                    return Err(StoreError::InUse(format!(
+                        "hosted zone {} still has {other} record(s) besides the SOA and NS \
+                         records at its apex: delete them first",
+                        zone.name
+                    )));
+                }
+            }
             let in_use: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM policy_records WHERE zone_id = $1")
                     .bind(id)
