@@ -273,10 +273,10 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(
-            parse_query("maxitems=2&name=a+b&x"),
+            parse_query("maxitems=2&name=a%20b+c&x"),
             vec![
                 ("maxitems".into(), "2".into()),
-                ("name".into(), "a b".into()),
+                ("name".into(), "a b+c".into()),
                 ("x".into(), String::new())
             ]
         );
