@@ -126,3 +126,38 @@ def json_api_ok(server, method, path, body=None, sigv4=False):
     r = json_api(server, method, path, body, sigv4=sigv4)
     assert r.status == 200, (method, path, r.status, r.body)
     return r.json()
+
+
+def test_zones_record_sets_and_test_dns_answer(server):
+    """The JSON API has the Route 53 operations too: zones, change batches with routing,
+    changes, TestDNSAnswer, health checks."""
+    name = f"{unique('json')}.example."
+    r = json_api(server, "POST", "zones", {"name": name, "caller_reference": unique("ref")})
+    assert r.status == 201, r.body
+    zone = r.json()["id"]
+    assert r.json()["name"] == name
+    batch = {"comment": "two weighted sets", "changes": [
+        {"action": "CREATE", "name": f"w.{name}", "type": "A", "set_identifier": sid, "ttl": 60,
+         "values": [ip], "routing": {"Weight": weight}}
+        for sid, ip, weight in [("a", "192.0.2.1", 1), ("b", "192.0.2.2", 0)]]}
+    change = json_api_ok(server, "POST", f"zones/{zone}/rrsets", batch)
+    assert change["status"] in ("PENDING", "INSYNC")
+    for _ in range(200):
+        if json_api_ok(server, "GET", f"changes/{change['id']}")["status"] == "INSYNC":
+            break
+    sets = json_api_ok(server, "GET", f"zones/{zone}/rrsets")["record_sets"]
+    assert [(s["name"], s["type"], s["set_identifier"]) for s in sets if s["name"] == f"w.{name}"] \
+        == [(f"w.{name}", "A", "a"), (f"w.{name}", "A", "b")]
+    # Weight 0 gets no traffic while another weight is positive.
+    for _ in range(5):
+        a = json_api_ok(server, "GET", f"test-dns-answer?zone={zone}&name=w.{name}&type=A")
+        assert (a["rcode"], a["data"]) == ("NOERROR", ["192.0.2.1"]), a
+    bad = json_api(server, "POST", f"zones/{zone}/rrsets", {"changes": [
+        {"action": "MOVE", "name": f"x.{name}", "type": "A", "ttl": 60, "values": ["192.0.2.9"]}]})
+    assert bad.status == 400 and "changes[0].action" in bad.json()["error"]["message"], bad.body
+    r = json_api(server, "DELETE", f"zones/{zone}")
+    assert (r.status, r.json()["error"]["code"]) == (400, "HostedZoneNotEmpty"), r.body
+    json_api_ok(server, "POST", f"zones/{zone}/rrsets", {"changes": [
+        dict(c, action="DELETE") for c in batch["changes"]]})
+    json_api_ok(server, "DELETE", f"zones/{zone}")
+    assert json_api(server, "GET", f"zones/{zone}").status == 404

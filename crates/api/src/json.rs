@@ -18,7 +18,14 @@
 //! | `GET /api/v1/records/{id}` | one policy record |
 //! | `PATCH /api/v1/records/{id}` `{version, policy_id?, ttl?}` | update or roll back |
 //! | `DELETE /api/v1/records/{id}` | delete |
-//! | `GET /api/v1/zones` | hosted zones |
+//! | `GET /api/v1/zones`, `POST /api/v1/zones` `{name, caller_reference, comment?}` | hosted zones |
+//! | `GET /api/v1/zones/{id}`, `DELETE /api/v1/zones/{id}` | one zone |
+//! | `GET /api/v1/zones/{id}/rrsets` | record sets, Route 53 order |
+//! | `POST /api/v1/zones/{id}/rrsets` `{comment?, changes: [{action, name, type, set_identifier?, ttl?, values, routing?}]}` | an atomic change batch |
+//! | `GET /api/v1/changes/{id}` | PENDING or INSYNC |
+//! | `PATCH /api/v1/policies/{id}/versions/{n}` `{comment}` | update a version's comment |
+//! | `GET /api/v1/test-dns-answer?zone=&name=&type=&resolver=&subnet=IP/PREFIX` | the DNS answer a client gets |
+//! | `POST /api/v1/health-checks` `{caller_reference, config}`, `GET`/`DELETE /api/v1/health-checks/{id}` | health checks |
 //! | `GET /api/v1/health-checks` | health checks with their configuration |
 //! | `GET /api/v1/geolocations` | every geolocation code |
 
@@ -70,6 +77,63 @@ fn record_json(r: &store::PolicyRecord) -> Value {
         "policy_id": r.policy_id, "version": r.policy_version, "state": r.state.as_str(),
         "message": r.message, "created_at": r.created_at, "updated_at": r.updated_at,
     })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewZone {
+    name: String,
+    caller_reference: String,
+    #[serde(default)]
+    comment: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeBatch {
+    #[serde(default)]
+    comment: String,
+    changes: Vec<RecordSetChange>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordSetChange {
+    action: String,
+    name: String,
+    r#type: String,
+    set_identifier: Option<String>,
+    ttl: Option<i64>,
+    #[serde(default)]
+    values: Vec<String>,
+    /// Route 53's routing members, as in `ResourceRecordSet` (Weight, Failover, GeoLocation...).
+    #[serde(default)]
+    routing: control::zones::Routing,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewHealthCheck {
+    caller_reference: String,
+    /// Route 53's HealthCheckConfig members (Type, IPAddress, Port, ResourcePath...).
+    config: control::health::HealthCheckConfig,
+}
+
+fn change_json(c: &control::zones::ChangeInfo) -> Value {
+    json!({"id": c.id, "status": c.status, "submitted_at": c.submitted_at, "comment": c.comment})
+}
+
+fn record_set_json(r: &control::zones::RecordSet) -> Value {
+    json!({
+        "name": r.name, "type": r.rtype, "set_identifier": r.set_identifier, "ttl": r.ttl,
+        "values": r.values, "routing": r.routing,
+        "traffic_policy_instance_id": r.traffic_policy_instance_id,
+    })
+}
+
+fn health_json(h: &control::health::HealthCheckView) -> Value {
+    json!({"id": h.check.id, "caller_reference": h.check.caller_reference,
+        "version": h.check.version, "config": h.config, "status": "unknown"})
 }
 
 #[derive(Deserialize)]
@@ -264,13 +328,130 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 .collect();
             Ok((StatusCode::OK, json!({"zones": items})))
         }
+        (Method::POST, ["zones"]) => {
+            let b: NewZone = body(call)?;
+            let (z, change) = s.create_zone(&b.name, &b.caller_reference, &b.comment).await?;
+            Ok((
+                StatusCode::CREATED,
+                json!({
+                    "id": z.zone.id, "name": z.zone.name, "name_servers": z.name_servers,
+                    "change": change_json(&change),
+                }),
+            ))
+        }
+        (Method::GET, ["zones", id]) => {
+            let z = s.get_zone(id).await?;
+            Ok((
+                StatusCode::OK,
+                json!({
+                    "id": z.zone.id, "name": z.zone.name, "comment": z.zone.comment,
+                    "record_sets": s.rrset_count(id).await?, "name_servers": z.name_servers,
+                }),
+            ))
+        }
+        (Method::DELETE, ["zones", id]) => {
+            let change = s.delete_zone(id).await?;
+            Ok((StatusCode::OK, json!({"deleted": id, "change": change_json(&change)})))
+        }
+        (Method::GET, ["zones", id, "rrsets"]) => {
+            let mut items = Vec::new();
+            let mut page = s.list_record_sets(id, None, None, None, Some("300")).await?;
+            loop {
+                items.extend(page.items.iter().map(record_set_json));
+                let Some(n) = page.next else { break };
+                page = s
+                    .list_record_sets(
+                        id,
+                        Some(&n.name),
+                        Some(&n.rtype),
+                        n.set_identifier.as_deref(),
+                        Some("300"),
+                    )
+                    .await?;
+            }
+            Ok((StatusCode::OK, json!({"record_sets": items})))
+        }
+        (Method::POST, ["zones", id, "rrsets"]) => {
+            let b: ChangeBatch = body(call)?;
+            let mut changes = Vec::with_capacity(b.changes.len());
+            for (i, c) in b.changes.into_iter().enumerate() {
+                let action = match c.action.as_str() {
+                    "CREATE" => store::RrsetAction::Create,
+                    "DELETE" => store::RrsetAction::Delete,
+                    "UPSERT" => store::RrsetAction::Upsert,
+                    other => {
+                        return Err(Error::invalid(
+                            &format!("changes[{i}].action"),
+                            format!("{other:?}; CREATE, DELETE or UPSERT"),
+                        ));
+                    }
+                };
+                changes.push(control::zones::Change {
+                    action,
+                    set: control::zones::RecordSet {
+                        name: c.name,
+                        rtype: c.r#type,
+                        set_identifier: c.set_identifier,
+                        ttl: c.ttl,
+                        values: c.values,
+                        routing: c.routing,
+                        traffic_policy_instance_id: None,
+                    },
+                });
+            }
+            let change = s.change_record_sets(id, changes, &b.comment).await?;
+            Ok((StatusCode::OK, change_json(&change)))
+        }
+        (Method::GET, ["changes", id]) => {
+            Ok((StatusCode::OK, change_json(&s.get_change(id).await?)))
+        }
+        (Method::PATCH, ["policies", id, "versions", n]) => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Comment {
+                comment: String,
+            }
+            let b: Comment = body(call)?;
+            let v = s.update_policy_comment(id, number("version", n)?, &b.comment).await?;
+            Ok((StatusCode::OK, version_json(&v)))
+        }
+        (Method::GET, ["test-dns-answer"]) => {
+            let subnet = call.param("subnet").map(|c| match c.split_once('/') {
+                Some((ip, mask)) => (ip, Some(mask)),
+                None => (c, None),
+            });
+            let a = s
+                .test_dns_answer(
+                    call.param("zone").ok_or_else(|| Error::invalid("zone", "required"))?,
+                    call.param("name").ok_or_else(|| Error::invalid("name", "required"))?,
+                    call.param("type").unwrap_or("A"),
+                    call.param("resolver"),
+                    subnet,
+                )
+                .await?;
+            Ok((
+                StatusCode::OK,
+                json!({
+                    "name": a.record_name, "type": a.record_type, "data": a.record_data,
+                    "rcode": a.response_code, "ecs_scope": a.ecs_scope,
+                }),
+            ))
+        }
+        (Method::POST, ["health-checks"]) => {
+            let b: NewHealthCheck = body(call)?;
+            let h = s.create_health_check(&b.caller_reference, b.config).await?;
+            Ok((StatusCode::CREATED, health_json(&h)))
+        }
+        (Method::GET, ["health-checks", id]) => {
+            Ok((StatusCode::OK, health_json(&s.get_health_check(id).await?)))
+        }
+        (Method::DELETE, ["health-checks", id]) => {
+            s.delete_health_check(id).await?;
+            Ok((StatusCode::OK, json!({"deleted": id})))
+        }
         (Method::GET, ["health-checks"]) => {
             let p = s.list_health_checks(None, Some("1000")).await?;
-            let items: Vec<Value> = p
-                .items
-                .iter()
-                .map(|h| json!({"id": h.check.id, "version": h.check.version, "config": h.config, "status": "unknown"}))
-                .collect();
+            let items: Vec<Value> = p.items.iter().map(health_json).collect();
             Ok((StatusCode::OK, json!({"health_checks": items})))
         }
         (Method::GET, ["geolocations"]) => {
