@@ -192,22 +192,3 @@ pub async fn refresh(shared: std::sync::Arc<crate::Shared>, resolver: Resolver) 
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
-
-/// Health as the query path sees it until health checks run: every health check healthy,
-/// and an alias target healthy when it resolves.
-pub struct AliasHealth<'a> {
-    /// Resolved targets.
-    pub table: &'a AliasTable,
-    /// The policy's answer type (A or AAAA), which decides which addresses count.
-    pub rtype: RecordType,
-}
-
-impl policy::HealthView for AliasHealth<'_> {
-    fn is_healthy(&self, _: &str) -> bool {
-        true
-    }
-    fn target_healthy(&self, _: policy::EndpointKind, value: &str) -> bool {
-        let Ok(name) = Name::from_ascii(value) else { return false };
-        self.table.addresses(&name.to_lowercase(), self.rtype).is_some()
-    }
-}

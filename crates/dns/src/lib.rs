@@ -28,6 +28,7 @@ use zone::{AliasTargets, Client, NoAliases, Snapshot};
 
 pub mod alias;
 mod fast;
+pub mod health;
 pub mod udp;
 
 /// UDP payload size flowdns advertises and answers up to (the DNS Flag Day 2020 value).
@@ -44,6 +45,8 @@ pub struct Shared {
     pub locator: ArcSwap<geo::Locator>,
     /// Resolved addresses of alias-style endpoint targets.
     pub aliases: ArcSwap<alias::AliasTable>,
+    /// Health checks that are unhealthy now.
+    pub health: ArcSwap<health::HealthTable>,
     /// Query counters.
     pub stats: Stats,
 }
@@ -55,6 +58,7 @@ impl Shared {
             snapshot: ArcSwap::from_pointee(snapshot),
             locator: ArcSwap::from_pointee(locator),
             aliases: ArcSwap::from_pointee(alias::AliasTable::default()),
+            health: ArcSwap::from_pointee(health::HealthTable::default()),
             stats: Stats::default(),
         }
     }
@@ -101,11 +105,13 @@ impl Handler {
         let (location, latency) = locator.locate(ip, source_prefix);
         let snapshot = self.shared.snapshot.load();
         let aliases = self.shared.aliases.load();
-        let alias_health = alias::AliasHealth {
-            table: &aliases,
+        let checks = self.shared.health.load();
+        let query_health = health::QueryHealth {
+            checks: &checks,
+            aliases: &aliases,
             rtype: hickory_proto::rr::RecordType::from(qtype),
         };
-        let health: &dyn HealthView = &alias_health;
+        let health: &dyn HealthView = &query_health;
         let mut rng = SplitMix64(self.seed ^ self.counter.fetch_add(1, Ordering::Relaxed));
         let alias_view: &dyn AliasTargets =
             if aliases.is_empty() { &NoAliases } else { aliases.as_ref() };

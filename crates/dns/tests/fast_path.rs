@@ -48,7 +48,8 @@ const GEO_WEIGHTED_FAILOVER: &str = r#"{
     "eu": {"RuleType": "weighted", "Items": [
       {"Weight": "3", "EndpointReference": "eu1"}, {"Weight": "1", "EndpointReference": "eu2"}]},
     "us": {"RuleType": "failover",
-      "Primary": {"EndpointReference": "us1"}, "Secondary": {"EndpointReference": "us2"}}
+      "Primary": {"EndpointReference": "us1", "HealthCheck": "hc-us1"},
+      "Secondary": {"EndpointReference": "us2"}}
   }
 }"#;
 
@@ -313,4 +314,29 @@ proptest! {
 fn shared_once() -> &'static Arc<Shared> {
     static SHARED: std::sync::OnceLock<Arc<Shared>> = std::sync::OnceLock::new();
     SHARED.get_or_init(shared)
+}
+
+#[test]
+fn unhealthy_checks_change_both_paths_alike() {
+    let shared = shared();
+    let seattle = CLIENTS.iter().position(|c| *c == "216.160.83.56").unwrap();
+    let app = NAMES.iter().position(|n| *n == "app.example.com.").unwrap();
+    let c = Case {
+        name: app,
+        rtype: 0,
+        rd: false,
+        cd: false,
+        edns: Some(1232),
+        ecs: Some((seattle, 32)),
+        cookie: false,
+    };
+    let answer = |shared: &Arc<Shared>| {
+        let bytes = answer_lean(&Handler::new(shared.clone(), 9), &packet(&c), src()).unwrap();
+        Message::from_vec(&bytes).unwrap().answers[0].data.to_string()
+    };
+    assert!(compare(&shared, &c));
+    assert_eq!(answer(&shared), "198.51.100.11", "the primary while its check is healthy");
+    shared.health.store(Arc::new(dns::health::HealthTable::with_unhealthy(["hc-us1"])));
+    assert!(compare(&shared, &c));
+    assert_eq!(answer(&shared), "198.51.100.12", "the secondary once the primary's check fails");
 }
