@@ -1,4 +1,5 @@
-//! Health-check definitions (create, read, update, delete only; a later issue runs them).
+//! Health-check definitions and their manual overrides (the checker in `flowdns serve` runs
+//! them).
 
 use crate::backend::Conn;
 use crate::error::{Result, StoreError, map_unique};
@@ -166,4 +167,113 @@ async fn check_in_tx(tx: &mut Conn, id: &str) -> Result<HealthCheck> {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| StoreError::not_found("health check", id))
+}
+
+/// A manual override of a health check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthOverride {
+    /// The check.
+    pub check_id: String,
+    /// The status forced.
+    pub healthy: bool,
+    /// Who set it (an access key id, or the CLI's user).
+    pub set_by: String,
+    /// When (RFC 3339).
+    pub set_at: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Store {
+    /// Forces a health check healthy or unhealthy until [`Store::clear_health_override`].
+    pub async fn set_health_override(
+        &self,
+        check_id: &str,
+        healthy: bool,
+        set_by: &str,
+        reason: &str,
+    ) -> Result<HealthOverride> {
+        check_text(set_by, "override author", 256, true)?;
+        check_text(reason, "override reason", 1024, false)?;
+        write_tx!(self, |tx| {
+            let serial = next_serial(tx).await?;
+            check_in_tx(tx, check_id).await?;
+            let o = HealthOverride {
+                check_id: check_id.to_owned(),
+                healthy,
+                set_by: set_by.to_owned(),
+                set_at: now_rfc3339(),
+                reason: reason.to_owned(),
+            };
+            sqlx::query("DELETE FROM health_check_overrides WHERE check_id = $1")
+                .bind(check_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO health_check_overrides (check_id, healthy, set_by, set_at, reason) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(check_id)
+            .bind(i64::from(healthy))
+            .bind(set_by)
+            .bind(&o.set_at)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+            let what = if healthy { "healthy" } else { "unhealthy" };
+            log_change(
+                tx,
+                serial,
+                ChangeKind::HealthCheck,
+                None,
+                &format!("health check {check_id} forced {what} by {set_by}: {reason}"),
+            )
+            .await?;
+            Ok(o)
+        })
+    }
+
+    /// Clears a health check's override; `NotFound` if it had none.
+    pub async fn clear_health_override(&self, check_id: &str, cleared_by: &str) -> Result<()> {
+        write_tx!(self, |tx| {
+            let serial = next_serial(tx).await?;
+            let n = sqlx::query("DELETE FROM health_check_overrides WHERE check_id = $1")
+                .bind(check_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::not_found("health check override", check_id));
+            }
+            log_change(
+                tx,
+                serial,
+                ChangeKind::HealthCheck,
+                None,
+                &format!("override of health check {check_id} cleared by {cleared_by}"),
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Every override in force.
+    pub async fn health_overrides(&self) -> Result<Vec<HealthOverride>> {
+        let rows: Vec<(String, i64, String, String, String)> = sqlx::query_as(
+            "SELECT check_id, healthy, set_by, set_at, reason FROM health_check_overrides \
+             ORDER BY check_id",
+        )
+        .fetch_all(self.backend.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(check_id, healthy, set_by, set_at, reason)| HealthOverride {
+                check_id,
+                healthy: healthy != 0,
+                set_by,
+                set_at,
+                reason,
+            })
+            .collect())
+    }
 }

@@ -115,6 +115,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 
 pub use changes::Counted;
 pub use error::{Result, StoreError};
+pub use health_checks::HealthOverride;
 pub use model::{
     Change, ChangeKind, HealthCheck, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary,
     PolicyVersion, RecordRow, StoreContents, Zone,

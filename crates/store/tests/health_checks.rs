@@ -60,3 +60,33 @@ async fn crud_with_versions() {
     assert!(matches!(store.get_health_check(&check.id).await, Err(StoreError::NotFound { .. })));
     assert_eq!(store.list_health_checks().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn overrides_are_set_cleared_and_go_with_their_check() {
+    let (_dir, store) = fresh("health-override").await;
+    let check = store.create_health_check("ref-o", CONFIG).await.unwrap();
+    let before = store.serial().await.unwrap();
+    let o =
+        store.set_health_override(&check.id, false, "ops@example", "maintenance").await.unwrap();
+    one_change(&store, before, ChangeKind::HealthCheck).await;
+    assert!(!o.healthy);
+    assert_eq!(store.health_overrides().await.unwrap(), [o.clone()]);
+    // Setting it again replaces it.
+    let o2 = store.set_health_override(&check.id, true, "ops@example", "").await.unwrap();
+    assert_eq!(store.health_overrides().await.unwrap(), [o2]);
+    store.clear_health_override(&check.id, "ops@example").await.unwrap();
+    assert!(store.health_overrides().await.unwrap().is_empty());
+    let before = store.serial().await.unwrap();
+    assert!(matches!(
+        store.clear_health_override(&check.id, "ops").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    no_change(&store, before).await;
+    assert!(matches!(
+        store.set_health_override("nope", true, "ops", "").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.set_health_override(&check.id, false, "ops", "").await.unwrap();
+    store.delete_health_check(&check.id).await.unwrap();
+    assert!(store.health_overrides().await.unwrap().is_empty(), "deleted with the check");
+}
