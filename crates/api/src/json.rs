@@ -25,8 +25,9 @@
 //! | `GET /api/v1/changes/{id}` | PENDING or INSYNC |
 //! | `PATCH /api/v1/policies/{id}/versions/{n}` `{comment}` | update a version's comment |
 //! | `GET /api/v1/test-dns-answer?zone=&name=&type=&resolver=&subnet=IP/PREFIX` | the DNS answer a client gets |
-//! | `POST /api/v1/health-checks` `{caller_reference, config}`, `GET`/`DELETE /api/v1/health-checks/{id}` | health checks |
-//! | `GET /api/v1/health-checks` | health checks with their configuration |
+//! | `POST /api/v1/health-checks` `{caller_reference, config}`, `GET`/`DELETE /api/v1/health-checks/{id}` | health checks; `GET` shows the live status, last observation and failure, override |
+//! | `PUT /api/v1/health-checks/{id}/override` `{healthy, reason?}`, `DELETE .../override` | force a check's status until cleared (logged with the caller's key id) |
+//! | `GET /api/v1/health-checks` | health checks with their configuration and live status |
 //! | `GET /api/v1/geolocations` | every geolocation code |
 
 use axum::http::{Method, StatusCode};
@@ -128,6 +129,29 @@ fn record_set_json(r: &control::zones::RecordSet) -> Value {
         "name": r.name, "type": r.rtype, "set_identifier": r.set_identifier, "ttl": r.ttl,
         "values": r.values, "routing": r.routing,
         "traffic_policy_instance_id": r.traffic_policy_instance_id,
+    })
+}
+
+fn override_json(o: &store::HealthOverride) -> Value {
+    json!({"healthy": o.healthy, "set_by": o.set_by, "set_at": o.set_at, "reason": o.reason})
+}
+
+fn report_json(r: &control::health::HealthReport) -> Value {
+    let obs = |o: &control::health::LiveObservation| json!({"at": o.at, "healthy": o.healthy, "reason": o.reason, "latency_ms": o.latency_ms});
+    let status = match (&r.forced, &r.live) {
+        (Some(o), _) if o.healthy => "healthy (forced)",
+        (Some(_), _) => "unhealthy (forced)",
+        (None, Some(l)) if l.healthy => "healthy",
+        (None, Some(_)) => "unhealthy",
+        (None, None) => "unknown",
+    };
+    json!({
+        "id": r.check.check.id, "caller_reference": r.check.check.caller_reference,
+        "version": r.check.check.version, "config": r.check.config, "status": status,
+        "last": r.live.as_ref().and_then(|l| l.last.as_ref()).map(obs),
+        "last_failure": r.live.as_ref().and_then(|l| l.last_failure.as_ref()).map(obs),
+        "transitions": r.live.as_ref().map(|l| l.transitions),
+        "override": r.forced.as_ref().map(override_json),
     })
 }
 
@@ -443,7 +467,23 @@ async fn route(s: &Service, call: &Call) -> Reply {
             Ok((StatusCode::CREATED, health_json(&h)))
         }
         (Method::GET, ["health-checks", id]) => {
-            Ok((StatusCode::OK, health_json(&s.get_health_check(id).await?)))
+            Ok((StatusCode::OK, report_json(&s.health_report(id).await?)))
+        }
+        (Method::PUT, ["health-checks", id, "override"]) => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Force {
+                healthy: bool,
+                #[serde(default)]
+                reason: String,
+            }
+            let b: Force = body(call)?;
+            let o = s.set_health_override(id, b.healthy, &call.principal, &b.reason).await?;
+            Ok((StatusCode::OK, json!({"id": id, "override": override_json(&o)})))
+        }
+        (Method::DELETE, ["health-checks", id, "override"]) => {
+            s.clear_health_override(id, &call.principal).await?;
+            Ok((StatusCode::OK, json!({"id": id, "override": null})))
         }
         (Method::DELETE, ["health-checks", id]) => {
             s.delete_health_check(id).await?;
@@ -451,7 +491,10 @@ async fn route(s: &Service, call: &Call) -> Reply {
         }
         (Method::GET, ["health-checks"]) => {
             let p = s.list_health_checks(None, Some("1000")).await?;
-            let items: Vec<Value> = p.items.iter().map(health_json).collect();
+            let mut items = Vec::with_capacity(p.items.len());
+            for h in &p.items {
+                items.push(report_json(&s.health_report(&h.check.id).await?));
+            }
             Ok((StatusCode::OK, json!({"health_checks": items})))
         }
         (Method::GET, ["geolocations"]) => {

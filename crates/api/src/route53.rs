@@ -478,32 +478,26 @@ async fn route(s: &Service, call: &Call) -> Reply {
             s.delete_health_check(id).await?;
             ok(call, StatusCode::OK, &xml::DeleteHealthCheckResponse {})
         }
-        (Method::GET, ["healthcheck", id, "status"])
-        | (Method::GET, ["healthcheck", id, "lastfailurereason"]) => {
-            s.get_health_check(id).await?;
-            let observations = vec![xml::HealthCheckObservation {
-                region: Some("local".into()),
-                ip_address: Some("127.0.0.1".into()),
-                status_report: Some(xml::StatusReport {
-                    status: Some("Unknown: this flowdns has no health checker yet".into()),
-                    checked_time: None,
-                }),
-            }];
-            if seg.len() == 3 && seg[2] == "status" {
-                ok(
-                    call,
-                    StatusCode::OK,
-                    &xml::GetHealthCheckStatusResponse { health_check_observations: observations },
-                )
-            } else {
-                ok(
-                    call,
-                    StatusCode::OK,
-                    &xml::GetHealthCheckLastFailureReasonResponse {
-                        health_check_observations: Vec::new(),
-                    },
-                )
-            }
+        (Method::GET, ["healthcheck", id, "status"]) => {
+            let r = s.health_report(id).await?;
+            let observations = r.live.and_then(|l| l.last).map(observation).into_iter().collect();
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetHealthCheckStatusResponse { health_check_observations: observations },
+            )
+        }
+        (Method::GET, ["healthcheck", id, "lastfailurereason"]) => {
+            let r = s.health_report(id).await?;
+            let observations =
+                r.live.and_then(|l| l.last_failure).map(observation).into_iter().collect();
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::GetHealthCheckLastFailureReasonResponse {
+                    health_check_observations: observations,
+                },
+            )
         }
         (Method::GET, ["healthcheckcount"]) => {
             let n = s.count_health_checks().await?;
@@ -1000,6 +994,15 @@ fn health_check(h: &control::health::HealthCheckView) -> xml::HealthCheck {
         },
         health_check_version: h.check.version,
         cloud_watch_alarm_configuration: None,
+    }
+}
+
+/// One checker's observation, as Route 53 reports it (this process is the one checker).
+fn observation(o: control::health::LiveObservation) -> xml::HealthCheckObservation {
+    xml::HealthCheckObservation {
+        region: Some("local".into()),
+        ip_address: Some("127.0.0.1".into()),
+        status_report: Some(xml::StatusReport { status: Some(o.reason), checked_time: Some(o.at) }),
     }
 }
 

@@ -56,6 +56,8 @@ pub(crate) struct Call {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Bytes,
     pub(crate) request_id: String,
+    /// The access key id that signed the request.
+    pub(crate) principal: String,
 }
 
 impl Call {
@@ -121,6 +123,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
         query: parse_query(&raw_query),
         body,
         request_id: request_id.clone(),
+        principal: principal.clone(),
     };
     let response = match api {
         Api::Route53 => crate::route53::dispatch(&state.service, &call).await,

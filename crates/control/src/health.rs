@@ -272,3 +272,91 @@ impl Service {
         self.store.delete_health_check(id).await.map_err(code)
     }
 }
+
+/// One observation of a health check, as the checker made it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveObservation {
+    /// When (RFC 3339).
+    pub at: String,
+    /// What the probe saw (before `Inverted`).
+    pub healthy: bool,
+    /// Route 53-style reason: `Success: ...` or `Failure: ...`.
+    pub reason: String,
+    /// How long the probe took, in milliseconds.
+    pub latency_ms: f64,
+}
+
+/// What the checker currently reports for a check.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LiveStatus {
+    /// The reported status (after thresholds, `Inverted`, `Disabled`, overrides).
+    pub healthy: bool,
+    /// The last observation.
+    pub last: Option<LiveObservation>,
+    /// The last failed observation.
+    pub last_failure: Option<LiveObservation>,
+    /// How many times the reported status changed since the server started.
+    pub transitions: u64,
+}
+
+/// Reads the checker's live status of a check (set by the server that runs the checker).
+pub type StatusFn = std::sync::Arc<dyn Fn(&str) -> Option<LiveStatus> + Send + Sync>;
+
+/// A check with what the checker reports and any override.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthReport {
+    /// The definition.
+    pub check: HealthCheckView,
+    /// The live status; `None` before the first observation or without a checker.
+    pub live: Option<LiveStatus>,
+    /// The override in force.
+    pub forced: Option<store::HealthOverride>,
+}
+
+impl Service {
+    /// Lets the service read the checker's live statuses.
+    pub fn with_health_status(mut self, f: StatusFn) -> Service {
+        self.health_status = Some(f);
+        self
+    }
+
+    /// GetHealthCheckStatus and the JSON API's health list: definition, live status, override.
+    pub async fn health_report(&self, id: &str) -> Result<HealthReport> {
+        let check = self.get_health_check(id).await?;
+        let forced = self
+            .store
+            .health_overrides()
+            .await
+            .map_err(code)?
+            .into_iter()
+            .find(|o| o.check_id == id);
+        let live = self.health_status.as_ref().and_then(|f| f(id));
+        Ok(HealthReport { check, live, forced })
+    }
+
+    /// Forces a check healthy or unhealthy until cleared; `by` is who asks (logged).
+    pub async fn set_health_override(
+        &self,
+        id: &str,
+        healthy: bool,
+        by: &str,
+        reason: &str,
+    ) -> Result<store::HealthOverride> {
+        let o = self.store.set_health_override(id, healthy, by, reason).await.map_err(code)?;
+        tracing::warn!(check = %id, healthy, by = %by, reason = %reason, "health check override set");
+        Ok(o)
+    }
+
+    /// Clears a check's override.
+    pub async fn clear_health_override(&self, id: &str, by: &str) -> Result<()> {
+        self.get_health_check(id).await?;
+        self.store.clear_health_override(id, by).await.map_err(|e| match e {
+            store::StoreError::NotFound { .. } => {
+                Error::invalid("override", format!("health check {id} has no override"))
+            }
+            other => code(other),
+        })?;
+        tracing::warn!(check = %id, by = %by, "health check override cleared");
+        Ok(())
+    }
+}

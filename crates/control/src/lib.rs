@@ -230,6 +230,7 @@ pub struct Service {
     pub(crate) dns: Option<Arc<dns::Shared>>,
     pub(crate) limits: Limits,
     pub(crate) name_servers: Vec<String>,
+    pub(crate) health_status: Option<health::StatusFn>,
 }
 
 impl Service {
@@ -242,7 +243,15 @@ impl Service {
         served: Arc<Served>,
         dns: Option<Arc<dns::Shared>>,
     ) -> Service {
-        Service { store, catalog, served, dns, limits: Limits::default(), name_servers: Vec::new() }
+        Service {
+            store,
+            catalog,
+            served,
+            dns,
+            limits: Limits::default(),
+            name_servers: Vec::new(),
+            health_status: None,
+        }
     }
 
     /// Replaces the account limits.
