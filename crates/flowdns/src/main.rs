@@ -3,6 +3,7 @@
 
 mod config;
 mod geoip;
+mod health_cmd;
 mod manage;
 mod policy_cmd;
 mod serve;
@@ -46,6 +47,9 @@ enum Command {
     /// Policy records: bind a policy version to a DNS name.
     #[command(subcommand)]
     Record(RecordCommand),
+    /// Health checks: definitions (Route 53 HealthCheckConfig as JSON) and manual overrides.
+    #[command(subcommand)]
+    Health(HealthCommand),
     /// Run the authoritative DNS server.
     Serve(ServeArgs),
 }
@@ -71,6 +75,61 @@ enum ZoneCommand {
     Delete {
         /// Zone name.
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum HealthCommand {
+    /// Create a health check from a Route 53 HealthCheckConfig in JSON (inline or @FILE);
+    /// prints its id.
+    Create {
+        /// For example '{"Type": "HTTP", "IPAddress": "192.0.2.10", "Port": 80, "ResourcePath": "/health"}'.
+        #[arg(value_name = "CONFIG")]
+        definition: String,
+        /// Idempotency token (default: generated).
+        #[arg(long)]
+        caller_reference: Option<String>,
+    },
+    /// List health checks.
+    List,
+    /// Show a health check with its override.
+    Show {
+        /// Health check id.
+        id: String,
+    },
+    /// Change fields of a health check (JSON inline or @FILE; the fields given replace the
+    /// stored ones).
+    Update {
+        /// Health check id.
+        id: String,
+        /// Fields to change, e.g. '{"FailureThreshold": 2}'.
+        #[arg(value_name = "CONFIG")]
+        definition: String,
+        /// Refuse unless the check is at this version.
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Delete a health check.
+    Delete {
+        /// Health check id.
+        id: String,
+    },
+    /// Force a health check healthy or unhealthy until cleared (logged with who and when).
+    Override {
+        /// Health check id.
+        id: String,
+        /// Force healthy.
+        #[arg(long, conflicts_with_all = ["unhealthy", "clear"])]
+        healthy: bool,
+        /// Force unhealthy.
+        #[arg(long, conflicts_with = "clear")]
+        unhealthy: bool,
+        /// Remove the override.
+        #[arg(long)]
+        clear: bool,
+        /// Why (kept with the override).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
 }
 
@@ -396,6 +455,40 @@ async fn manage(
         }
         Command::Record(RecordCommand::List { zone }) => {
             manage::record_list(&store, zone.as_deref(), json).await
+        }
+        Command::Health(h) => {
+            let service = control::Service::new(
+                store.clone(),
+                std::sync::Arc::new(config.catalog()?),
+                std::sync::Arc::new(control::Served::default()),
+                None,
+            )
+            .with_limits(config.limits());
+            match h {
+                HealthCommand::Create { definition, caller_reference } => {
+                    health_cmd::create(&service, &definition, caller_reference.as_deref(), json)
+                        .await
+                }
+                HealthCommand::List => health_cmd::list(&service, json).await,
+                HealthCommand::Show { id } => health_cmd::show_one(&service, &id).await,
+                HealthCommand::Update { id, definition, version } => {
+                    health_cmd::update(&service, &id, &definition, version, json).await
+                }
+                HealthCommand::Delete { id } => health_cmd::delete(&service, &id, json).await,
+                HealthCommand::Override { id, healthy, unhealthy, clear, reason } => {
+                    let forced = match (healthy, unhealthy, clear) {
+                        (true, _, _) => Some(true),
+                        (_, true, _) => Some(false),
+                        (_, _, true) => None,
+                        _ => {
+                            return Err(
+                                Refused("give --healthy, --unhealthy or --clear".into()).into()
+                            );
+                        }
+                    };
+                    health_cmd::force(&service, &id, forced, &reason, json).await
+                }
+            }
         }
         Command::Policy(PolicyCommand::Validate(_) | PolicyCommand::Explain(_))
         | Command::Serve(_) => Ok(()),

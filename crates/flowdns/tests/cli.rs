@@ -318,3 +318,53 @@ fn a_bad_configuration_is_refused_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("location"), "{}", stderr(&o));
 }
+
+#[test]
+fn health_checks_and_overrides_from_the_cli() {
+    let data = std::env::temp_dir().join(format!("flowdns-cli-health-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let d = data.to_str().unwrap();
+    let o = flowdns(&[
+        "--data-dir",
+        d,
+        "health",
+        "create",
+        r#"{"Type":"HTTP","IPAddress":"192.0.2.10","Port":8080,"ResourcePath":"/health","RequestInterval":10}"#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_owned();
+    let o = flowdns(&[
+        "--data-dir",
+        d,
+        "--json",
+        "health",
+        "override",
+        &id,
+        "--unhealthy",
+        "--reason",
+        "maintenance",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["healthy"], false);
+    let o = flowdns(&["--data-dir", d, "health", "show", &id]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["override"]["reason"], "maintenance");
+    assert_eq!(v["config"]["FailureThreshold"], 3, "Route 53's default is filled in");
+    // Bad input: one line naming the field, exit 1, nothing changed.
+    let o = flowdns(&["--data-dir", d, "health", "update", &id, r#"{"FailureThreshold": 11}"#]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("FailureThreshold"), "{}", stderr(&o));
+    let o = flowdns(&["--data-dir", d, "health", "create", r#"{"Type":"PING"}"#]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Type"), "{}", stderr(&o));
+    let o = flowdns(&["--data-dir", d, "health", "override", &id, "--clear"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = flowdns(&["--data-dir", d, "health", "override", &id]);
+    assert_eq!(o.status.code(), Some(1), "one of --healthy, --unhealthy, --clear is needed");
+    let o = flowdns(&["--data-dir", d, "health", "delete", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = flowdns(&["--data-dir", d, "health", "show", &id]);
+    assert_eq!(o.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&data);
+}
