@@ -441,10 +441,56 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             pair.secret.expose()
         );
     }
+    // The health checker: probes every check, publishes the unhealthy ones to the DNS path.
+    let board = Arc::new(health::checker::Board::default());
+    let prober = Arc::new(
+        health::Prober::new(health::ProbeOptions::default())
+            .map_err(|e| anyhow::anyhow!("cannot set up TLS for health checks: {e}"))?,
+    );
+    let (defs_tx, defs_rx) = tokio::sync::watch::channel(health_definitions(&store).await?);
+    let publish_shared = shared.clone();
+    let checker =
+        tokio::spawn(health::checker::run(defs_rx, board.clone(), prober, move |unhealthy| {
+            tracing::info!(unhealthy = unhealthy.len(), "health table published");
+            publish_shared
+                .health
+                .store(Arc::new(dns::health::HealthTable::with_unhealthy(unhealthy)));
+        }));
+    let defs_store = store.clone();
+    let definitions = tokio::spawn(async move {
+        // Definitions and overrides change rarely: read them twice a second.
+        let mut last_error: Option<String> = None;
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            match health_definitions(&defs_store).await {
+                Ok(defs) => {
+                    last_error = None;
+                    defs_tx.send_if_modified(|current| {
+                        let changed = *current != defs;
+                        if changed {
+                            *current = defs;
+                        }
+                        changed
+                    });
+                }
+                Err(e) => {
+                    let msg = format!("{e:#}");
+                    if last_error.as_deref() != Some(msg.as_str()) {
+                        tracing::error!(error = %msg, "cannot read health checks; keeping the last ones");
+                        last_error = Some(msg);
+                    }
+                }
+            }
+        }
+    });
+    let status_board = board.clone();
+    let status: control::health::StatusFn =
+        Arc::new(move |id: &str| status_board.statuses.load().get(id).map(live_status));
     let service =
         control::Service::new(store.clone(), catalog.clone(), served.clone(), Some(shared.clone()))
             .with_name_servers(opts.name_servers.clone())
-            .with_limits(opts.limits);
+            .with_limits(opts.limits)
+            .with_health_status(status);
     let api_listener = tokio::net::TcpListener::bind(opts.api_listen).await.map_err(|e| {
         anyhow::anyhow!(
             "cannot listen for the API on {} (TCP): {e}{}",
@@ -507,6 +553,8 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         .map_err(anyhow::Error::msg)?;
     reloader.abort();
     api_task.abort();
+    checker.abort();
+    definitions.abort();
     if let Some(r) = refresher {
         r.abort();
     }
@@ -550,4 +598,71 @@ async fn shutdown_signal() {
         let _ = ctrl_c.await;
     }
     tracing::info!("shutting down");
+}
+
+/// The checker's definitions from the store: every health check with its override.
+async fn health_definitions(store: &Store) -> Result<Vec<health::checker::CheckDef>> {
+    let overrides = store.health_overrides().await.context("cannot read health-check overrides")?;
+    let mut out = Vec::new();
+    for h in store.list_health_checks().await.context("cannot read health checks")? {
+        let Ok(c) = serde_json::from_str::<control::health::HealthCheckConfig>(&h.config) else {
+            tracing::warn!(check = %h.id, "health check configuration does not parse; not run");
+            continue;
+        };
+        let forced =
+            overrides.iter().find(|o| o.check_id == h.id).map(|o| health::state::Override {
+                healthy: o.healthy,
+                by: o.set_by.clone(),
+                at: o.set_at.clone(),
+            });
+        let reporting = health::state::Reporting {
+            inverted: c.inverted.unwrap_or(false),
+            disabled: c.disabled.unwrap_or(false),
+            forced,
+        };
+        let kind = if c.check_type == "CALCULATED" {
+            health::checker::CheckKind::Calculated {
+                children: c.child_health_checks.clone(),
+                threshold: c.health_threshold.unwrap_or(0),
+            }
+        } else {
+            let Some(kind) = health::ProbeKind::from_route53(&c.check_type) else {
+                tracing::warn!(check = %h.id, r#type = %c.check_type, "health check type not run");
+                continue;
+            };
+            let mut spec = health::ProbeSpec::new(kind);
+            spec.ip = c.ip_address.as_deref().and_then(|ip| ip.parse().ok());
+            spec.port = c.port.unwrap_or(kind.default_port());
+            spec.fqdn = c.fully_qualified_domain_name.clone();
+            spec.resource_path = c.resource_path.clone();
+            spec.search_string = c.search_string.clone();
+            spec.enable_sni = c.enable_sni.unwrap_or(true);
+            spec.validate_certificate = c.validate_certificate.unwrap_or(false);
+            health::checker::CheckKind::Probe(spec)
+        };
+        out.push(health::checker::CheckDef {
+            id: h.id.clone(),
+            kind,
+            interval: Duration::from_secs(u64::from(c.request_interval.unwrap_or(30).max(1))),
+            failure_threshold: c.failure_threshold.unwrap_or(3),
+            reporting,
+        });
+    }
+    Ok(out)
+}
+
+/// The checker's status of one check, as the service layer reports it.
+fn live_status(s: &health::checker::CheckStatus) -> control::health::LiveStatus {
+    let obs = |o: &health::checker::ObservationRecord| control::health::LiveObservation {
+        at: o.at.clone(),
+        healthy: o.healthy,
+        reason: o.reason.clone(),
+        latency_ms: o.latency.as_secs_f64() * 1000.0,
+    };
+    control::health::LiveStatus {
+        healthy: s.healthy,
+        last: s.last.as_ref().map(obs),
+        last_failure: s.last_failure.as_ref().map(obs),
+        transitions: s.transitions,
+    }
 }

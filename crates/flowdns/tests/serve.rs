@@ -817,3 +817,104 @@ fn dns_keeps_answering_while_the_store_is_unavailable() {
         dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]
     });
 }
+
+/// A tiny HTTP server on loopback answering 200 to everything until dropped.
+struct HttpServer {
+    addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    fn start(addr: &str) -> HttpServer {
+        let listener = std::net::TcpListener::bind(addr).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut s, _)) => {
+                        s.set_nonblocking(false).unwrap();
+                        s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+                        let mut buf = [0u8; 2048];
+                        let _ = s.read(&mut buf);
+                        let _ = s.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        HttpServer { addr, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn health_checks_drive_failover_and_overrides_force_the_answer() {
+    let data = temp_dir("health");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let http = HttpServer::start("127.0.0.1:0");
+    let port = http.addr.port().to_string();
+    let check = cli_ok(
+        &data,
+        &[
+            "health",
+            "create",
+            &format!(
+                r#"{{"Type":"HTTP","IPAddress":"127.0.0.1","Port":{port},"ResourcePath":"/","RequestInterval":1,"FailureThreshold":1}}"#
+            ),
+        ],
+    );
+    let doc = format!(
+        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f",
+        "Endpoints":{{"p":{{"Type":"value","Value":"203.0.113.1"}},"s":{{"Type":"value","Value":"203.0.113.2"}}}},
+        "Rules":{{"f":{{"RuleType":"failover","Primary":{{"EndpointReference":"p","HealthCheck":"{check}"}},
+        "Secondary":{{"EndpointReference":"s"}}}}}}}}"#
+    );
+    let file = write(&data, "failover.json", &doc);
+    let policy = cli_ok(&data, &["policy", "create", "--name", "hc", &file]);
+    cli_ok(
+        &data,
+        &["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy]
+            .into_iter()
+            .chain(["--version", "1", "--ttl", "30"])
+            .collect::<Vec<_>>(),
+    );
+    let s = Server::start(&data, &[]);
+    let answer = || dig(&s, &["app.example.com", "A"]).values("A");
+    wait_for("the primary", || answer() == ["203.0.113.1"]);
+
+    // The primary's server stops: the secondary answers within interval x threshold + 1 s
+    // (plus the time the probe takes to fail, immediate for a refused connection).
+    let addr = http.addr;
+    drop(http);
+    let stopped = Instant::now();
+    wait_for("failover", || answer() == ["203.0.113.2"]);
+    let took = stopped.elapsed();
+    assert!(took < Duration::from_secs(4), "failover took {took:?}");
+    assert!(s.logged("health check status changed") > 0);
+
+    // It comes back.
+    let http = HttpServer::start(&addr.to_string());
+    wait_for("recovery", || answer() == ["203.0.113.1"]);
+
+    // An override forces the answer until cleared.
+    cli_ok(&data, &["health", "override", &check, "--unhealthy", "--reason", "drain"]);
+    wait_for("forced unhealthy", || answer() == ["203.0.113.2"]);
+    cli_ok(&data, &["health", "override", &check, "--clear"]);
+    wait_for("override cleared", || answer() == ["203.0.113.1"]);
+    drop(http);
+}

@@ -70,7 +70,7 @@ async fn overrides_are_set_cleared_and_go_with_their_check() {
         store.set_health_override(&check.id, false, "ops@example", "maintenance").await.unwrap();
     one_change(&store, before, ChangeKind::HealthCheck).await;
     assert!(!o.healthy);
-    assert_eq!(store.health_overrides().await.unwrap(), [o.clone()]);
+    assert_eq!(store.health_overrides().await.unwrap(), [o]);
     // Setting it again replaces it.
     let o2 = store.set_health_override(&check.id, true, "ops@example", "").await.unwrap();
     assert_eq!(store.health_overrides().await.unwrap(), [o2]);
