@@ -4,8 +4,8 @@
 //! Authentication: every request must carry an AWS Signature Version 4 `Authorization`
 //! header (service `route53`, any region) made with a key from [`crate::keys`]. The JSON API
 //! also accepts `Authorization: Bearer <token>` with a token from [`crate::keys::bearer_token`]
-//! (for the browser editor, which cannot sign requests). `GET /healthz` needs no
-//! authentication.
+//! (for the browser editor, which cannot sign requests). `GET /healthz` and `GET /metrics`
+//! (Prometheus) need no authentication.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,19 +21,27 @@ use crate::sigv4;
 /// Largest request body accepted (a 102,400-character policy document, escaped, fits).
 pub const MAX_BODY: usize = 1 << 20;
 
+/// Renders the Prometheus text exposition of the server's metrics.
+pub type MetricsFn = Arc<dyn Fn() -> String + Send + Sync>;
+
 /// What every request handler shares.
 pub struct AppState {
     /// The service layer.
     pub service: control::Service,
     /// The access keys.
     pub keys: Arc<Keys>,
+    metrics: Option<MetricsFn>,
     request_ids: AtomicU64,
 }
 
 impl AppState {
-    /// State over a service and keys.
-    pub fn new(service: control::Service, keys: Arc<Keys>) -> Arc<AppState> {
-        Arc::new(AppState { service, keys, request_ids: AtomicU64::new(1) })
+    /// State over a service and keys; `metrics` serves `GET /metrics` when given.
+    pub fn new(
+        service: control::Service,
+        keys: Arc<Keys>,
+        metrics: Option<MetricsFn>,
+    ) -> Arc<AppState> {
+        Arc::new(AppState { service, keys, metrics, request_ids: AtomicU64::new(1) })
     }
 
     pub(crate) fn request_id(&self) -> String {
@@ -81,6 +89,18 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     let request_id = state.request_id();
     if path == "/healthz" && parts.method == Method::GET {
         return (StatusCode::OK, "ok\n").into_response();
+    }
+    // Prometheus scrapes without signing: metrics are operational counters only.
+    if path == "/metrics"
+        && parts.method == Method::GET
+        && let Some(render) = &state.metrics
+    {
+        let mut r = (StatusCode::OK, render()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        return r;
     }
     let (api, rest) = if let Some(rest) = path.strip_prefix("/2013-04-01/") {
         (Api::Route53, rest)

@@ -74,19 +74,38 @@ pub struct Stats {
     pub nxdomain: AtomicU64,
     /// FORMERR, NOTIMP and BADVERS answers.
     pub errors: AtomicU64,
+    /// The per-handler query counters (each receive thread counts its own queries, so that
+    /// cores do not share a counter; this list is only touched when a handler is made and
+    /// when the counters are read).
+    handlers: std::sync::Mutex<Vec<std::sync::Weak<AtomicU64>>>,
+}
+
+impl Stats {
+    /// Queries answered from the zones (every answer but FORMERR, NOTIMP and BADVERS), by the
+    /// handlers alive now.
+    pub fn queries(&self) -> u64 {
+        let Ok(mut list) = self.handlers.lock() else { return 0 };
+        list.retain(|w| w.strong_count() > 0);
+        list.iter().filter_map(std::sync::Weak::upgrade).map(|c| c.load(Ordering::Relaxed)).sum()
+    }
 }
 
 /// The hickory-server request handler.
 pub struct Handler {
     shared: Arc<Shared>,
     seed: u64,
-    counter: AtomicU64,
+    counter: Arc<AtomicU64>,
 }
 
 impl Handler {
     /// A handler reading `shared`; `seed` varies the random draws between processes.
     pub fn new(shared: Arc<Shared>, seed: u64) -> Handler {
-        Handler { shared, seed, counter: AtomicU64::new(0) }
+        let counter = Arc::new(AtomicU64::new(0));
+        if let Ok(mut list) = shared.stats.handlers.lock() {
+            list.retain(|w| w.strong_count() > 0);
+            list.push(Arc::downgrade(&counter));
+        }
+        Handler { shared, seed, counter }
     }
 }
 

@@ -503,7 +503,12 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         )
     })?;
     tracing::info!(addr = %api_listener.local_addr()?, "serving the API over HTTP");
-    let app = api::server::router(api::server::AppState::new(service, Arc::new(keys)));
+    let metrics_shared = shared.clone();
+    let metrics_board = board.clone();
+    let metrics: api::server::MetricsFn =
+        Arc::new(move || render_metrics(&metrics_shared, &metrics_board));
+    let app =
+        api::server::router(api::server::AppState::new(service, Arc::new(keys), Some(metrics)));
     let api_task = tokio::spawn(async move {
         if let Err(e) = axum::serve(api_listener, app).await {
             tracing::error!(error = %e, "the API server stopped");
@@ -665,4 +670,80 @@ fn live_status(s: &health::checker::CheckStatus) -> control::health::LiveStatus 
         last_failure: s.last_failure.as_ref().map(obs),
         transitions: s.transitions,
     }
+}
+
+/// The Prometheus text exposition: DNS counters, snapshot, health checks.
+fn render_metrics(shared: &dns::Shared, board: &health::checker::Board) -> String {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    let stats = &shared.stats;
+    let snapshot = shared.snapshot.load();
+    let _ = writeln!(out, "# HELP flowdns_dns_queries_total DNS queries answered from the zones.");
+    let _ = writeln!(out, "# TYPE flowdns_dns_queries_total counter");
+    let _ = writeln!(out, "flowdns_dns_queries_total {}", stats.queries());
+    let _ =
+        writeln!(out, "# HELP flowdns_dns_responses_total DNS responses by code (the rarer ones).");
+    let _ = writeln!(out, "# TYPE flowdns_dns_responses_total counter");
+    let _ = writeln!(
+        out,
+        "flowdns_dns_responses_total{{rcode=\"REFUSED\"}} {}",
+        stats.refused.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "flowdns_dns_responses_total{{rcode=\"NXDOMAIN\"}} {}",
+        stats.nxdomain.load(Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "flowdns_dns_responses_total{{rcode=\"FORMERR_NOTIMP_BADVERS\"}} {}",
+        stats.errors.load(Relaxed)
+    );
+    let _ = writeln!(out, "# HELP flowdns_snapshot_serial Change-log serial DNS answers from.");
+    let _ = writeln!(out, "# TYPE flowdns_snapshot_serial gauge");
+    let _ = writeln!(out, "flowdns_snapshot_serial {}", snapshot.serial);
+    let _ = writeln!(out, "# HELP flowdns_zones Hosted zones served.");
+    let _ = writeln!(out, "# TYPE flowdns_zones gauge");
+    let _ = writeln!(out, "flowdns_zones {}", snapshot.zone_count());
+    let statuses = board.statuses.load();
+    let mut ids: Vec<&String> = statuses.keys().collect();
+    ids.sort();
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_health_check_healthy Reported status of each health check (1 healthy)."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_health_check_healthy gauge");
+    for id in &ids {
+        let _ = writeln!(
+            out,
+            "flowdns_health_check_healthy{{id=\"{id}\"}} {}",
+            u8::from(statuses[*id].healthy)
+        );
+    }
+    let _ =
+        writeln!(out, "# HELP flowdns_health_check_latency_seconds Duration of the last probe.");
+    let _ = writeln!(out, "# TYPE flowdns_health_check_latency_seconds gauge");
+    for id in &ids {
+        if let Some(last) = &statuses[*id].last {
+            let _ = writeln!(
+                out,
+                "flowdns_health_check_latency_seconds{{id=\"{id}\"}} {:.6}",
+                last.latency.as_secs_f64()
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_health_check_transitions_total Status changes since the server started."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_health_check_transitions_total counter");
+    for id in &ids {
+        let _ = writeln!(
+            out,
+            "flowdns_health_check_transitions_total{{id=\"{id}\"}} {}",
+            statuses[*id].transitions
+        );
+    }
+    out
 }

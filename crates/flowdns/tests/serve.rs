@@ -145,6 +145,23 @@ impl Server {
         Server { child, addr, log: lines, _log: log }
     }
 
+    /// The API's address, from the log.
+    fn api_addr(&self) -> SocketAddr {
+        let log = self.log.lock().unwrap();
+        let line = log.iter().find(|l| l.contains("serving the API over HTTP")).unwrap();
+        line.split("addr=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap()
+    }
+
+    /// GET on the API without authentication (health and metrics endpoints).
+    fn http_get(&self, path: &str) -> String {
+        let mut s = TcpStream::connect(self.api_addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).unwrap();
+        body
+    }
+
     fn logged(&self, needle: &str) -> usize {
         self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).count()
     }
@@ -916,5 +933,22 @@ fn health_checks_drive_failover_and_overrides_force_the_answer() {
     wait_for("forced unhealthy", || answer() == ["203.0.113.2"]);
     cli_ok(&data, &["health", "override", &check, "--clear"]);
     wait_for("override cleared", || answer() == ["203.0.113.1"]);
+
+    // Prometheus metrics: the check's state and transitions, and the query counter.
+    let metrics = s.http_get("/metrics");
+    assert!(
+        metrics.contains(&format!("flowdns_health_check_healthy{{id=\"{check}\"}} 1")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("flowdns_health_check_transitions_total{{id=\"{check}\"}} 4")),
+        "{metrics}"
+    );
+    let queries: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("flowdns_dns_queries_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(queries > 3, "{metrics}");
     drop(http);
 }
