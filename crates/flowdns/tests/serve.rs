@@ -952,3 +952,58 @@ fn health_checks_drive_failover_and_overrides_force_the_answer() {
     assert!(queries > 3, "{metrics}");
     drop(http);
 }
+
+#[test]
+fn multivalue_answers_drop_exactly_the_unhealthy_values() {
+    let data = temp_dir("multivalue-health");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let http = HttpServer::start("127.0.0.1:0");
+    let check = |port: u16| {
+        cli_ok(
+            &data,
+            &[
+                "health",
+                "create",
+                &format!(
+                    r#"{{"Type":"TCP","IPAddress":"127.0.0.1","Port":{port},"RequestInterval":1,"FailureThreshold":1}}"#
+                ),
+            ],
+        )
+    };
+    let up = check(http.addr.port());
+    // A port nothing listens on: the TCP check fails with "Connection refused".
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = check(closed);
+    let doc = format!(
+        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"m",
+        "Endpoints":{{"a":{{"Type":"value","Value":"203.0.113.1"}},"b":{{"Type":"value","Value":"203.0.113.2"}},
+        "c":{{"Type":"value","Value":"203.0.113.3"}}}},
+        "Rules":{{"m":{{"RuleType":"multivalue","Items":[
+          {{"EndpointReference":"a","HealthCheck":"{up}"}},
+          {{"EndpointReference":"b","HealthCheck":"{down}"}},
+          {{"EndpointReference":"c"}}]}}}}}}"#
+    );
+    let file = write(&data, "mv.json", &doc);
+    let policy = cli_ok(&data, &["policy", "create", "--name", "mv", &file]);
+    cli_ok(
+        &data,
+        &["record", "create", "--zone", "example.com", "--name", "mv", "--policy", &policy]
+            .into_iter()
+            .chain(["--version", "1", "--ttl", "30"])
+            .collect::<Vec<_>>(),
+    );
+    let s = Server::start(&data, &[]);
+    let answer = || {
+        let mut v = dig(&s, &["mv.example.com", "A"]).values("A");
+        v.sort();
+        v
+    };
+    wait_for("the unhealthy value dropped", || answer() == ["203.0.113.1", "203.0.113.3"]);
+    for _ in 0..10 {
+        assert_eq!(answer(), ["203.0.113.1", "203.0.113.3"]);
+    }
+    let api = s.http_get("/metrics");
+    assert!(api.contains(&format!("flowdns_health_check_healthy{{id=\"{down}\"}} 0")), "{api}");
+    drop(http);
+}
