@@ -399,17 +399,8 @@ async fn route(s: &Service, call: &Call) -> Reply {
             let b: ChangeBatch = body(call)?;
             let mut changes = Vec::with_capacity(b.changes.len());
             for (i, c) in b.changes.into_iter().enumerate() {
-                let action = match c.action.as_str() {
-                    "CREATE" => store::RrsetAction::Create,
-                    "DELETE" => store::RrsetAction::Delete,
-                    "UPSERT" => store::RrsetAction::Upsert,
-                    other => {
-                        return Err(Error::invalid(
-                            &format!("changes[{i}].action"),
-                            format!("{other:?}; CREATE, DELETE or UPSERT"),
-                        ));
-                    }
-                };
+                let action =
+                    control::zones::parse_action(&format!("changes[{i}].action"), &c.action)?;
                 changes.push(control::zones::Change {
                     action,
                     set: control::zones::RecordSet {

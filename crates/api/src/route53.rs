@@ -377,17 +377,10 @@ async fn route(s: &Service, call: &Call) -> Reply {
             let req: xml::ChangeResourceRecordSetsRequest = parse(call)?;
             let mut changes = Vec::with_capacity(req.change_batch.changes.len());
             for (i, c) in req.change_batch.changes.into_iter().enumerate() {
-                let action = match c.action.as_str() {
-                    "CREATE" => store::RrsetAction::Create,
-                    "DELETE" => store::RrsetAction::Delete,
-                    "UPSERT" => store::RrsetAction::Upsert,
-                    other => {
-                        return Err(Error::invalid(
-                            &format!("ChangeBatch/Changes/Change[{}]/Action", i + 1),
-                            format!("{other:?}; CREATE, DELETE or UPSERT"),
-                        ));
-                    }
-                };
+                let action = control::zones::parse_action(
+                    &format!("ChangeBatch/Changes/Change[{}]/Action", i + 1),
+                    &c.action,
+                )?;
                 changes.push(control::zones::Change {
                     action,
                     set: record_set_in(c.resource_record_set, i + 1)?,

@@ -52,6 +52,16 @@ pub struct RecordSet {
     pub traffic_policy_instance_id: Option<String>,
 }
 
+/// Reads a change action (`CREATE`, `DELETE` or `UPSERT`); the error names `field`.
+pub fn parse_action(field: &str, text: &str) -> Result<RrsetAction> {
+    match text {
+        "CREATE" => Ok(RrsetAction::Create),
+        "DELETE" => Ok(RrsetAction::Delete),
+        "UPSERT" => Ok(RrsetAction::Upsert),
+        other => Err(Error::invalid(field, format!("{other:?}; CREATE, DELETE or UPSERT"))),
+    }
+}
+
 /// An action on a record set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
