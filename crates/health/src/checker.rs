@@ -100,7 +100,13 @@ pub async fn run(
     let mut unhealthy: Option<HashSet<String>> = None;
     let mut records: HashMap<String, (Option<ObservationRecord>, Option<ObservationRecord>, u64)> =
         HashMap::new();
+    // The board's observations are refreshed at most once a second; statuses (which DNS reads)
+    // are recomputed at once when a view flips or the definitions change.
+    let mut flush = tokio::time::interval(Duration::from_secs(1));
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stale = false;
     loop {
+        let mut urgent = false;
         // (Re)start probe tasks for new or changed definitions.
         let wanted: Vec<CheckDef> = defs.borrow_and_update().clone();
         if wanted != current {
@@ -143,6 +149,11 @@ pub async fn run(
                     }
                     continue;
                 }
+                _ = flush.tick() => {
+                    if !stale {
+                        continue;
+                    }
+                }
                 got = rx.recv() => {
                     let Some((id, o)) = got else { break };
                     let Some(def) = current.iter().find(|d| d.id == id) else { continue };
@@ -153,7 +164,9 @@ pub async fn run(
                         reason: o.reason.clone(),
                         latency: o.latency,
                     };
+                    stale = true;
                     if flipped {
+                        urgent = true;
                         tracing::info!(check = %id, healthy = o.healthy, reason = %o.reason, "health check observation flipped");
                     }
                     let entry = records.entry(id).or_default();
@@ -161,9 +174,13 @@ pub async fn run(
                         entry.1 = Some(record.clone());
                     }
                     entry.0 = Some(record);
+                    if !urgent {
+                        continue;
+                    }
                 }
             }
         }
+        stale = false;
         // Statuses of every check, then publish if the unhealthy set changed.
         let raw: HashMap<String, (bool, Reporting)> = current
             .iter()
