@@ -19,6 +19,10 @@
 //! health_checks = 100000
 //! traffic_policies = 10000
 //! traffic_policy_instances = 100000
+//!
+//! # Networks health checks must never reach (loopback and private ones are allowed).
+//! [health]
+//! deny = ["169.254.0.0/16", "10.20.0.0/16"]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -34,9 +38,18 @@ pub(crate) struct Config {
     latency_table: Option<PathBuf>,
     #[serde(default)]
     limits: LimitsConfig,
+    #[serde(default)]
+    health: HealthConfig,
     /// Directory the relative paths in the file are resolved against.
     #[serde(skip)]
     base: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HealthConfig {
+    #[serde(default)]
+    deny: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +112,25 @@ impl Config {
                 .unwrap_or(d.traffic_policy_instances),
             ..d
         }
+    }
+
+    /// The networks health checks must not reach, from `[health] deny`.
+    pub(crate) fn health_deny(&self) -> Result<Vec<(std::net::IpAddr, u8)>> {
+        let mut out = Vec::new();
+        for (i, entry) in self.health.deny.iter().enumerate() {
+            let parsed = entry.split_once('/').and_then(|(a, p)| {
+                let ip: std::net::IpAddr = a.trim().parse().ok()?;
+                let prefix: u8 = p.trim().parse().ok()?;
+                (prefix <= if ip.is_ipv4() { 32 } else { 128 }).then_some((ip, prefix))
+            });
+            match parsed {
+                Some(net) => out.push(net),
+                None => bail!(
+                    "configuration: health.deny[{i}] = {entry:?}: expected a network such as \"10.0.0.0/8\" or \"fd00::/8\""
+                ),
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) fn latency_table(&self) -> Option<PathBuf> {

@@ -345,11 +345,14 @@ fn main() -> ExitCode {
                 upstream: a.upstream,
                 api_listen: a.api_listen,
                 limits: config.limits(),
+                health_deny: Vec::new(),
                 name_servers: a.name_servers,
             };
             config
-                .catalog()
-                .and_then(|catalog| runtime().block_on(serve::run(opts, catalog)))
+                .health_deny()
+                .map(|deny| serve::ServeOptions { health_deny: deny, ..opts })
+                .and_then(|opts| config.catalog().map(|catalog| (opts, catalog)))
+                .and_then(|(opts, catalog)| runtime().block_on(serve::run(opts, catalog)))
                 .map(|()| ExitCode::SUCCESS)
         }
         command => runtime()

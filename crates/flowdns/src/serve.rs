@@ -29,6 +29,7 @@ pub(crate) struct ServeOptions {
     pub(crate) upstream: Option<String>,
     pub(crate) api_listen: SocketAddr,
     pub(crate) limits: control::Limits,
+    pub(crate) health_deny: Vec<(std::net::IpAddr, u8)>,
     pub(crate) name_servers: Vec<String>,
 }
 
@@ -444,8 +445,11 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     // The health checker: probes every check, publishes the unhealthy ones to the DNS path.
     let board = Arc::new(health::checker::Board::default());
     let prober = Arc::new(
-        health::Prober::new(health::ProbeOptions::default())
-            .map_err(|e| anyhow::anyhow!("cannot set up TLS for health checks: {e}"))?,
+        health::Prober::new(health::ProbeOptions {
+            deny: opts.health_deny.clone(),
+            ..health::ProbeOptions::default()
+        })
+        .map_err(|e| anyhow::anyhow!("cannot set up TLS for health checks: {e}"))?,
     );
     let (defs_tx, defs_rx) = tokio::sync::watch::channel(health_definitions(&store).await?);
     let publish_shared = shared.clone();

@@ -195,6 +195,30 @@ pub struct ProbeOptions {
     pub timeouts: Timeouts,
     /// Roots trusted in addition to `webpki-roots` when a check validates certificates.
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Networks never probed (address, prefix length): a check whose target falls in one
+    /// fails with a reason saying so. Loopback and private addresses are allowed by default.
+    pub deny: Vec<(IpAddr, u8)>,
+}
+
+/// Whether `ip` is in the network `net/prefix` (IPv4-mapped IPv6 addresses count as IPv4).
+pub fn in_network(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
+    let canon = |a: IpAddr| match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+        v4 => v4,
+    };
+    match (canon(ip), canon(net)) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let p = u32::from(prefix.min(32));
+            let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let p = u32::from(prefix.min(128));
+            let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
 }
 
 /// Resolves a host name to addresses, for specs without an IP address.
@@ -232,12 +256,17 @@ where
 pub struct Prober {
     timeouts: Timeouts,
     tls: tls::Configs,
+    deny: Vec<(IpAddr, u8)>,
 }
 
 impl Prober {
     /// A prober with these options. Fails only if an extra root is not a usable certificate.
     pub fn new(options: ProbeOptions) -> Result<Prober, rustls::Error> {
-        Ok(Prober { timeouts: options.timeouts, tls: tls::Configs::new(&options.extra_roots)? })
+        Ok(Prober {
+            timeouts: options.timeouts,
+            tls: tls::Configs::new(&options.extra_roots)?,
+            deny: options.deny,
+        })
     }
 
     /// The time limits in force.

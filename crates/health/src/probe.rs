@@ -53,6 +53,9 @@ pub(crate) async fn run(prober: &Prober, spec: &ProbeSpec, resolver: &impl Resol
     };
     let addr = SocketAddr::new(ip, spec.port);
     out.target = Some(addr);
+    if let Some((net, prefix)) = prober.deny.iter().find(|(n, p)| crate::in_network(ip, *n, *p)) {
+        return out.fail(reason::denied(ip, *net, *prefix));
+    }
     if spec.port == 0 {
         return out.fail(reason::invalid_config("Port must be between 1 and 65535."));
     }

@@ -153,3 +153,10 @@ mod tests {
         assert!(r.chars().count() < 260);
     }
 }
+
+/// The target is in a network the operator does not allow checks to reach.
+pub fn denied(ip: std::net::IpAddr, net: std::net::IpAddr, prefix: u8) -> String {
+    format!(
+        "Failure: The endpoint {ip} is in {net}/{prefix}, a network this server is configured not to check (health deny-list)."
+    )
+}
