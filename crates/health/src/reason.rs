@@ -129,6 +129,13 @@ fn detail(d: &dyn std::fmt::Display) -> String {
     out
 }
 
+/// The target is in a network the operator does not allow checks to reach.
+pub fn denied(ip: std::net::IpAddr, net: std::net::IpAddr, prefix: u8) -> String {
+    format!(
+        "Failure: The endpoint {ip} is in {net}/{prefix}, a network this server is configured not to check (health deny-list)."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,11 +159,4 @@ mod tests {
         assert!(!r.contains('\n'));
         assert!(r.chars().count() < 260);
     }
-}
-
-/// The target is in a network the operator does not allow checks to reach.
-pub fn denied(ip: std::net::IpAddr, net: std::net::IpAddr, prefix: u8) -> String {
-    format!(
-        "Failure: The endpoint {ip} is in {net}/{prefix}, a network this server is configured not to check (health deny-list)."
-    )
 }
