@@ -1007,3 +1007,59 @@ fn multivalue_answers_drop_exactly_the_unhealthy_values() {
     assert!(api.contains(&format!("flowdns_health_check_healthy{{id=\"{down}\"}} 0")), "{api}");
     drop(http);
 }
+
+#[test]
+fn a_calculated_check_follows_its_children() {
+    let data = temp_dir("calculated");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let http = HttpServer::start("127.0.0.1:0");
+    let tcp = |port: u16| {
+        cli_ok(
+            &data,
+            &[
+                "health",
+                "create",
+                &format!(
+                    r#"{{"Type":"TCP","IPAddress":"127.0.0.1","Port":{port},"RequestInterval":1,"FailureThreshold":1}}"#
+                ),
+            ],
+        )
+    };
+    let up = tcp(http.addr.port());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = tcp(closed);
+    let calc = cli_ok(
+        &data,
+        &[
+            "health",
+            "create",
+            &format!(
+                r#"{{"Type":"CALCULATED","ChildHealthChecks":["{up}","{down}"],"HealthThreshold":2}}"#
+            ),
+        ],
+    );
+    let doc = format!(
+        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f",
+        "Endpoints":{{"p":{{"Type":"value","Value":"203.0.113.1"}},"s":{{"Type":"value","Value":"203.0.113.2"}}}},
+        "Rules":{{"f":{{"RuleType":"failover","Primary":{{"EndpointReference":"p","HealthCheck":"{calc}"}},
+        "Secondary":{{"EndpointReference":"s"}}}}}}}}"#
+    );
+    let file = write(&data, "calc.json", &doc);
+    let policy = cli_ok(&data, &["policy", "create", "--name", "calc", &file]);
+    cli_ok(
+        &data,
+        &["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy]
+            .into_iter()
+            .chain(["--version", "1", "--ttl", "30"])
+            .collect::<Vec<_>>(),
+    );
+    let s = Server::start(&data, &[]);
+    let answer = || dig(&s, &["app.example.com", "A"]).values("A");
+    // One child of two healthy, two needed: the calculated check fails.
+    wait_for("calculated unhealthy", || answer() == ["203.0.113.2"]);
+    // One needed: healthy again.
+    cli_ok(&data, &["health", "update", &calc, r#"{"HealthThreshold": 1}"#]);
+    wait_for("calculated healthy", || answer() == ["203.0.113.1"]);
+    drop(http);
+}
