@@ -271,7 +271,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
         }
         (Method::POST, ["validate"]) => {
             let b: Validate = body(call)?;
-            let c = s.validate(&b.document);
+            let c = s.validate(&b.document).await?;
             let diag = |d: &policy::Diagnostic| json!({"pointer": d.pointer, "message": d.message});
             Ok((
                 StatusCode::OK,

@@ -33,9 +33,34 @@ impl Service {
         }
     }
 
-    /// Validates a document with the server's region catalog: every error and warning.
-    pub fn validate(&self, document: &str) -> policy::Compilation {
-        policy::compile(document, &self.catalog)
+    /// Validates a document with the server's region catalog: every error and warning, plus a
+    /// warning for each referenced health check that does not exist (it counts as healthy).
+    pub async fn validate(&self, document: &str) -> Result<policy::Compilation> {
+        let mut c = policy::compile(document, &self.catalog);
+        if let Some(p) = &c.policy {
+            let known: std::collections::HashSet<String> = self
+                .store
+                .list_health_checks()
+                .await
+                .map_err(|e| from_store(e, Code::NoSuchHealthCheck, Code::NoSuchHealthCheck))?
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            let mut missing: Vec<&str> =
+                p.health_check_ids().into_iter().filter(|id| !known.contains(*id)).collect();
+            missing.sort_unstable();
+            missing.dedup();
+            for id in missing {
+                c.diagnostics.push(policy::Diagnostic {
+                    severity: Severity::Warning,
+                    pointer: String::new(),
+                    message: format!(
+                        "health check {id:?} does not exist: until it does, it counts as healthy"
+                    ),
+                });
+            }
+        }
+        Ok(c)
     }
 
     /// CreateTrafficPolicy: version 1 of a new policy.
