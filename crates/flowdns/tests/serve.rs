@@ -934,6 +934,27 @@ fn health_checks_drive_failover_and_overrides_force_the_answer() {
     cli_ok(&data, &["health", "override", &check, "--clear"]);
     wait_for("override cleared", || answer() == ["203.0.113.1"]);
 
+    // A string-match check on the same server: "ok" is in the body, "nope" is not.
+    let matched = cli_ok(
+        &data,
+        &[
+            "health",
+            "create",
+            &format!(
+                r#"{{"Type":"HTTP_STR_MATCH","IPAddress":"127.0.0.1","Port":{port},"ResourcePath":"/","SearchString":"nope","RequestInterval":1,"FailureThreshold":1}}"#
+            ),
+        ],
+    );
+    wait_for("the string-match check to fail", || {
+        s.http_get("/metrics")
+            .contains(&format!("flowdns_health_check_healthy{{id=\"{matched}\"}} 0"))
+    });
+    cli_ok(&data, &["health", "update", &matched, r#"{"SearchString": "ok"}"#]);
+    wait_for("the string-match check to pass", || {
+        s.http_get("/metrics")
+            .contains(&format!("flowdns_health_check_healthy{{id=\"{matched}\"}} 1"))
+    });
+
     // Prometheus metrics: the check's state and transitions, and the query counter.
     let metrics = s.http_get("/metrics");
     assert!(
