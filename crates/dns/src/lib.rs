@@ -95,17 +95,21 @@ pub struct Handler {
     shared: Arc<Shared>,
     seed: u64,
     counter: Arc<AtomicU64>,
+    /// This handler's counter stripe (see `zone::counters`).
+    stripe: usize,
 }
 
 impl Handler {
     /// A handler reading `shared`; `seed` varies the random draws between processes.
     pub fn new(shared: Arc<Shared>, seed: u64) -> Handler {
         let counter = Arc::new(AtomicU64::new(0));
+        let mut stripe = 0;
         if let Ok(mut list) = shared.stats.handlers.lock() {
             list.retain(|w| w.strong_count() > 0);
+            stripe = list.len();
             list.push(Arc::downgrade(&counter));
         }
-        Handler { shared, seed, counter }
+        Handler { shared, seed, counter, stripe }
     }
 }
 
@@ -138,6 +142,7 @@ impl Handler {
             query: Query { location: &location, health, latency: &latency },
             rng: &mut rng,
             aliases: alias_view,
+            stripe: self.stripe,
         };
         f(&snapshot, &mut client)
     }

@@ -710,6 +710,62 @@ fn render_metrics(shared: &dns::Shared, board: &health::checker::Board) -> Strin
     let _ = writeln!(out, "# HELP flowdns_zones Hosted zones served.");
     let _ = writeln!(out, "# TYPE flowdns_zones gauge");
     let _ = writeln!(out, "flowdns_zones {}", snapshot.zone_count());
+    // Per zone and per policy-record endpoint (counters restart when a zone is rebuilt).
+    let label = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut zones: Vec<&Arc<zone::ZoneData>> = snapshot.zones().collect();
+    zones.sort_by(|a, b| a.origin().cmp(b.origin()));
+    let _ = writeln!(out, "# HELP flowdns_dns_zone_queries_total Queries answered from each zone.");
+    let _ = writeln!(out, "# TYPE flowdns_dns_zone_queries_total counter");
+    for z in &zones {
+        let _ = writeln!(
+            out,
+            "flowdns_dns_zone_queries_total{{zone=\"{}\"}} {}",
+            label(&z.origin().to_string()),
+            z.queries.get()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_dns_zone_responses_total Answers from each zone by response code (NOERROR includes NODATA)."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_dns_zone_responses_total counter");
+    for z in &zones {
+        let (q, nx) = (z.queries.get(), z.nxdomain.get());
+        let zone = label(&z.origin().to_string());
+        let _ = writeln!(
+            out,
+            "flowdns_dns_zone_responses_total{{zone=\"{zone}\",rcode=\"NOERROR\"}} {}",
+            q.saturating_sub(nx)
+        );
+        let _ = writeln!(
+            out,
+            "flowdns_dns_zone_responses_total{{zone=\"{zone}\",rcode=\"NXDOMAIN\"}} {nx}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_dns_policy_answers_total Answers of each policy record (or routed record sets) by the endpoint that answered."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_dns_policy_answers_total counter");
+    for z in &zones {
+        let zone = label(&z.origin().to_string());
+        let mut bindings: Vec<&Arc<zone::PolicyBinding>> = z.bindings().collect();
+        bindings.sort_by(|a, b| (&a.name, a.id.as_str()).cmp(&(&b.name, b.id.as_str())));
+        for b in bindings {
+            for (i, hits) in b.hits.iter().enumerate() {
+                let endpoint = b.policy.endpoints().get(i).map(|e| e.id.as_str()).unwrap_or("");
+                let _ = writeln!(
+                    out,
+                    "flowdns_dns_policy_answers_total{{zone=\"{zone}\",name=\"{}\",type=\"{}\",record=\"{}\",endpoint=\"{}\"}} {}",
+                    label(&b.name.to_string()),
+                    b.rtype,
+                    label(&b.id),
+                    label(endpoint),
+                    hits.get()
+                );
+            }
+        }
+    }
     let statuses = board.statuses.load();
     let mut ids: Vec<&String> = statuses.keys().collect();
     ids.sort();

@@ -971,6 +971,27 @@ fn health_checks_drive_failover_and_overrides_force_the_answer() {
         .and_then(|n| n.trim().parse().ok())
         .unwrap();
     assert!(queries > 3, "{metrics}");
+    // By zone, and by the endpoint that answered: both the primary and the secondary did.
+    let count = |prefix: &str| -> u64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix} in {metrics}"))
+    };
+    assert!(count("flowdns_dns_zone_queries_total{zone=\"example.com.\"}") > 3);
+    for endpoint in ["p", "s"] {
+        let line = metrics
+            .lines()
+            .find(|l| {
+                l.contains("name=\"app.example.com.\"")
+                    && l.contains(&format!("endpoint=\"{endpoint}\""))
+            })
+            .unwrap_or_else(|| panic!("no answers by {endpoint} in {metrics}"));
+        let n: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(n > 0, "{line}");
+    }
     drop(http);
 }
 

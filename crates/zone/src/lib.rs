@@ -3,6 +3,7 @@
 //! ([`snapshot`]). Pure: no I/O, no clock, no global randomness.
 #![deny(missing_docs)]
 
+pub mod counters;
 pub mod master;
 pub mod routing;
 pub mod snapshot;

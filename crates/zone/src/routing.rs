@@ -296,6 +296,7 @@ pub fn group_binding(
         ));
     };
     let ttl = sets.first().map(|s| s.ttl).unwrap_or(300);
+    let hits = (0..sets.len()).map(|_| crate::counters::Counter::default()).collect();
     Ok(PolicyBinding {
         id: format!("record sets {} {}", name, crate::master::type_text(rtype)),
         name: name.clone(),
@@ -303,5 +304,6 @@ pub fn group_binding(
         policy: std::sync::Arc::new(policy),
         rtype,
         values: sets.into_iter().map(|s| EndpointData::Set(s.ttl, s.records)).collect(),
+        hits,
     })
 }

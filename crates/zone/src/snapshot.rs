@@ -17,6 +17,7 @@ use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
 use policy::{EndpointKind, Policy, Query, RandomSource};
 
+use crate::counters::Counter;
 use crate::wire::{FastNode, WireHash, WireMap, wire_key};
 
 /// A traffic policy bound to a name: one policy record as the data plane sees it.
@@ -35,6 +36,20 @@ pub struct PolicyBinding {
     /// One entry per policy endpoint: the RDATA of a `value` endpoint, or the host name of an
     /// alias-style endpoint (resolved through [`AliasTargets`]).
     pub values: Vec<EndpointData>,
+    /// Answers given per endpoint (shared by clones of the binding).
+    pub hits: Arc<[Counter]>,
+}
+
+impl PolicyBinding {
+    /// Counts one answer that used these endpoints.
+    #[inline]
+    pub(crate) fn count(&self, indices: &[u32], stripe: usize) {
+        for &i in indices {
+            if let Some(c) = self.hits.get(i as usize) {
+                c.add(stripe);
+            }
+        }
+    }
 }
 
 /// What one policy endpoint answers with.
@@ -72,7 +87,8 @@ impl PolicyBinding {
                 EndpointData::Alias(target.to_lowercase())
             });
         }
-        Ok(PolicyBinding { id, name, ttl, policy, rtype, values })
+        let hits = (0..values.len()).map(|_| Counter::default()).collect();
+        Ok(PolicyBinding { id, name, ttl, policy, rtype, values, hits })
     }
 }
 
@@ -145,6 +161,10 @@ pub struct ZoneData {
     fast: WireMap<FastNode>,
     /// Alias-style endpoint targets of the zone's policy records, with the type to look up.
     alias_targets: Vec<(Name, RecordType)>,
+    /// Queries answered from this zone.
+    pub queries: Counter,
+    /// Of those, NXDOMAIN answers.
+    pub nxdomain: Counter,
 }
 
 /// A problem found while building a zone (the zone is still built without the offending
@@ -264,6 +284,8 @@ impl ZoneData {
         Ok((
             ZoneData {
                 alias_targets,
+                queries: Counter::default(),
+                nxdomain: Counter::default(),
                 origin,
                 origin_name,
                 soa,
@@ -280,6 +302,11 @@ impl ZoneData {
     /// The zone's origin.
     pub fn origin(&self) -> &Name {
         &self.origin_name
+    }
+
+    /// The zone's policy bindings (policy records and routed record sets), for reports.
+    pub fn bindings(&self) -> impl Iterator<Item = &Arc<PolicyBinding>> {
+        self.nodes.values().flat_map(|n| n.policies.iter())
     }
 
     /// Number of owner names with data.
@@ -330,6 +357,8 @@ pub struct Client<'a> {
     pub rng: &'a mut dyn RandomSource,
     /// Addresses of alias-style endpoint targets.
     pub aliases: &'a dyn AliasTargets,
+    /// The answering thread's counter stripe (see [`crate::counters`]).
+    pub stripe: usize,
 }
 
 /// An authoritative answer, ready to be written to the wire.
@@ -404,6 +433,11 @@ impl Snapshot {
         self.zones.values().flat_map(|z| z.alias_targets.iter().cloned()).collect()
     }
 
+    /// Every zone, for reports.
+    pub fn zones(&self) -> impl Iterator<Item = &Arc<ZoneData>> {
+        self.zones.values()
+    }
+
     /// Number of zones.
     pub fn zone_count(&self) -> usize {
         self.zones.len()
@@ -454,8 +488,9 @@ impl Snapshot {
         let node = zone.fast.get(name)?;
         let before = out.len();
         let result = node.answer(qtype, client, out);
-        if result.is_none() {
-            out.truncate(before);
+        match result {
+            Some(_) => zone.queries.add(client.stripe),
+            None => out.truncate(before),
         }
         result
     }
@@ -467,6 +502,7 @@ impl Snapshot {
         let Some(zone) = self.find_zone(&lower) else {
             return Outcome::new(ResponseCode::Refused, false);
         };
+        zone.queries.add(client.stripe);
         let mut out = Outcome::new(ResponseCode::NoError, true);
         let mut name = qname.clone();
         let mut lname = lower;
@@ -539,6 +575,7 @@ fn step(
         }
     }
     // RFC 6604: the code describes the last name looked up, also after a CNAME.
+    zone.nxdomain.add(client.stripe);
     out.rcode = ResponseCode::NXDomain;
     out.authority.push(zone.negative_soa());
     Step::Done
@@ -637,6 +674,7 @@ fn from_node(
 /// Evaluates a policy record and appends its answer records.
 fn evaluate(b: &PolicyBinding, name: &Name, client: &mut Client<'_>, out: &mut Outcome) {
     let answer = b.policy.evaluate(&client.query, client.rng);
+    b.count(answer.endpoint_indices(), client.stripe);
     out.ecs_scope = out.ecs_scope.max(answer.ecs_scope);
     for &i in answer.endpoint_indices() {
         match &b.values[i as usize] {

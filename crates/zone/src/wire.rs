@@ -146,6 +146,7 @@ impl FastNode {
             if indices.is_empty() {
                 return None;
             }
+            p.binding.count(indices, client.stripe);
             let mut count = 0u16;
             for &i in indices {
                 let (n, bytes) = p.answers.get(i as usize)?;
