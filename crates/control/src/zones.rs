@@ -175,7 +175,7 @@ impl Service {
     /// Every zone, sorted by name as Route 53 sorts (labels reversed).
     pub async fn zones_sorted(&self) -> Result<Vec<Zone>> {
         let mut zones = self.store.list_zones().await.map_err(code)?;
-        zones.sort_by_key(|z| sort_key(&z.name));
+        zones.sort_by_cached_key(|z| sort_key(&z.name));
         Ok(zones)
     }
 
@@ -486,13 +486,7 @@ impl Service {
                 ..RecordSet::default()
             });
         }
-        all.sort_by(|a, b| {
-            (sort_key(&a.name), &a.rtype, &a.set_identifier).cmp(&(
-                sort_key(&b.name),
-                &b.rtype,
-                &b.set_identifier,
-            ))
-        });
+        all.sort_by_cached_key(|r| (sort_key(&r.name), r.rtype.clone(), r.set_identifier.clone()));
         let start = match start_name {
             Some(n) => {
                 Some(sort_key(&store::normalize_name(n).map_err(|e| Error::invalid("name", e))?))

@@ -835,6 +835,37 @@ fn dns_keeps_answering_while_the_store_is_unavailable() {
     });
 }
 
+/// Stores `doc` as a policy and binds version 1 to `name` in example.com (TTL 30).
+fn bind_policy(data: &Path, name: &str, doc: &str) {
+    let file = write(data, &format!("{name}.json"), doc);
+    let policy = cli_ok(data, &["policy", "create", "--name", name, &file]);
+    let args = ["record", "create", "--zone", "example.com", "--name", name, "--policy", &policy];
+    cli_ok(data, &args.into_iter().chain(["--version", "1", "--ttl", "30"]).collect::<Vec<_>>());
+}
+
+/// A failover policy: 203.0.113.1 while `check` is healthy, else 203.0.113.2.
+fn failover_policy(check: &str) -> String {
+    format!(
+        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f",
+        "Endpoints":{{"p":{{"Type":"value","Value":"203.0.113.1"}},"s":{{"Type":"value","Value":"203.0.113.2"}}}},
+        "Rules":{{"f":{{"RuleType":"failover","Primary":{{"EndpointReference":"p","HealthCheck":"{check}"}},
+        "Secondary":{{"EndpointReference":"s"}}}}}}}}"#
+    )
+}
+
+/// A TCP check of a loopback port every second, flipping on one observation.
+fn tcp_check(data: &Path, port: u16) -> String {
+    let config = format!(
+        r#"{{"Type":"TCP","IPAddress":"127.0.0.1","Port":{port},"RequestInterval":1,"FailureThreshold":1}}"#
+    );
+    cli_ok(data, &["health", "create", &config])
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// A tiny HTTP server on loopback answering 200 to everything until dropped.
 struct HttpServer {
     addr: SocketAddr,
@@ -895,21 +926,7 @@ fn health_checks_drive_failover_and_overrides_force_the_answer() {
             ),
         ],
     );
-    let doc = format!(
-        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f",
-        "Endpoints":{{"p":{{"Type":"value","Value":"203.0.113.1"}},"s":{{"Type":"value","Value":"203.0.113.2"}}}},
-        "Rules":{{"f":{{"RuleType":"failover","Primary":{{"EndpointReference":"p","HealthCheck":"{check}"}},
-        "Secondary":{{"EndpointReference":"s"}}}}}}}}"#
-    );
-    let file = write(&data, "failover.json", &doc);
-    let policy = cli_ok(&data, &["policy", "create", "--name", "hc", &file]);
-    cli_ok(
-        &data,
-        &["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy]
-            .into_iter()
-            .chain(["--version", "1", "--ttl", "30"])
-            .collect::<Vec<_>>(),
-    );
+    bind_policy(&data, "app", &failover_policy(&check));
     let s = Server::start(&data, &[]);
     let answer = || dig(&s, &["app.example.com", "A"]).values("A");
     wait_for("the primary", || answer() == ["203.0.113.1"]);
@@ -1001,22 +1018,9 @@ fn multivalue_answers_drop_exactly_the_unhealthy_values() {
     let zone = write(&data, "z.zone", ZONE);
     cli_ok(&data, &["zone", "import", &zone]);
     let http = HttpServer::start("127.0.0.1:0");
-    let check = |port: u16| {
-        cli_ok(
-            &data,
-            &[
-                "health",
-                "create",
-                &format!(
-                    r#"{{"Type":"TCP","IPAddress":"127.0.0.1","Port":{port},"RequestInterval":1,"FailureThreshold":1}}"#
-                ),
-            ],
-        )
-    };
-    let up = check(http.addr.port());
+    let up = tcp_check(&data, http.addr.port());
     // A port nothing listens on: the TCP check fails with "Connection refused".
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let down = check(closed);
+    let down = tcp_check(&data, closed_port());
     let doc = format!(
         r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"m",
         "Endpoints":{{"a":{{"Type":"value","Value":"203.0.113.1"}},"b":{{"Type":"value","Value":"203.0.113.2"}},
@@ -1026,15 +1030,7 @@ fn multivalue_answers_drop_exactly_the_unhealthy_values() {
           {{"EndpointReference":"b","HealthCheck":"{down}"}},
           {{"EndpointReference":"c"}}]}}}}}}"#
     );
-    let file = write(&data, "mv.json", &doc);
-    let policy = cli_ok(&data, &["policy", "create", "--name", "mv", &file]);
-    cli_ok(
-        &data,
-        &["record", "create", "--zone", "example.com", "--name", "mv", "--policy", &policy]
-            .into_iter()
-            .chain(["--version", "1", "--ttl", "30"])
-            .collect::<Vec<_>>(),
-    );
+    bind_policy(&data, "mv", &doc);
     let s = Server::start(&data, &[]);
     let answer = || {
         let mut v = dig(&s, &["mv.example.com", "A"]).values("A");
@@ -1056,21 +1052,8 @@ fn a_calculated_check_follows_its_children() {
     let zone = write(&data, "z.zone", ZONE);
     cli_ok(&data, &["zone", "import", &zone]);
     let http = HttpServer::start("127.0.0.1:0");
-    let tcp = |port: u16| {
-        cli_ok(
-            &data,
-            &[
-                "health",
-                "create",
-                &format!(
-                    r#"{{"Type":"TCP","IPAddress":"127.0.0.1","Port":{port},"RequestInterval":1,"FailureThreshold":1}}"#
-                ),
-            ],
-        )
-    };
-    let up = tcp(http.addr.port());
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let down = tcp(closed);
+    let up = tcp_check(&data, http.addr.port());
+    let down = tcp_check(&data, closed_port());
     let calc = cli_ok(
         &data,
         &[
@@ -1081,21 +1064,7 @@ fn a_calculated_check_follows_its_children() {
             ),
         ],
     );
-    let doc = format!(
-        r#"{{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","StartRule":"f",
-        "Endpoints":{{"p":{{"Type":"value","Value":"203.0.113.1"}},"s":{{"Type":"value","Value":"203.0.113.2"}}}},
-        "Rules":{{"f":{{"RuleType":"failover","Primary":{{"EndpointReference":"p","HealthCheck":"{calc}"}},
-        "Secondary":{{"EndpointReference":"s"}}}}}}}}"#
-    );
-    let file = write(&data, "calc.json", &doc);
-    let policy = cli_ok(&data, &["policy", "create", "--name", "calc", &file]);
-    cli_ok(
-        &data,
-        &["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy]
-            .into_iter()
-            .chain(["--version", "1", "--ttl", "30"])
-            .collect::<Vec<_>>(),
-    );
+    bind_policy(&data, "app", &failover_policy(&calc));
     let s = Server::start(&data, &[]);
     let answer = || dig(&s, &["app.example.com", "A"]).values("A");
     // One child of two healthy, two needed: the calculated check fails.
