@@ -770,6 +770,7 @@ fn record_set_in(
             longitude: g.coordinates.as_ref().map(|c| c.longitude.clone()),
             bias: g.bias,
         }),
+        cidr_routing_config: None,
         health_check_id: r.health_check_id,
         alias_target: r.alias_target.map(|a| control::zones::AliasTarget {
             hosted_zone_id: zone_id(&a.hosted_zone_id).to_owned(),

@@ -31,7 +31,7 @@ pub struct ChangeInfo {
     pub comment: Option<String>,
 }
 
-pub use zone::routing::{AliasTarget, GeoLocation, GeoProximity, Routing};
+pub use zone::routing::{AliasTarget, CidrRoutingConfig, GeoLocation, GeoProximity, Routing};
 
 /// A record set as the APIs carry it.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -62,6 +62,16 @@ pub struct GeoProximity {
     pub bias: Option<i32>,
 }
 
+/// IP-based routing of a record set: a location of a CIDR collection (`*` for the default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CidrRoutingConfig {
+    /// The CIDR collection id (a UUID).
+    pub collection_id: String,
+    /// The location name in that collection, or `*` for clients no location holds.
+    pub location_name: String,
+}
+
 /// Routing and alias settings of a record set, stored with its records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -84,6 +94,9 @@ pub struct Routing {
     /// Geoproximity routing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub geo_proximity_location: Option<GeoProximity>,
+    /// IP-based routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_routing_config: Option<CidrRoutingConfig>,
     /// Health check of this record set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_id: Option<String>,
@@ -107,6 +120,8 @@ impl Routing {
             Some("multivalue")
         } else if self.geo_proximity_location.is_some() {
             Some("geoproximity")
+        } else if self.cidr_routing_config.is_some() {
+            Some("cidr")
         } else {
             None
         }
