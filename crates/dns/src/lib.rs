@@ -367,39 +367,63 @@ fn reuseport_udp(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
     Ok(socket.into())
 }
 
-/// Binds UDP and TCP on every address. Binding happens before serving so that a taken port
-/// is reported at once.
+/// How many fresh ports [`bind`] tries for an address with port 0 before giving up.
+const PORT_ATTEMPTS: usize = 64;
+
+/// Binds UDP and TCP on every address, to one port per address. Binding happens before serving
+/// so that a taken port is reported at once.
+///
+/// An explicit port must be free for both UDP and TCP, or the error names the protocol that
+/// could not have it. Port 0 asks for any free port: the kernel picks one for UDP, and when TCP
+/// cannot have the same number (another socket holds it), the pair is released and another
+/// port is tried, up to [`PORT_ATTEMPTS`] times.
 pub async fn bind(addrs: &[SocketAddr]) -> Result<Vec<Listener>, ListenError> {
     let per_address = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(16);
     let mut out = Vec::new();
     for &addr in addrs {
-        // A plain bind first, so that a port another process holds is an error (SO_REUSEPORT
-        // would otherwise share it with a process of the same user).
-        let first = tokio::net::UdpSocket::bind(addr).await.map_err(|source| ListenError {
-            addr,
-            protocol: "UDP",
-            source,
-        })?;
-        // Port 0 asks for a free port: the other sockets and TCP take the one UDP got.
-        let bound =
-            first.local_addr().map_err(|source| ListenError { addr, protocol: "UDP", source })?;
-        drop(first);
-        let mut udp = Vec::with_capacity(per_address);
-        for _ in 0..per_address {
-            udp.push(reuseport_udp(bound).map_err(|source| ListenError {
-                addr: bound,
-                protocol: "UDP",
-                source,
-            })?);
-        }
-        let tcp = tokio::net::TcpListener::bind(bound).await.map_err(|source| ListenError {
-            addr: bound,
-            protocol: "TCP",
-            source,
-        })?;
-        out.push(Listener { udp, tcp });
+        let attempts = if addr.port() == 0 { PORT_ATTEMPTS } else { 1 };
+        let mut attempt = 0;
+        let listener = loop {
+            attempt += 1;
+            match bind_pair(addr, per_address) {
+                Ok(l) => break l,
+                Err(e)
+                    if attempt < attempts && e.source.kind() == std::io::ErrorKind::AddrInUse =>
+                {
+                    tracing::debug!(error = %e, "port pair not free; trying another port");
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        out.push(listener);
     }
     Ok(out)
+}
+
+/// One attempt of [`bind`] for one address.
+fn bind_pair(addr: SocketAddr, per_address: usize) -> Result<Listener, ListenError> {
+    let udp_err = |addr, source| ListenError { addr, protocol: "UDP", source };
+    // A plain bind first, so that a port another process holds is an error (SO_REUSEPORT
+    // would otherwise share it with a process of the same user). It also picks the port
+    // when port 0 was asked for.
+    let first = std::net::UdpSocket::bind(addr).map_err(|e| udp_err(addr, e))?;
+    let bound = first.local_addr().map_err(|e| udp_err(addr, e))?;
+    // TCP takes the same number while the plain UDP socket still holds it, so nothing else can
+    // take the UDP port in between.
+    let tcp = std::net::TcpListener::bind(bound)
+        .and_then(|t| t.set_nonblocking(true).map(|()| t))
+        .map_err(|source| ListenError { addr: bound, protocol: "TCP", source })?;
+    drop(first);
+    let mut udp = Vec::with_capacity(per_address);
+    for _ in 0..per_address {
+        udp.push(reuseport_udp(bound).map_err(|e| udp_err(bound, e))?);
+    }
+    let tcp = tokio::net::TcpListener::from_std(tcp).map_err(|source| ListenError {
+        addr: bound,
+        protocol: "TCP",
+        source,
+    })?;
+    Ok(Listener { udp, tcp })
 }
 
 /// Serves DNS on the bound sockets until `shutdown` completes, then stops gracefully: UDP on

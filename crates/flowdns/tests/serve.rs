@@ -140,8 +140,19 @@ impl Server {
                 }
             }
         });
-        let addr =
-            rx.recv_timeout(Duration::from_secs(20)).expect("server did not start listening");
+        let addr = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(addr) => addr,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                // The log thread ends with the child's stderr.
+                let _ = log.join();
+                panic!(
+                    "server did not start listening ({e}); its log:\n{}",
+                    lines.lock().unwrap().join("\n")
+                );
+            }
+        };
         Server { child, addr, log: lines, _log: log }
     }
 
@@ -175,6 +186,15 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+        // A failing test shows what the server said (the harness prints a failed test's
+        // output); FLOWDNS_TEST_LOG=1 shows it as it happens instead.
+        if std::thread::panicking() && std::env::var_os("FLOWDNS_TEST_LOG").is_none() {
+            let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            eprintln!("---- server log ({} lines) ----", log.len());
+            for line in log.iter() {
+                eprintln!("server: {line}");
+            }
+        }
     }
 }
 
