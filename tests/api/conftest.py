@@ -35,6 +35,7 @@ from helpers import (
     _ANSI,
     http_request,
     make_client,
+    run_dig,
     unique,
 )
 
@@ -204,30 +205,8 @@ def zone(r53, cleanup, zone_name) -> dict:
 @pytest.fixture(scope="session")
 def dig(server) -> Callable[..., DigResult]:
     """`dig(name, rtype='A', subnet=None, tcp=False)`: asks the server with the real dig."""
-    exe = shutil.which("dig")
-    if not exe:
-        pytest.fail("dig is not installed (Debian: apt-get install bind9-dnsutils)")
 
     def run(name: str, rtype: str = "A", subnet: str | None = None, tcp: bool = False) -> DigResult:
-        cmd = [exe, "@127.0.0.1", "-p", str(server.dns_port), "+time=2", "+tries=1",
-               "+noall", "+comments", "+answer", "+norecurse"]
-        if subnet:
-            cmd.append(f"+subnet={subnet}")
-        if tcp:
-            cmd.append("+tcp")
-        cmd += [name, rtype]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=15)
-        m = re.search(r"status: (\w+)", p.stdout)
-        assert m, f"dig got no answer ({' '.join(cmd)}):\n{p.stdout}{p.stderr}"
-        records = []
-        for line in p.stdout.splitlines():
-            if not line.strip() or line.startswith(";"):
-                continue
-            parts = line.split(None, 4)
-            if len(parts) == 5 and parts[2] == "IN":
-                records.append((parts[0], int(parts[1]), parts[3], parts[4].strip()))
-        return DigResult(m.group(1), records, p.stdout)
+        return run_dig(server, name, rtype, subnet, tcp)[0]
 
     return run
-
-

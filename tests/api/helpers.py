@@ -13,11 +13,14 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
+import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 from unittest import mock
@@ -155,6 +158,23 @@ def poll(fn: Callable[[], Any], until: Callable[[Any], bool], what: str, timeout
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {value!r}")
+        time.sleep(interval)
+
+
+def poll_within(fn: Callable[[], Any], until: Callable[[Any], bool], what: str, seconds: float,
+                interval: float = 0.1) -> tuple[Any, float]:
+    """Like `poll`, for waits whose bound is computed from the objects being waited on (a health
+    check's RequestInterval x FailureThreshold plus a margin) and may exceed WAIT. Returns the
+    value and the seconds it took."""
+    start = time.monotonic()
+    while True:
+        value = fn()
+        elapsed = time.monotonic() - start
+        if until(value):
+            return value, elapsed
+        if elapsed > seconds:
+            raise AssertionError(f"timed out after {seconds:.1f} s waiting for {what}; "
+                                 f"last: {value!r}")
         time.sleep(interval)
 
 
@@ -350,6 +370,51 @@ class DigResult:
         return [r[3] for r in self.records if rtype is None or r[2] == rtype]
 
 
+def run_dig(server: Server, name: str, rtype: str = "A", subnet: str | None = None,
+            tcp: bool = False, count: int = 1) -> list[DigResult]:
+    """Asks the server the same question `count` times in one run of the real dig (dig takes
+    several queries on one command line; the options before the first apply to all), and
+    returns one DigResult per query, in order."""
+    exe = shutil.which("dig")
+    if not exe:
+        pytest.fail("dig is not installed (Debian: apt-get install bind9-dnsutils)")
+    cmd = [exe, "@127.0.0.1", "-p", str(server.dns_port), "+time=2", "+tries=1",
+           "+noall", "+comments", "+answer", "+norecurse"]
+    if subnet:
+        cmd.append(f"+subnet={subnet}")
+    if tcp:
+        cmd.append("+tcp")
+    for _ in range(count):
+        cmd += [name, rtype]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=15 + 3 * count)
+    results: list[DigResult] = []
+    for block in re.split(r"^(?=;; Got answer:|;; ->>HEADER<<-)", p.stdout, flags=re.M):
+        m = re.search(r"status: (\w+)", block)
+        if not m:
+            continue
+        records = []
+        for line in block.splitlines():
+            if not line.strip() or line.startswith(";"):
+                continue
+            parts = line.split(None, 4)
+            if len(parts) == 5 and parts[2] == "IN":
+                records.append((parts[0], int(parts[1]), parts[3], parts[4].strip()))
+        query = f";; dig {name} {rtype}" + (f" +subnet={subnet}" if subnet else "")
+        results.append(DigResult(m.group(1), records, f"{query}\n{block}"))
+    assert len(results) == count, (
+        f"dig got {len(results)} answers to {count} queries ({' '.join(cmd[:12])} ...):\n"
+        f"{p.stdout}{p.stderr}")
+    return results
+
+
+def answer_values(results: list[DigResult], rtype: str = "A") -> set[str]:
+    """Every `rtype` value of a run of answers, after checking that each answer is NOERROR
+    with exactly one such value (as a weighted or failover choice gives)."""
+    for r in results:
+        assert (r.status, len(r.values(rtype))) == ("NOERROR", 1), r.text
+    return {r.values(rtype)[0] for r in results}
+
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,3 +515,95 @@ class SoftChecks:
 
     def done(self) -> None:
         assert not self.failures, "mismatches:\n" + "\n".join(self.failures)
+
+
+# ---------------------------------------------------------------------------------------------
+# Health checks: endpoints to check, and overrides
+# ---------------------------------------------------------------------------------------------
+
+
+class _HealthHandler(BaseHTTPRequestHandler):
+    """200 to every GET and HEAD; remembers each request's Host header and path."""
+
+    def _answer(self, body: bool) -> None:
+        owner: HealthEndpoints = self.server.owner  # type: ignore[attr-defined]
+        with owner.lock:
+            owner.requests.append((self.server.server_address[0], self.headers.get("Host"),
+                                   self.path))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "3")
+        self.end_headers()
+        if body:
+            self.wfile.write(b"ok\n")
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._answer(True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer(False)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class HealthEndpoints:
+    """HTTP servers for health checks to probe: one per loopback address (127.0.0.2, 127.0.0.3...),
+    all on one port, each answering 200 in its own thread until stopped. A stopped address
+    refuses connections, so an HTTP health check of it fails."""
+
+    def __init__(self, addresses: list[str]) -> None:
+        self.addresses = list(addresses)
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str | None, str]] = []  # (address, Host, path)
+        self._servers: dict[str, ThreadingHTTPServer] = {}
+        for _ in range(20):
+            probe = ThreadingHTTPServer((self.addresses[0], 0), _HealthHandler)
+            self.port = probe.server_address[1]
+            probe.server_close()
+            try:
+                for addr in self.addresses:
+                    self.start(addr)
+                return
+            except OSError:
+                self.close()
+        raise RuntimeError(f"no port free on all of {self.addresses}")
+
+    def start(self, addr: str) -> None:
+        if addr in self._servers:
+            return
+        srv = ThreadingHTTPServer((addr, self.port), _HealthHandler)
+        srv.daemon_threads = True
+        srv.owner = self  # type: ignore[attr-defined]
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
+                         daemon=True).start()
+        self._servers[addr] = srv
+
+    def stop(self, addr: str) -> None:
+        srv = self._servers.pop(addr, None)
+        if srv is not None:
+            srv.shutdown()
+            srv.server_close()
+
+    def start_all(self) -> None:
+        for addr in self.addresses:
+            self.start(addr)
+
+    def close(self) -> None:
+        for addr in list(self._servers):
+            self.stop(addr)
+
+    def seen(self, addr: str) -> list[tuple[str | None, str]]:
+        """(Host, path) of every request the server at `addr` has had."""
+        with self.lock:
+            return [(host, path) for a, host, path in self.requests if a == addr]
+
+
+def override_health(server: Server, health_check_id: str, healthy: bool | None) -> None:
+    """Forces a health check's status through the JSON API (`None` clears the override)."""
+    path = f"health-checks/{health_check_id}/override"
+    if healthy is None:
+        r = json_api(server, "DELETE", path)
+    else:
+        r = json_api(server, "PUT", path, {"healthy": healthy, "reason": "end-to-end test"})
+    assert r.status == 200, (path, r.status, r.body)
