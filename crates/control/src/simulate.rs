@@ -176,7 +176,12 @@ pub fn explain(
         health_checks: req.unhealthy.clone(),
         targets: req.unhealthy_targets.clone(),
     };
-    let query = policy::Query { location: &location, health: &health, latency: &latency };
+    let query = policy::Query {
+        location: &location,
+        health: &health,
+        latency: &latency,
+        subnet: Some(policy::ClientSubnet::of(ip, prefix)),
+    };
     let (answer, trace) = policy.explain(&query, &mut policy::SplitMix64(req.seed));
     Ok(json!({
         "client": req.client,

@@ -294,54 +294,21 @@ impl Service {
         if !problems.is_empty() {
             return Err(Error::new(Code::InvalidChangeBatch, problems.join("\n")));
         }
-        self.check_groups(&origin, zone_id, &out).await?;
-        let serial =
-            self.store.change_record_sets(zone_id, out, comment).await.map_err(|e| match e {
+        let touched: Vec<(String, String)> =
+            out.iter().map(|c| (c.rrset.name.clone(), c.rrset.rtype.clone())).collect();
+        let catalog = self.catalog.clone();
+        let zone_id_owned = zone.id.clone();
+        let serial = self
+            .store
+            .change_record_sets_checked(zone_id, out, comment, move |view| {
+                check_batch(&origin, &zone_id_owned, view, &touched, &catalog)
+            })
+            .await
+            .map_err(|e| match e {
                 store::StoreError::Invalid(m) => Error::new(Code::InvalidChangeBatch, m),
                 other => code(other),
             })?;
         self.change_info(serial, (!comment.is_empty()).then_some(comment)).await
-    }
-
-    /// Checks every (name, type) a batch touches as it will be after the batch: simple and
-    /// routed record sets do not mix, all routed sets share one routing policy with unique
-    /// roles, regions and locations, and the group compiles into a policy. Nothing is written
-    /// when a group would not be served.
-    async fn check_groups(
-        &self,
-        origin: &hickory_proto::rr::Name,
-        zone_id: &str,
-        changes: &[RrsetChange],
-    ) -> Result<()> {
-        use std::collections::BTreeMap;
-        let touched: std::collections::BTreeSet<(String, String)> =
-            changes.iter().map(|c| (c.rrset.name.clone(), c.rrset.rtype.clone())).collect();
-        let mut groups: BTreeMap<(String, String), Vec<Rrset>> = BTreeMap::new();
-        for r in self.store.zone_record_sets(zone_id).await.map_err(code)? {
-            let key = (r.name.clone(), r.rtype.clone());
-            if touched.contains(&key) {
-                groups.entry(key).or_default().push(r);
-            }
-        }
-        for c in changes {
-            let key = (c.rrset.name.clone(), c.rrset.rtype.clone());
-            let sets = groups.entry(key).or_default();
-            sets.retain(|r| r.set_identifier != c.rrset.set_identifier);
-            if c.action != RrsetAction::Delete {
-                sets.push(c.rrset.clone());
-            }
-        }
-        let mut problems = Vec::new();
-        for ((name, rtype), sets) in groups {
-            if let Err(m) = check_group(origin, &name, &rtype, &sets, &self.catalog) {
-                problems.push(format!("[name='{name}', type='{rtype}']: {m}"));
-            }
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::new(Code::InvalidChangeBatch, problems.join("\n")))
-        }
     }
 
     /// Checks one record set of a batch; the message names the field at fault.
@@ -537,80 +504,63 @@ fn check_geo(g: &GeoLocation) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// The rules for the record sets of one name and type after a batch.
-fn check_group(
+/// Checks every (name, type) a batch touched as the batch leaves the zone, inside the batch's
+/// transaction: simple and routed record sets do not mix, and each group compiles through the
+/// routing compiler exactly as the snapshot builder will compile it (one routing policy,
+/// unique roles, regions and locations, alias targets that exist, no alias loop, chains no
+/// longer than `zone::routing::MAX_ALIAS_HOPS`). One line per problem.
+fn check_batch(
     origin: &hickory_proto::rr::Name,
-    name: &str,
-    rtype: &str,
-    sets: &[Rrset],
+    zone_id: &str,
+    view: &store::BatchView,
+    touched: &[(String, String)],
     catalog: &policy::codes::Catalog,
 ) -> std::result::Result<(), String> {
-    let routed: Vec<(&Rrset, Routing)> = sets
-        .iter()
-        .filter(|r| r.set_identifier.is_some())
-        .map(|r| {
-            let routing: Routing =
-                r.routing.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-            (r, routing)
-        })
-        .collect();
-    if routed.is_empty() {
-        return Ok(());
+    use snapshots::input::{InputBuilder, SetRow, key};
+    let mut problems = Vec::new();
+    let mut input = InputBuilder::default();
+    input.zone.zone_id = zone_id.to_owned();
+    for r in &view.routed {
+        input.routed(origin, SetRow::from(r), r.values.iter().map(String::as_str));
     }
-    if routed.len() != sets.len() {
-        return Err("a record set without SetIdentifier cannot share a name and type with routed \
-                    record sets"
-            .into());
+    for (k, e) in &input.errors {
+        problems.push(format!("[name='{}', type='{}']: {e}", k.0, zone::master::type_text(k.1)));
     }
-    let kind = routed[0].1.policy().unwrap_or("no");
-    if let Some((r, other)) = routed.iter().find(|(_, g)| g.policy() != Some(kind)) {
-        return Err(format!(
-            "set {:?} uses {} routing but the others use {kind}: all record sets of a name and \
-             type share one routing policy",
-            r.set_identifier.as_deref().unwrap_or(""),
-            other.policy().unwrap_or("no")
-        ));
-    }
-    let max = if kind == "geoproximity" { 30 } else { 100 };
-    if routed.len() > max {
-        return Err(format!("{} {kind} record sets; at most {max}", routed.len()));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (r, g) in &routed {
-        let key = match kind {
-            "failover" => g.failover.clone(),
-            "latency" => g.region.clone(),
-            "geolocation" => g.geo_location.as_ref().map(|l| format!("{l:?}")),
-            _ => None,
-        };
-        if let Some(k) = key
-            && !seen.insert(k.clone())
-        {
-            return Err(format!(
-                "set {:?} repeats {k} of another {kind} record set: each must be unique",
-                r.set_identifier.as_deref().unwrap_or("")
+    let mut keys = Vec::with_capacity(touched.len());
+    for (name, rtype) in touched {
+        let Ok(k) = key(name, rtype) else { continue };
+        let routed = view
+            .routed
+            .iter()
+            .filter(|r| r.name == *name && r.rtype == *rtype)
+            .any(|r| r.set_identifier.is_some());
+        let simple = view.simple.iter().any(|r| r.name == *name && r.rtype == *rtype);
+        if routed && simple {
+            problems.push(format!(
+                "RRSet with DNS name {name}, type {rtype} cannot be created as other RRSets exist with the same name and type: a record set without SetIdentifier cannot share a name and type with routed record sets"
             ));
         }
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
     }
-    // Aliases resolve only when the zone is built; the rest must compile into a policy.
-    if routed.iter().any(|(_, g)| g.alias_target.is_some()) {
-        return Ok(());
-    }
-    let mut group = Vec::with_capacity(routed.len());
-    for (r, g) in routed {
+    for r in &view.simple {
+        let Ok(k) = key(&r.name, &r.rtype) else { continue };
         let mut records = Vec::with_capacity(r.values.len());
         for v in &r.values {
-            records.push(zone::master::parse_rdata(origin, name, rtype, r.ttl, v)?.data);
+            if let Ok(rec) = zone::master::parse_rdata(origin, &r.name, &r.rtype, r.ttl, v) {
+                records.push(rec.data);
+            }
         }
-        group.push(zone::routing::RoutedSet {
-            set_identifier: r.set_identifier.clone().unwrap_or_default(),
-            ttl: r.ttl,
-            records,
-            routing: g,
-        });
+        input.simple(k, r.ttl, records);
     }
-    let t = <hickory_proto::rr::RecordType as std::str::FromStr>::from_str(rtype)
-        .map_err(|e| e.to_string())?;
-    let owner = hickory_proto::rr::Name::from_ascii(name).map_err(|e| e.to_string())?;
-    zone::routing::group_binding(&owner, t, group, catalog).map(|_| ())
+    for (name, rtype) in &view.policy_records {
+        if let Ok(k) = key(name, rtype) {
+            input.zone.policy_records.insert(k, None);
+        }
+    }
+    if let Err(list) = zone::routing::check(&input.zone, catalog, &keys) {
+        problems.extend(list);
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }

@@ -139,7 +139,12 @@ impl Handler {
         let alias_view: &dyn AliasTargets =
             if aliases.is_empty() { &NoAliases } else { aliases.as_ref() };
         let mut client = Client {
-            query: Query { location: &location, health, latency: &latency },
+            query: Query {
+                location: &location,
+                health,
+                latency: &latency,
+                subnet: Some(policy::ClientSubnet::of(ip, source_prefix)),
+            },
             rng: &mut rng,
             aliases: alias_view,
             stripe: self.stripe,

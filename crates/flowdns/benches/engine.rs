@@ -60,7 +60,12 @@ fn query_once(
     rng: &mut SplitMix64,
 ) -> policy::Answer {
     let location = db.locate(ip);
-    let q = Query { location: &location, health: &AllHealthy, latency: &EstimatedLatency };
+    let q = Query {
+        location: &location,
+        health: &AllHealthy,
+        latency: &EstimatedLatency,
+        subnet: None,
+    };
     policy.evaluate(&q, rng)
 }
 
@@ -83,6 +88,7 @@ fn bench(c: &mut Criterion) {
                     location: black_box(&location),
                     health: &AllHealthy,
                     latency: &EstimatedLatency,
+                    subnet: None,
                 };
                 black_box(policy.evaluate(&q, &mut rng))
             })

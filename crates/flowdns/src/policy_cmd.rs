@@ -128,7 +128,12 @@ pub(crate) fn explain(config: &Config, req: &ExplainRequest) -> Result<ExitCode>
         health_checks: req.unhealthy.clone(),
         targets: req.unhealthy_targets.clone(),
     };
-    let query = Query { location: &location, health: &health, latency: &latency };
+    let query = Query {
+        location: &location,
+        health: &health,
+        latency: &latency,
+        subnet: Some(policy::ClientSubnet::of(ip, prefix)),
+    };
     let (answer, trace) = policy.explain(&query, &mut SplitMix64(req.seed));
 
     let values: Vec<&str> = answer.endpoints(&policy).map(|e| e.value.as_str()).collect();

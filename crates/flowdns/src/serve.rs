@@ -6,17 +6,15 @@
 //! change recompiles nothing it does not touch. Policy records the snapshot serves are
 //! marked `Applied`; those it cannot serve are marked `Failed` with the reason.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use hickory_proto::rr::{Name, Record};
 use policy::codes::Catalog;
-use store::{PolicyRecord, PolicyRecordState, RecordRow, Store, StoreError, Zone};
-use zone::{PolicyBinding, Snapshot, ZoneData};
+use snapshots::{Builder, apply_states};
+use store::Store;
 
 /// How often the reloader asks the store for its serial.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
@@ -51,342 +49,6 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
         .and_then(|t| dns::alias::Resolver::from_resolv_conf(&t)))
 }
 
-/// Turns store rows into zone data, caching compiled policies.
-pub(crate) struct Builder {
-    catalog: Catalog,
-    compiled: HashMap<(String, u32), Arc<policy::Policy>>,
-    /// Zone id to origin, to drop deleted zones.
-    origins: HashMap<String, Name>,
-}
-
-/// The state a policy record should be moved to after a build.
-pub(crate) struct StateUpdate {
-    pub(crate) id: String,
-    pub(crate) state: PolicyRecordState,
-    pub(crate) message: String,
-}
-
-impl Builder {
-    pub(crate) fn new(catalog: Catalog) -> Builder {
-        Builder { catalog, compiled: HashMap::new(), origins: HashMap::new() }
-    }
-
-    fn compile(
-        &mut self,
-        pr: &PolicyRecord,
-        document: &str,
-    ) -> Result<Arc<policy::Policy>, String> {
-        let key = (pr.policy_id.clone(), pr.policy_version);
-        if let Some(p) = self.compiled.get(&key) {
-            return Ok(p.clone());
-        }
-        let c = policy::compile(document, &self.catalog);
-        match c.policy {
-            Some(p) => {
-                let p = Arc::new(p);
-                self.compiled.insert(key, p.clone());
-                Ok(p)
-            }
-            None => {
-                let first = c.errors().next().map(|d| d.to_string()).unwrap_or_default();
-                Err(format!("the policy version no longer compiles: {first}"))
-            }
-        }
-    }
-
-    /// Record sets with routing or alias settings: aliases become copies of their target's
-    /// records (in `records`), routed groups become bindings answered by the policy engine.
-    /// A group that cannot be served is logged and left out; the rest of the zone is served.
-    fn routed_bindings(
-        &self,
-        zone: &Zone,
-        origin: &Name,
-        rows: &[&RecordRow],
-        records: &mut Vec<Record>,
-        policy_bindings: &[PolicyBinding],
-    ) -> Vec<PolicyBinding> {
-        use std::collections::BTreeMap;
-        use zone::routing::{RoutedSet, Routing};
-        // Sets by (name, type), then by set identifier, in order.
-        /// One record set: identifier, TTL, routing and values.
-        type Set<'a> = (String, u32, Routing, Vec<&'a str>);
-        let mut groups: BTreeMap<(String, String), Vec<Set<'_>>> = BTreeMap::new();
-        for r in rows {
-            let routing: Routing =
-                r.routing.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-            let sets = groups.entry((r.name.clone(), r.rtype.clone())).or_default();
-            let id = r.set_identifier.clone().unwrap_or_default();
-            match sets.iter_mut().find(|s| s.0 == id) {
-                Some(set) => set.3.push(&r.rdata),
-                None => sets.push((id, r.ttl, routing, vec![&r.rdata])),
-            }
-        }
-        let target_records = |target: &str, rtype: &str| -> Vec<Record> {
-            let Ok(t) = Name::from_ascii(target).map(|n| n.to_lowercase()) else {
-                return Vec::new();
-            };
-            records
-                .iter()
-                .filter(|r| {
-                    r.name.to_lowercase() == t && zone::master::type_text(r.record_type()) == rtype
-                })
-                .cloned()
-                .collect()
-        };
-        let mut bindings = Vec::new();
-        let mut alias_copies = Vec::new();
-        for ((name, rtype), sets) in groups {
-            let Ok(owner) = Name::from_ascii(&name) else { continue };
-            let mut routed_sets = Vec::with_capacity(sets.len());
-            for (id, ttl, routing, values) in sets {
-                let (ttl, datas) = match &routing.alias_target {
-                    Some(a) => {
-                        // The store keeps the normalised target as the set's one value.
-                        let target = values.first().copied().unwrap_or(a.dns_name.as_str());
-                        let found = target_records(target, &rtype);
-                        let ttl = found.first().map(|r| r.ttl).unwrap_or(ttl);
-                        (ttl, found.into_iter().map(|r| r.data).collect::<Vec<_>>())
-                    }
-                    None => {
-                        let mut datas = Vec::with_capacity(values.len());
-                        for v in &values {
-                            match zone::master::parse_rdata(origin, &name, &rtype, ttl, v) {
-                                Ok(rec) => datas.push(rec.data),
-                                Err(e) => {
-                                    tracing::warn!(zone = %zone.name, %name, %rtype, error = %e, "record skipped")
-                                }
-                            }
-                        }
-                        (ttl, datas)
-                    }
-                };
-                if routing.policy().is_none() && datas.is_empty() {
-                    // A plain alias to a policy record answers like the policy record.
-                    let target = values.first().and_then(|t| Name::from_ascii(t).ok());
-                    if let Some(b) = target.and_then(|t| {
-                        policy_bindings.iter().find(|b| {
-                            b.name.to_lowercase() == t.to_lowercase()
-                                && zone::master::type_text(b.rtype) == rtype
-                        })
-                    }) {
-                        bindings.push(PolicyBinding {
-                            id: format!("alias {name} to {}", b.id),
-                            name: owner.clone(),
-                            ..b.clone()
-                        });
-                        continue;
-                    }
-                }
-                if routing.policy().is_none() {
-                    // A plain alias: the target's records under this name.
-                    for data in datas {
-                        alias_copies.push(Record::from_rdata(owner.clone(), ttl, data));
-                    }
-                    continue;
-                }
-                if datas.is_empty() {
-                    tracing::warn!(zone = %zone.name, %name, %rtype, set = %id, "routed record set has no records (an alias whose target has none?); left out");
-                    continue;
-                }
-                routed_sets.push(RoutedSet { set_identifier: id, ttl, records: datas, routing });
-            }
-            if routed_sets.is_empty() {
-                continue;
-            }
-            let rt = <hickory_proto::rr::RecordType as std::str::FromStr>::from_str(&rtype)
-                .unwrap_or(hickory_proto::rr::RecordType::Unknown(0));
-            match zone::routing::group_binding(&owner, rt, routed_sets, &self.catalog) {
-                Ok(b) => bindings.push(b),
-                Err(e) => {
-                    tracing::error!(zone = %zone.name, %name, %rtype, error = %e, "routed record sets not served")
-                }
-            }
-        }
-        records.extend(alias_copies);
-        bindings
-    }
-
-    /// Builds one zone. Returns `None` (and logs why) when the zone cannot be served at all.
-    pub(crate) fn build_zone(
-        &mut self,
-        zone: &Zone,
-        rows: &[RecordRow],
-        policy_records: &[(PolicyRecord, String)],
-        states: &mut Vec<StateUpdate>,
-    ) -> Option<Arc<ZoneData>> {
-        let origin = match Name::from_ascii(&zone.name) {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::error!(zone = %zone.name, error = %e, "zone name does not parse; zone not served");
-                return None;
-            }
-        };
-        self.origins.insert(zone.id.clone(), origin.clone());
-        let mut records: Vec<Record> = Vec::with_capacity(rows.len());
-        let mut routed: Vec<&RecordRow> = Vec::new();
-        for r in rows {
-            if r.routing.is_some() || r.set_identifier.is_some() {
-                routed.push(r);
-                continue;
-            }
-            match zone::master::parse_rdata(&origin, &r.name, &r.rtype, r.ttl, &r.rdata) {
-                Ok(rec) => records.push(rec),
-                Err(e) => {
-                    tracing::warn!(zone = %zone.name, name = %r.name, rtype = %r.rtype, error = %e, "record skipped")
-                }
-            }
-        }
-        let mut bindings = Vec::new();
-        let mut failed = Vec::new();
-        for (pr, document) in policy_records {
-            let binding = self.compile(pr, document).and_then(|policy| {
-                let name = Name::from_ascii(&pr.name).map_err(|e| e.to_string())?;
-                PolicyBinding::new(pr.id.clone(), name, pr.ttl, policy, |rtype, value| {
-                    zone::master::parse_rdata(&origin, "@", &rtype.to_string(), 0, value)
-                        .map(|r| r.data)
-                })
-            });
-            match binding {
-                Ok(b) => bindings.push(b),
-                Err(message) => failed.push(StateUpdate {
-                    id: pr.id.clone(),
-                    state: PolicyRecordState::Failed,
-                    message,
-                }),
-            }
-        }
-        let routed_bindings = self.routed_bindings(zone, &origin, &routed, &mut records, &bindings);
-        bindings.extend(routed_bindings);
-        let (data, conflicts) = match ZoneData::build(&origin, records, bindings) {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::error!(zone = %zone.name, error = %e, "zone not served");
-                return None;
-            }
-        };
-        for c in conflicts {
-            failed.push(StateUpdate {
-                id: c.id,
-                state: PolicyRecordState::Failed,
-                message: c.message,
-            });
-        }
-        for (pr, _) in policy_records {
-            match failed.iter().find(|f| f.id == pr.id) {
-                Some(f) if pr.state != PolicyRecordState::Failed || pr.message != f.message => {
-                    states.push(StateUpdate {
-                        id: f.id.clone(),
-                        state: PolicyRecordState::Failed,
-                        message: f.message.clone(),
-                    })
-                }
-                Some(_) => {}
-                None if pr.state != PolicyRecordState::Applied => states.push(StateUpdate {
-                    id: pr.id.clone(),
-                    state: PolicyRecordState::Applied,
-                    message: String::new(),
-                }),
-                None => {}
-            }
-        }
-        Some(Arc::new(data))
-    }
-
-    /// A full snapshot from everything in the store.
-    pub(crate) async fn build_all(
-        &mut self,
-        store: &Store,
-    ) -> Result<(Snapshot, Vec<StateUpdate>)> {
-        let contents = store.load_all().await.context("cannot read the store")?;
-        let mut by_zone: HashMap<&str, Vec<(PolicyRecord, String)>> = HashMap::new();
-        for (pr, doc) in &contents.policy_records {
-            by_zone.entry(pr.zone_id.as_str()).or_default().push((pr.clone(), doc.clone()));
-        }
-        let mut states = Vec::new();
-        let mut zones = Vec::new();
-        for (zone, rows) in &contents.zones {
-            let prs = by_zone.remove(zone.id.as_str()).unwrap_or_default();
-            if let Some(z) = self.build_zone(zone, rows, &prs, &mut states) {
-                zones.push(z);
-            }
-        }
-        Ok((Snapshot::from_zones(zones, contents.serial), states))
-    }
-
-    /// Applies the changes since `current`'s serial, rebuilding only the zones they touch.
-    pub(crate) async fn update(
-        &mut self,
-        store: &Store,
-        current: &Snapshot,
-    ) -> Result<Option<(Snapshot, Vec<StateUpdate>)>> {
-        let changes =
-            store.changes_since(current.serial).await.context("cannot read the change log")?;
-        let Some(last) = changes.last().map(|c| c.serial) else { return Ok(None) };
-        let mut zone_ids: Vec<String> = Vec::new();
-        for c in changes.iter().filter(|c| c.kind.affects_answers()) {
-            match &c.zone_id {
-                Some(z) => {
-                    if !zone_ids.contains(z) {
-                        zone_ids.push(z.clone());
-                    }
-                }
-                // Not tied to one zone: rebuild everything, keeping compiled policies.
-                None => return self.build_all(store).await.map(Some),
-            }
-        }
-        let mut snapshot = current.clone();
-        let mut states = Vec::new();
-        for id in zone_ids {
-            match store.load_zone(&id).await {
-                Ok((zone, rows, prs)) => {
-                    if let Some(old) = self.origins.get(&id).cloned()
-                        && old != Name::from_ascii(&zone.name).unwrap_or_default()
-                    {
-                        snapshot = snapshot.without_zone(&old, last);
-                    }
-                    match self.build_zone(&zone, &rows, &prs, &mut states) {
-                        Some(z) => snapshot = snapshot.with_zone(z, last),
-                        None => {
-                            snapshot = snapshot.without_zone(
-                                &Name::from_ascii(&zone.name).unwrap_or_default(),
-                                last,
-                            )
-                        }
-                    }
-                }
-                Err(StoreError::NotFound { .. }) => {
-                    if let Some(old) = self.origins.remove(&id) {
-                        snapshot = snapshot.without_zone(&old, last);
-                    }
-                }
-                Err(e) => return Err(anyhow::Error::new(e).context("cannot read a changed zone")),
-            }
-        }
-        snapshot.serial = last;
-        Ok(Some((snapshot, states)))
-    }
-}
-
-async fn apply_states(store: &Store, states: Vec<StateUpdate>) {
-    if states.is_empty() {
-        return;
-    }
-    let updates: Vec<(String, PolicyRecordState, String)> =
-        states.into_iter().map(|s| (s.id, s.state, s.message)).collect();
-    match store.set_policy_record_states(&updates).await {
-        Ok(changed) => {
-            for r in changed {
-                if r.state == PolicyRecordState::Failed {
-                    tracing::warn!(id = %r.id, reason = %r.message, "policy record cannot be served");
-                } else {
-                    tracing::info!(id = %r.id, state = %r.state, "policy record served");
-                }
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "could not record the policy records' states"),
-    }
-}
-
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let catalog = Arc::new(catalog);
     let store = Store::open(&opts.data_dir)
@@ -398,7 +60,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     }
     let started = Instant::now();
     let mut builder = Builder::new((*catalog).clone());
-    let (snapshot, states) = builder.build_all(&store).await?;
+    let (snapshot, states) = builder.build_all(&store).await.context("cannot read the store")?;
     tracing::info!(
         zones = snapshot.zone_count(),
         serial = snapshot.serial,
@@ -545,7 +207,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
                 }
                 Err(e) => {
                     // DNS keeps answering from the last snapshot; say so once per distinct error.
-                    let msg = format!("{e:#}");
+                    let msg = format!("cannot read the change log: {e}");
                     if last_error.as_deref() != Some(&msg) {
                         tracing::error!(error = %msg, "store unavailable; answering from the last snapshot");
                         last_error = Some(msg);

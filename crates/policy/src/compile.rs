@@ -72,6 +72,12 @@ pub(crate) enum RuleKind {
         items_health_uses_location: bool,
     },
     Multivalue(Vec<Branch>),
+    /// IP-based routing (record-level only, see [`crate::graph`]).
+    Cidr(Box<crate::graph::CidrTable>),
+    /// One hop of an alias chain (record-level only).
+    Alias(Branch),
+    /// Answers nothing and is unhealthy (record-level only: an alias whose target is gone).
+    Unresolved(Box<str>),
 }
 
 impl RuleKind {
@@ -83,6 +89,9 @@ impl RuleKind {
             RuleKind::Geoproximity(_) => "geoproximity",
             RuleKind::Weighted { .. } => "weighted",
             RuleKind::Multivalue(_) => "multivalue",
+            RuleKind::Cidr(_) => "IP-based",
+            RuleKind::Alias(_) => "alias",
+            RuleKind::Unresolved(_) => "unresolved",
         }
     }
 }
@@ -90,6 +99,8 @@ impl RuleKind {
 #[derive(Clone, Debug)]
 pub(crate) struct Rule {
     pub(crate) id: String,
+    /// How the trace points at the rule: `/Rules/<id>` for documents.
+    pub(crate) ptr: Box<str>,
     pub(crate) kind: RuleKind,
 }
 
@@ -147,6 +158,9 @@ pub(crate) fn branches(kind: &RuleKind) -> Box<dyn Iterator<Item = &Branch> + '_
         RuleKind::Geoproximity(v) => Box::new(v.iter().map(|(_, _, b)| b)),
         RuleKind::Weighted { items, .. } => Box::new(items.iter().map(|(_, b)| b)),
         RuleKind::Multivalue(v) => Box::new(v.iter()),
+        RuleKind::Cidr(t) => Box::new(t.entries.iter().map(|(_, b)| b)),
+        RuleKind::Alias(b) => Box::new(std::iter::once(b)),
+        RuleKind::Unresolved(_) => Box::new(std::iter::empty()),
     }
 }
 
@@ -408,7 +422,11 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
             }
         };
         match kind {
-            Some(kind) => rules.push(Rule { id: r.id.clone(), kind }),
+            Some(kind) => rules.push(Rule {
+                id: r.id.clone(),
+                ptr: format!("/Rules/{}", crate::json::escape_token(&r.id)).into(),
+                kind,
+            }),
             None => complete = false,
         }
     }
@@ -432,12 +450,12 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
 /// that evaluates the health of such a rule. A weighted rule with such an item depends on the
 /// client's location even when its draw does not check that item, so its answers must carry
 /// the location's ECS scope.
-fn mark_location_dependent_health(p: &mut Policy) {
+pub(crate) fn mark_location_dependent_health(p: &mut Policy) {
     fn visit(p: &Policy, r: usize, memo: &mut [Option<bool>]) -> bool {
         if let Some(v) = memo[r] {
             return v;
         }
-        let v = matches!(p.rules[r].kind, RuleKind::Geo(_))
+        let v = matches!(p.rules[r].kind, RuleKind::Geo(_) | RuleKind::Cidr(_))
             || branches(&p.rules[r].kind).any(|b| match b.target {
                 NodeRef::Rule(c) if b.eth => visit(p, c as usize, memo),
                 _ => false,

@@ -77,6 +77,27 @@ pub struct Query<'a> {
     pub health: &'a dyn HealthView,
     /// Measured latencies (or none: [`crate::EstimatedLatency`]).
     pub latency: &'a dyn LatencyOracle,
+    /// The client's subnet, for IP-based rules: the EDNS Client Subnet address and source
+    /// prefix, else the resolver's address with its full length; `None` when unknown.
+    pub subnet: Option<ClientSubnet>,
+}
+
+/// A client address with the number of its leading bits that are known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientSubnet {
+    /// The address (bits past `prefix` are ignored).
+    pub addr: std::net::IpAddr,
+    /// The source prefix length.
+    pub prefix: u8,
+}
+
+impl ClientSubnet {
+    /// The client as a query gives it: the ECS source prefix when there is one, else the whole
+    /// address.
+    pub fn of(addr: std::net::IpAddr, ecs_source_prefix: Option<u8>) -> ClientSubnet {
+        let full = if addr.is_ipv4() { 32 } else { 128 };
+        ClientSubnet { addr, prefix: ecs_source_prefix.unwrap_or(full).min(full) }
+    }
 }
 
 impl Policy {
@@ -106,6 +127,7 @@ impl Policy {
             tr: tracer,
             memo: Memo::new(self.rules.len()),
             used_location: false,
+            cidr_scope: 0,
         };
         let mut answer =
             Answer { endpoints: [0; MAX_ANSWER_VALUES], len: 0, ecs_scope: 0, healthy: true };
@@ -122,6 +144,7 @@ impl Policy {
         if ev.used_location {
             answer.ecs_scope = q.location.scope_prefix;
         }
+        answer.ecs_scope = answer.ecs_scope.max(ev.cidr_scope);
         ev.tr.step(0, || {
             let values: Vec<_> = answer.endpoints(self).map(|e| e.id.as_str()).collect();
             let detail = if values.is_empty() {
@@ -191,6 +214,8 @@ struct Eval<'a, 'q, R: ?Sized, T> {
     tr: &'a mut T,
     memo: Memo,
     used_location: bool,
+    /// The ECS scope IP-based rules need (the longest over the rules visited).
+    cidr_scope: u8,
 }
 
 impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
@@ -226,7 +251,28 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
             RuleKind::Geoproximity(v) => v.iter().any(|(_, _, b)| self.branch_ok(b)),
             RuleKind::Weighted { items, .. } => items.iter().any(|(_, b)| self.branch_ok(b)),
             RuleKind::Multivalue(items) => items.iter().any(|b| self.check_ok(b)),
+            RuleKind::Cidr(t) => {
+                let [matched, default] = self.cidr_candidates(t);
+                [matched, default].into_iter().flatten().any(|i| self.branch_ok(&t.entries[i].1))
+            }
+            RuleKind::Alias(b) => self.branch_ok(b),
+            RuleKind::Unresolved(_) => false,
         }
+    }
+
+    /// The entries of an IP-based rule that apply to the client: the location of the longest
+    /// matching block, then the default `*`.
+    fn cidr_candidates(&mut self, t: &crate::graph::CidrTable) -> [Option<usize>; 2] {
+        let matched = match self.q.subnet {
+            Some(c) => {
+                let (entry, scope) = t.lookup(c.addr, c.prefix);
+                self.cidr_scope = self.cidr_scope.max(scope);
+                entry.map(usize::from)
+            }
+            None => None,
+        };
+        let default = t.default.map(usize::from).filter(|d| Some(*d) != matched);
+        [matched, default]
     }
 
     /// The branch's own health check.
@@ -291,6 +337,13 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 }
                 chain.iter().flatten().map(|&i| &entries[i].1).collect()
             }
+            RuleKind::Cidr(t) => {
+                let candidates = self.cidr_candidates(t);
+                if candidates.iter().all(Option::is_none) {
+                    return "no CIDR location matches the client and there is no default".into();
+                }
+                candidates.iter().flatten().map(|&i| &t.entries[i].1).collect()
+            }
             kind => crate::compile::branches(kind).collect(),
         };
         let mut reasons = Vec::new();
@@ -330,7 +383,7 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
         self.tr.step(depth, || {
             (
                 TraceEvent::Rule,
-                format!("/Rules/{}", crate::json::escape_token(&rule.id)),
+                rule.ptr.to_string(),
                 format!("rule {} ({})", rule.id, rule.kind.type_name()),
             )
         });
@@ -376,9 +429,27 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 // The draw may not check every item, but which items are healthy, and so the
                 // odds, can depend on where the client is.
                 self.used_location |= *items_health_uses_location;
+                if *items_health_uses_location {
+                    // IP-based rules below record their ECS scope when their health is
+                    // computed, which the draw might skip.
+                    for (_, b) in items {
+                        if b.eth {
+                            self.node_healthy(b.target);
+                        }
+                    }
+                }
                 self.select_weighted(d, items, *all_zero, cumulative)
             }
             RuleKind::Multivalue(items) => return self.select_multivalue(d, items, out),
+            RuleKind::Cidr(t) => self.select_cidr(d, t),
+            RuleKind::Alias(b) => {
+                let ok = self.try_branch(d, b, &|| "the alias target".into());
+                (Some(b), ok)
+            }
+            RuleKind::Unresolved(why) => {
+                self.tr.step(d, || (TraceEvent::NoMatch, rule.ptr.to_string(), why.to_string()));
+                return false;
+            }
         };
         match choice {
             Some(b) => {
@@ -396,7 +467,7 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 self.tr.step(d, || {
                     (
                         TraceEvent::NoMatch,
-                        format!("/Rules/{}", crate::json::escape_token(&rule.id)),
+                        rule.ptr.to_string(),
                         "no location matches the client and there is no default".into(),
                     )
                 });
@@ -430,6 +501,45 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
             chain[slot].get_or_insert(i);
         }
         chain
+    }
+
+    fn select_cidr<'b>(
+        &mut self,
+        d: usize,
+        t: &'b crate::graph::CidrTable,
+    ) -> (Option<&'b Branch>, bool) {
+        let scope_before = self.cidr_scope;
+        let candidates = self.cidr_candidates(t);
+        self.tr.step(d, || {
+            let client = match self.q.subnet {
+                Some(c) => format!("client subnet {}/{}", c.addr, c.prefix),
+                None => "client address unknown".into(),
+            };
+            let matched = match candidates[0] {
+                Some(i) => format!("longest matching block is in location {}", t.entries[i].0),
+                None => "no block of these locations holds it".into(),
+            };
+            let scope = self.cidr_scope.max(scope_before);
+            (TraceEvent::Client, String::new(), format!("{client}: {matched} (ECS scope /{scope})"))
+        });
+        let mut first = None;
+        for i in candidates.into_iter().flatten() {
+            let (name, b) = &t.entries[i];
+            self.tr.step(d, || {
+                (TraceEvent::Match, b.ptr.to_string(), format!("matches location {name}"))
+            });
+            first.get_or_insert(b);
+            if self.try_branch(d, b, &|| format!("location {name}")) {
+                return (Some(b), true);
+            }
+        }
+        if first.is_some() {
+            self.last_resort(
+                d,
+                "every matching location is unhealthy: answering from the most specific one",
+            );
+        }
+        (first, false)
     }
 
     fn select_geo<'b>(

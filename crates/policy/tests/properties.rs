@@ -164,7 +164,7 @@ fn check_answers(
             Some(m) => m,
             None => &EstimatedLatency,
         };
-        let q = Query { location: &probe.client, health: &health, latency };
+        let q = Query { location: &probe.client, health: &health, latency, subnet: None };
         let answer = policy.evaluate(&q, &mut SplitMix64(probe.seed));
         let ctx = || format!("document {text}\nprobe {probe:?}\nanswer {answer:?}");
 

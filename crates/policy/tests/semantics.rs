@@ -222,7 +222,7 @@ fn run_case(p: &Policy, case: &Case, errs: &mut Vec<String>) {
         targets: case.unhealthy_targets.clone(),
     };
     let latency = TableLatency(&case.rtt);
-    let q = Query { location: &loc, health: &health, latency: &latency };
+    let q = Query { location: &loc, health: &health, latency: &latency, subnet: None };
     let seed0 = case.seed.unwrap_or(1);
     let draws = case.draws.unwrap_or(1).max(1);
     let mut seen = BTreeSet::new();

@@ -70,7 +70,7 @@ fn tally(
         targets: Vec::new(),
     };
     let loc = ClientLocation::UNKNOWN;
-    let q = Query { location: &loc, health: &health, latency: &EstimatedLatency };
+    let q = Query { location: &loc, health: &health, latency: &EstimatedLatency, subnet: None };
     let mut rng = SplitMix64(seed);
     let mut counts = BTreeMap::new();
     let mut lens = BTreeMap::new();

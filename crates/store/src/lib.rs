@@ -121,7 +121,7 @@ pub use model::{
     PolicyVersion, RecordRow, StoreContents, Zone,
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
-pub use rrsets::{Rrset, RrsetAction, RrsetChange};
+pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange};
 
 use backend::Backend;
 

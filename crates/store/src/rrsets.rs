@@ -136,6 +136,21 @@ impl Store {
         changes: Vec<RrsetChange>,
         comment: &str,
     ) -> Result<i64> {
+        self.change_record_sets_checked(zone_id, changes, comment, |_| Ok(())).await
+    }
+
+    /// Like [`Store::change_record_sets`], and then, inside the same transaction, `check` sees
+    /// the zone's routed record sets as the batch leaves them ([`BatchView`]); an error from
+    /// it (one problem per line) rolls everything back as [`StoreError::Invalid`]. Because
+    /// writers are serialised, two concurrent batches are each checked against the other's
+    /// outcome, never against a state that neither will leave.
+    pub async fn change_record_sets_checked(
+        &self,
+        zone_id: &str,
+        changes: Vec<RrsetChange>,
+        comment: &str,
+        check: impl FnOnce(&BatchView) -> std::result::Result<(), String> + Send,
+    ) -> Result<i64> {
         if changes.is_empty() {
             return Err(StoreError::Invalid("a change batch needs at least one change".into()));
         }
@@ -143,6 +158,7 @@ impl Store {
             let serial = next_serial(tx).await?;
             let zone = zone_in_tx(tx, zone_id).await?;
             let mut problems = Vec::new();
+            let touched: Vec<String> = changes.iter().map(|c| c.rrset.name.clone()).collect();
             let mut next_ordinal: i64 = sqlx::query_scalar(
                 "SELECT COALESCE(MAX(ordinal), -1) + 1 FROM records WHERE zone_id = $1",
             )
@@ -220,6 +236,8 @@ impl Store {
             if !problems.is_empty() {
                 return Err(StoreError::Invalid(problems.join("\n")));
             }
+            let view = batch_view(tx, zone_id, &touched).await?;
+            check(&view).map_err(StoreError::Invalid)?;
             let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records WHERE zone_id = $1")
                 .bind(zone_id)
                 .fetch_one(&mut *tx)
@@ -244,6 +262,66 @@ impl Store {
     pub async fn zone_record_sets(&self, zone_id: &str) -> Result<Vec<Rrset>> {
         Ok(group(self.zone_records(zone_id).await?))
     }
+}
+
+/// What a batch's check sees of its zone, read inside the batch's transaction after its
+/// changes: every record set with routing, a health check or an alias (a `routing` value or a
+/// set identifier), the simple record sets at the names the batch changed and at the names
+/// those routed sets' values name (alias targets among them), and the zone's policy records.
+#[derive(Debug, Clone, Default)]
+pub struct BatchView {
+    /// Record sets with routing settings.
+    pub routed: Vec<Rrset>,
+    /// Simple record sets at the names the batch changed or routed sets' values name.
+    pub simple: Vec<Rrset>,
+    /// The zone's policy records: (name, record type).
+    pub policy_records: Vec<(String, String)>,
+}
+
+async fn batch_view(tx: &mut Conn, zone_id: &str, changed: &[String]) -> Result<BatchView> {
+    let routed_rows: Vec<RecordRow> = sqlx::query(concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM records WHERE zone_id = $1 AND (routing IS NOT NULL OR set_identifier IS NOT NULL) \
+         ORDER BY ordinal"
+    ))
+    .bind(zone_id)
+    .try_map(|row| record_from_row(&row))
+    .fetch_all(&mut *tx)
+    .await?;
+    let routed = group(routed_rows);
+    // An alias keeps its target name as its one value (the routing text is the caller's, but
+    // an alias's names its AliasTarget).
+    let mut names: Vec<String> = routed
+        .iter()
+        .filter(|r| r.routing.as_deref().is_some_and(|t| t.contains("\"AliasTarget\"")))
+        .flat_map(|r| r.values.iter())
+        .chain(changed)
+        .filter_map(|n| normalize_name(n).ok())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut simple_rows = Vec::new();
+    for name in names {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            record_columns!(),
+            " FROM records WHERE zone_id = $1 AND name = $2 AND routing IS NULL \
+             AND set_identifier IS NULL ORDER BY ordinal"
+        ))
+        .bind(zone_id)
+        .bind(&name)
+        .try_map(|row| record_from_row(&row))
+        .fetch_all(&mut *tx)
+        .await?;
+        simple_rows.extend(rows);
+    }
+    let policy_records: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, record_type FROM policy_records WHERE zone_id = $1")
+            .bind(zone_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(BatchView { routed, simple: group(simple_rows), policy_records })
 }
 
 fn same_values(a: &Rrset, b: &Rrset) -> bool {

@@ -1,17 +1,49 @@
-//! Record-level routing (Route 53 `ChangeResourceRecordSets` with `SetIdentifier`): the routing
-//! settings stored with a record set, and their translation into a traffic policy, so that
-//! weighted, failover, geolocation, latency, multivalue and geoproximity record sets are
-//! answered by the same policy engine as policy records.
+//! Record-level routing (Route 53 `ChangeResourceRecordSets` with `SetIdentifier`) and alias
+//! chains inside a zone: the routing settings stored with a record set, and the one compiler
+//! that turns them into policy graphs, so that weighted, failover, geolocation, latency,
+//! multivalue, geoproximity and IP-based record sets, and aliases to any of them, are answered
+//! by the same policy engine as policy records.
 //!
-//! All record sets of one name and type form a group; the group becomes a one-rule policy
-//! whose endpoints are the record sets (each answering with all of its records and its own
-//! TTL), with each set's `HealthCheckId` on its rule entry.
+//! # The compiler
+//!
+//! All record sets of one name and type form a group. A routed group becomes a rule whose
+//! entries are its record sets; a set with records is an endpoint answering all of them with
+//! its own TTL, a set with an `AliasTarget` is a branch to whatever the target compiles to:
+//!
+//! - another routed group: its rule, in the same graph (shared when several branches lead
+//!   there);
+//! - a simple record set: an endpoint answering the target's records with the target's TTL;
+//! - a policy record: its compiled policy, embedded;
+//! - a plain alias (no routing): followed to its own target. A hop with its own health check
+//!   stays in the graph as a one-branch `alias` rule; any other hop is folded into the branch
+//!   that leads to it, and its name stays in the branch's label, so the trace names every hop
+//!   at no cost per query.
+//!
+//! `EvaluateTargetHealth` follows the chain as Route 53 does: a routed target is healthy when
+//! one of the record sets it could answer this client with is healthy, a simple target is
+//! always healthy, and a hop without `EvaluateTargetHealth` counts as healthy whatever lies
+//! beyond it. A target that does not exist (deleted after the alias was written) answers
+//! nothing and is unhealthy.
+//!
+//! Chains are followed when the snapshot is built, never per query: a loop, or a chain of more
+//! than [`MAX_ALIAS_HOPS`] hops, is an error, which the write path reports as
+//! `InvalidChangeBatch` before anything is stored ([`check`]) and the snapshot builder
+//! ([`compile_zone`]) logs. Both call the same code on typed values.
 
-use hickory_proto::rr::{Name, RData, RecordType};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use policy::NodeRef;
+use policy::codes::Catalog;
+use policy::graph::{BranchSpec, CidrBlock, GeoSpec, GraphBuilder, ProximitySpec, RuleSpec};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
+use crate::counters::Counter;
 use crate::snapshot::{EndpointData, PolicyBinding};
+
+/// The longest alias chain followed from one record set, in hops.
+pub const MAX_ALIAS_HOPS: usize = 16;
 
 /// Alias target of a record set: another name in the same zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,192 +165,534 @@ impl Routing {
     }
 }
 
-/// One record set of a routed group.
+/// One record set as the compiler sees it.
 #[derive(Debug, Clone)]
-pub struct RoutedSet {
-    /// Its set identifier.
-    pub set_identifier: String,
-    /// TTL of its records.
+pub struct SetSpec {
+    /// Its set identifier (routed sets).
+    pub set_identifier: Option<String>,
+    /// TTL of its records (unused for aliases).
     pub ttl: u32,
-    /// Its records' data.
+    /// Its records' data (empty for aliases).
     pub records: Vec<RData>,
-    /// Its routing settings.
+    /// Its routing, health check and alias settings.
     pub routing: Routing,
 }
 
-fn with_check(mut entry: Value, set: &RoutedSet) -> Value {
-    if let (Some(hc), Some(obj)) = (&set.routing.health_check_id, entry.as_object_mut()) {
-        obj.insert("HealthCheck".into(), json!(hc));
-    }
-    entry
+/// A name and type: the key of a group.
+pub type Key = (Name, RecordType);
+
+/// The blocks of every location of one CIDR collection.
+pub type CidrLocations = HashMap<String, Vec<CidrBlock>>;
+
+/// Everything of one zone the compiler reads. Names are lower-case and absolute.
+#[derive(Default)]
+pub struct ZoneRouting {
+    /// The hosted zone id, for messages.
+    pub zone_id: String,
+    /// Record sets with routing, a health check or an alias target, by name and type.
+    pub groups: BTreeMap<Key, Vec<SetSpec>>,
+    /// Simple record sets that aliases may target: TTL and records.
+    pub simple: HashMap<Key, (u32, Vec<RData>)>,
+    /// Policy records: their binding when compiled (the snapshot), or `None` when only their
+    /// existence is known (the write-time check).
+    pub policy_records: HashMap<Key, Option<PolicyBinding>>,
+    /// CIDR collections by id.
+    pub cidr: HashMap<String, CidrLocations>,
 }
 
-/// The traffic policy document equivalent to a group of routed record sets, or why there is
-/// none. Endpoint `eN` is `sets[N]`.
-pub fn group_document(rtype: RecordType, sets: &[RoutedSet]) -> Result<String, String> {
-    let Some(first) = sets.first() else { return Err("no record sets".into()) };
-    let kind =
-        first.routing.policy().ok_or("record sets with a SetIdentifier need a routing policy")?;
-    if let Some(other) = sets.iter().find(|s| s.routing.policy() != Some(kind)) {
-        return Err(format!(
-            "record set {:?} uses {} routing but {:?} uses {kind}: all record sets of a name and type share one routing policy",
-            other.set_identifier,
-            other.routing.policy().unwrap_or("no"),
-            first.set_identifier
-        ));
+/// What a zone's routing compiles to.
+#[derive(Default)]
+pub struct CompiledZone {
+    /// One binding per routed group or alias whose answer the policy engine computes.
+    pub bindings: Vec<PolicyBinding>,
+    /// Plain aliases whose chain ends in a simple record set: the target's records under the
+    /// alias's name, served like any static record.
+    pub records: Vec<Record>,
+    /// Groups that cannot be served, with the reason.
+    pub errors: Vec<(Key, String)>,
+}
+
+/// How a group's name and type read in messages and traces: `www.example.com. A`.
+pub fn describe(key: &Key) -> String {
+    format!("{} {}", key.0, crate::master::type_text(key.1))
+}
+
+/// Compiles every group of a zone (the snapshot builder's entry point).
+pub fn compile_zone(zone: &ZoneRouting, catalog: &Catalog) -> CompiledZone {
+    let mut out = CompiledZone::default();
+    for key in zone.groups.keys() {
+        match compile_group(zone, catalog, key, false) {
+            Ok(Compiled::Binding(b)) => out.bindings.push(b),
+            Ok(Compiled::Records(ttl, datas)) => out
+                .records
+                .extend(datas.into_iter().map(|d| Record::from_rdata(key.0.clone(), ttl, d))),
+            Err(e) => out.errors.push((key.clone(), e)),
+        }
     }
-    let mut endpoints = serde_json::Map::new();
-    for (i, s) in sets.iter().enumerate() {
-        let value = s
-            .records
-            .first()
-            .map(crate::master::data_text)
-            .ok_or_else(|| format!("record set {:?} has no records", s.set_identifier))?;
-        endpoints.insert(format!("e{i}"), json!({"Type": "value", "Value": value}));
+    out
+}
+
+/// Checks the groups at `keys` as the snapshot builder will compile them (the write path's
+/// entry point): every problem, one line per group.
+pub fn check(zone: &ZoneRouting, catalog: &Catalog, keys: &[Key]) -> Result<(), Vec<String>> {
+    let problems: Vec<String> = keys
+        .iter()
+        .filter(|k| zone.groups.contains_key(*k))
+        .filter_map(|k| compile_group(zone, catalog, k, true).err())
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// What one group compiles to.
+pub enum Compiled {
+    /// A binding the policy engine answers.
+    Binding(PolicyBinding),
+    /// Static records (a plain alias to a simple record set): TTL and data.
+    Records(u32, Vec<RData>),
+}
+
+/// Compiles the group at `key`.
+/// With `strict`, an alias whose target does not exist is an error; without, it answers
+/// nothing and counts as unhealthy.
+pub fn compile_group(
+    zone: &ZoneRouting,
+    catalog: &Catalog,
+    key: &Key,
+    strict: bool,
+) -> Result<Compiled, String> {
+    let sets = zone.groups.get(key).ok_or_else(|| format!("{}: no record sets", describe(key)))?;
+    let routed = sets.iter().any(|s| s.set_identifier.is_some());
+    let ptype = policy_type(key.1)?;
+    let mut g = Graph {
+        zone,
+        builder: GraphBuilder::new(ptype, catalog, format!("record sets {}", describe(key))),
+        nodes: HashMap::new(),
+        path: Vec::new(),
+        values: Vec::new(),
+        strict,
+    };
+    let (start, ttl) = if routed {
+        let node = g.group_node(key)?;
+        (node.node, sets.first().map_or(0, |s| s.ttl))
+    } else {
+        // A plain alias: the binding starts where its chain leads.
+        let set = sets.first().ok_or_else(|| format!("{}: no record sets", describe(key)))?;
+        let Some(alias) = &set.routing.alias_target else {
+            return Err(format!(
+                "{}: a record set without SetIdentifier has no routing; only aliases and routed record sets are compiled",
+                describe(key)
+            ));
+        };
+        g.path.push(key.clone());
+        let target = g.alias(key, alias)?;
+        g.path.pop();
+        if let (NodeRef::Endpoint(e), None) = (target.node, &set.routing.health_check_id)
+            && g.values.len() == 1
+            && let Some(EndpointData::Set(ttl, datas)) = g.values.get(e as usize)
+        {
+            return Ok(Compiled::Records(*ttl, datas.clone()));
+        }
+        (target.node, 0)
+    };
+    let Graph { builder, values, .. } = g;
+    let policy = builder.finish(start).map_err(|e| format!("{}: {e}", describe(key)))?;
+    let hits = (0..values.len()).map(|_| Counter::default()).collect();
+    Ok(Compiled::Binding(PolicyBinding {
+        id: format!("record sets {}", describe(key)),
+        name: key.0.clone(),
+        ttl,
+        policy: Arc::new(policy),
+        rtype: key.1,
+        values,
+        hits,
+    }))
+}
+
+fn policy_type(t: RecordType) -> Result<policy::RecordType, String> {
+    let text = crate::master::type_text(t);
+    policy::RecordType::parse(&text).ok_or_else(|| {
+        format!(
+            "record sets of type {text} cannot use routing or aliases to routed record sets; types A, AAAA, CAA, CNAME, MX, NAPTR, PTR, SPF, SRV and TXT can"
+        )
+    })
+}
+
+/// Where a chain leads: the node, whether a parent's `EvaluateTargetHealth` sees past the last
+/// hop, and the names of the hops folded into it.
+#[derive(Clone)]
+struct Resolved {
+    node: NodeRef,
+    /// False when a folded hop had no `EvaluateTargetHealth` (it is then always healthy).
+    eth_passes: bool,
+    hops: String,
+}
+
+struct Graph<'z, 'c> {
+    zone: &'z ZoneRouting,
+    builder: GraphBuilder<'c>,
+    /// Groups, simple sets and policy records already in the graph.
+    nodes: HashMap<Key, Resolved>,
+    /// The chain being followed, to report loops.
+    path: Vec<Key>,
+    /// What each endpoint answers, by endpoint index.
+    values: Vec<EndpointData>,
+    /// Whether a missing alias target is an error (writes) or answers nothing (snapshots).
+    strict: bool,
+}
+
+impl Graph<'_, '_> {
+    fn loop_message(&self, key: &Key) -> String {
+        let from = self.path.iter().position(|k| k == key).unwrap_or(0);
+        let mut names: Vec<String> = self.path[from..].iter().map(describe).collect();
+        names.push(describe(key));
+        format!(
+            "RRSet of type {} with DNS name {} is not permitted as it creates a CNAME or alias loop in the zone: {}",
+            crate::master::type_text(key.1),
+            key.0,
+            names.join(" -> ")
+        )
     }
-    let ep = |i: usize| json!({"EndpointReference": format!("e{i}")});
-    let mut version = "2015-10-01";
-    let (rule, start_endpoint) = match kind {
-        "weighted" => {
-            let items: Vec<Value> = sets
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let mut e = ep(i);
-                    e["Weight"] = json!(s.routing.weight.unwrap_or(0));
-                    with_check(e, s)
-                })
-                .collect();
-            (Some(json!({"RuleType": "weighted", "Items": items})), None)
+
+    /// The node of whatever is at `key`, entered through an alias.
+    fn resolve(&mut self, key: &Key) -> Result<Resolved, String> {
+        if let Some(r) = self.nodes.get(key) {
+            return Ok(r.clone());
         }
-        "multivalue" => {
-            let items: Vec<Value> =
-                sets.iter().enumerate().map(|(i, s)| with_check(ep(i), s)).collect();
-            (Some(json!({"RuleType": "multivalue", "Items": items})), None)
+        if self.path.contains(key) {
+            return Err(self.loop_message(key));
         }
-        "failover" => {
-            let find =
-                |role: &str| sets.iter().position(|s| s.routing.failover.as_deref() == Some(role));
-            match (find("PRIMARY"), find("SECONDARY")) {
-                (Some(p), Some(s)) => (
-                    Some(json!({"RuleType": "failover",
-                        "Primary": with_check(ep(p), &sets[p]),
-                        "Secondary": with_check(ep(s), &sets[s])})),
-                    None,
-                ),
-                (Some(only), None) | (None, Some(only)) => (None, Some(only)),
-                (None, None) => return Err("failover record sets need PRIMARY or SECONDARY".into()),
-            }
+        if self.path.len() > MAX_ALIAS_HOPS {
+            let names: Vec<String> = self.path.iter().map(describe).collect();
+            return Err(format!(
+                "the alias chain {} is longer than {MAX_ALIAS_HOPS} hops",
+                names.join(" -> ")
+            ));
         }
-        "geolocation" => {
-            let mut locations = Vec::new();
-            for (i, s) in sets.iter().enumerate() {
-                let g = s.routing.geo_location.clone().unwrap_or_default();
-                let mut e = ep(i);
-                match (g.continent_code, g.country_code, g.subdivision_code) {
-                    (Some(c), _, _) => e["Continent"] = json!(c),
-                    (None, Some(c), None) if c == "*" => e["IsDefault"] = json!(true),
-                    (None, Some(c), None) => e["Country"] = json!(c),
-                    (None, Some(c), Some(sub)) => {
-                        e["Country"] = json!(c);
-                        e["Subdivision"] = json!(sub);
+        let zone = self.zone;
+        let resolved = if let Some(sets) = zone.groups.get(key) {
+            if sets.iter().any(|s| s.set_identifier.is_some()) {
+                self.group_node(key)?
+            } else {
+                let set = &sets[0];
+                let alias = set.routing.alias_target.as_ref().ok_or_else(|| {
+                    format!("{}: a record set without SetIdentifier has no routing", describe(key))
+                })?;
+                self.path.push(key.clone());
+                let target = self.alias(key, alias)?;
+                self.path.pop();
+                match &set.routing.health_check_id {
+                    // A hop with its own health check stays in the graph.
+                    Some(hc) => {
+                        let label = format!("{} -> {}", describe(key), target.hops);
+                        let node =
+                            self.builder.reserve(describe(key), format!("/{}", describe(key)));
+                        let b = BranchSpec {
+                            target: target.node,
+                            health_check: Some(hc.clone()),
+                            evaluate_target_health: alias.evaluate_target_health
+                                && target.eth_passes,
+                            label,
+                        };
+                        self.builder.define(node, RuleSpec::Alias(b))?;
+                        Resolved { node, eth_passes: true, hops: describe(key) }
                     }
-                    _ => {
-                        return Err(format!(
-                            "record set {:?} has an empty GeoLocation",
-                            s.set_identifier
-                        ));
-                    }
+                    None => Resolved {
+                        node: target.node,
+                        eth_passes: alias.evaluate_target_health && target.eth_passes,
+                        hops: format!("{} -> {}", describe(key), target.hops),
+                    },
                 }
-                locations.push(with_check(e, s));
             }
-            (Some(json!({"RuleType": "geo", "Locations": locations})), None)
+        } else if let Some((ttl, datas)) = zone.simple.get(key) {
+            let value = datas.first().map(crate::master::data_text).unwrap_or_default();
+            let node = self.builder.endpoint(describe(key), value);
+            self.values.push(EndpointData::Set(*ttl, datas.clone()));
+            Resolved { node, eth_passes: true, hops: describe(key) }
+        } else if let Some(pr) = zone.policy_records.get(key) {
+            match pr {
+                Some(b) => {
+                    let (node, base) = self.builder.embed(&b.policy)?;
+                    debug_assert_eq!(base, self.values.len());
+                    self.values.extend(b.values.iter().map(|v| match v {
+                        EndpointData::Value(d) => EndpointData::Set(b.ttl, vec![d.clone()]),
+                        other => other.clone(),
+                    }));
+                    Resolved { node, eth_passes: true, hops: format!("policy record {}", b.id) }
+                }
+                // Existence is all the write-time check needs.
+                None => {
+                    let node = self.builder.endpoint(describe(key), "policy record".into());
+                    self.values.push(EndpointData::Set(0, Vec::new()));
+                    Resolved { node, eth_passes: true, hops: describe(key) }
+                }
+            }
+        } else {
+            // Only reached in the snapshot (lenient) mode: `alias` checks existence first
+            // when strict.
+            let why = format!("the alias target {} does not exist", describe(key));
+            let node = self.builder.reserve(describe(key), format!("/{}", describe(key)));
+            self.builder.define(node, RuleSpec::Unresolved(why))?;
+            Resolved { node, eth_passes: true, hops: describe(key) }
+        };
+        self.nodes.insert(key.clone(), resolved.clone());
+        Ok(resolved)
+    }
+
+    /// Where the alias of the set at `from` leads. A missing target is an error here; the
+    /// caller decides whether that refuses a batch or serves nothing.
+    fn alias(&mut self, from: &Key, alias: &AliasTarget) -> Result<Resolved, String> {
+        let target = Name::from_ascii(&alias.dns_name)
+            .map(|n| {
+                let mut n = n.to_lowercase();
+                n.set_fqdn(true);
+                n
+            })
+            .map_err(|e| {
+                format!("{}: AliasTarget/DNSName {:?}: {e}", describe(from), alias.dns_name)
+            })?;
+        let key = (target, from.1);
+        if key == *from {
+            return Err(self.loop_message(&key));
         }
-        "latency" => {
-            let regions: Vec<Value> = sets
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let mut e = ep(i);
-                    e["Region"] = json!(s.routing.region.clone().unwrap_or_default());
-                    with_check(e, s)
+        let z = self.zone;
+        let exists = z.groups.contains_key(&key)
+            || z.simple.contains_key(&key)
+            || z.policy_records.contains_key(&key);
+        if self.strict && !exists {
+            return Err(format!(
+                "Tried to create an alias that targets {}, type {} in zone {}, but that target was not found (the alias is {}; an alias targets a record set of the same name and type in the zone)",
+                key.0,
+                crate::master::type_text(key.1),
+                z.zone_id,
+                describe(from),
+            ));
+        }
+        self.resolve(&key)
+    }
+
+    /// The rule of the routed group at `key`.
+    fn group_node(&mut self, key: &Key) -> Result<Resolved, String> {
+        if let Some(r) = self.nodes.get(key) {
+            return Ok(r.clone());
+        }
+        let zone = self.zone;
+        let mut sets: Vec<&SetSpec> =
+            zone.groups.get(key).map(|v| v.iter().collect()).unwrap_or_default();
+        sets.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
+        let name = describe(key);
+        let kind = sets.first().and_then(|s| s.routing.policy()).ok_or_else(|| {
+            format!("{name}: record sets with a SetIdentifier need a routing policy")
+        })?;
+        if let Some(other) = sets.iter().find(|s| s.routing.policy() != Some(kind)) {
+            return Err(format!(
+                "{name}: set {:?} uses {} routing but {:?} uses {kind}: all record sets of a name and type share one routing policy",
+                other.set_identifier.as_deref().unwrap_or(""),
+                other.routing.policy().unwrap_or("no"),
+                sets[0].set_identifier.as_deref().unwrap_or(""),
+            ));
+        }
+        let node = self.builder.reserve(name.clone(), format!("/{name}"));
+        // Entered before the children, so that a loop back to this group is seen.
+        self.path.push(key.clone());
+        let mut branches = Vec::with_capacity(sets.len());
+        for s in &sets {
+            branches.push(self.set_branch(key, s)?);
+        }
+        self.path.pop();
+        let spec = rule_spec(kind, &sets, branches, zone).map_err(|e| format!("{name}: {e}"))?;
+        self.builder.define(node, spec).map_err(|e| format!("{name}: {e}"))?;
+        let r = Resolved { node, eth_passes: true, hops: name };
+        self.nodes.insert(key.clone(), r.clone());
+        Ok(r)
+    }
+
+    /// The branch of one routed record set.
+    fn set_branch(&mut self, key: &Key, s: &SetSpec) -> Result<BranchSpec, String> {
+        let id = s.set_identifier.clone().unwrap_or_default();
+        let label = format!("/{}/{id}", describe(key));
+        match &s.routing.alias_target {
+            Some(alias) => {
+                let t = self.alias(key, alias)?;
+                Ok(BranchSpec {
+                    target: t.node,
+                    health_check: s.routing.health_check_id.clone(),
+                    evaluate_target_health: alias.evaluate_target_health && t.eth_passes,
+                    label: format!("{label} -> {}", t.hops),
                 })
-                .collect();
-            (Some(json!({"RuleType": "latency", "Regions": regions})), None)
+            }
+            None => {
+                if s.records.is_empty() {
+                    return Err(format!("{}: set {id:?} has no records", describe(key)));
+                }
+                let value = crate::master::data_text(&s.records[0]);
+                let node = self.builder.endpoint(format!("{} {id}", describe(key)), value);
+                self.values.push(EndpointData::Set(s.ttl, s.records.clone()));
+                Ok(BranchSpec {
+                    target: node,
+                    health_check: s.routing.health_check_id.clone(),
+                    evaluate_target_health: false,
+                    label,
+                })
+            }
         }
-        "geoproximity" => {
-            version = "2023-05-09";
-            let mut entries = Vec::new();
-            for (i, s) in sets.iter().enumerate() {
-                let g = s.routing.geo_proximity_location.clone().unwrap_or_default();
-                let mut e = ep(i);
-                e["Location"] =
-                    match (&g.aws_region, &g.local_zone_group, &g.latitude, &g.longitude) {
-                        (Some(r), _, _, _) => {
-                            json!({"Type": "Region", "LocationName": format!("aws:route53:{r}")})
-                        }
-                        (None, Some(z), _, _) => {
-                            json!({"Type": "LocalZone", "LocationName": format!("aws:route53:{z}")})
-                        }
-                        (None, None, Some(lat), Some(lon)) => {
-                            json!({"Type": "Coordinate", "Latitude": lat, "Longitude": lon})
-                        }
+    }
+}
+
+/// The rule of a routed group from its sets (sorted) and their branches (same order).
+fn rule_spec(
+    kind: &str,
+    sets: &[&SetSpec],
+    branches: Vec<BranchSpec>,
+    zone: &ZoneRouting,
+) -> Result<RuleSpec, String> {
+    let id = |s: &SetSpec| s.set_identifier.clone().unwrap_or_default();
+    let max = if kind == "geoproximity" { 30 } else { 100 };
+    if sets.len() > max {
+        return Err(format!("{} {kind} record sets; at most {max}", sets.len()));
+    }
+    // Each failover role, latency region, geolocation and CIDR location appears once.
+    let mut seen = std::collections::HashSet::new();
+    for s in sets {
+        let r = &s.routing;
+        let unique = match kind {
+            "failover" => r.failover.clone(),
+            "latency" => r.region.clone(),
+            "geolocation" => r.geo_location.as_ref().map(|l| format!("{l:?}")),
+            "cidr" => {
+                r.cidr_routing_config.as_ref().map(|c| format!("location {}", c.location_name))
+            }
+            _ => None,
+        };
+        if let Some(k) = unique
+            && !seen.insert(k.clone())
+        {
+            return Err(format!(
+                "set {:?} repeats {k} of another {kind} record set: each must be unique",
+                id(s)
+            ));
+        }
+    }
+    let pairs = || sets.iter().copied().zip(branches.clone());
+    Ok(match kind {
+        "weighted" => RuleSpec::Weighted(
+            pairs()
+                .map(|(s, b)| {
+                    let w = s.routing.weight.unwrap_or(0);
+                    u8::try_from(w)
+                        .map(|w| (w, b))
+                        .map_err(|_| format!("set {:?}: weight {w} is out of range 0 to 255", id(s)))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        "multivalue" => RuleSpec::Multivalue(branches),
+        "failover" => {
+            let role = |r: &str| sets.iter().position(|s| s.routing.failover.as_deref() == Some(r));
+            if let Some(s) = sets.iter().find(|s| {
+                !matches!(s.routing.failover.as_deref(), Some("PRIMARY") | Some("SECONDARY"))
+            }) {
+                return Err(format!("set {:?}: Failover must be PRIMARY or SECONDARY", id(s)));
+            }
+            if sets.len() > 2 {
+                return Err("a failover group has one PRIMARY and one SECONDARY record set".into());
+            }
+            let mut taken: Vec<Option<BranchSpec>> = branches.into_iter().map(Some).collect();
+            match (role("PRIMARY"), role("SECONDARY")) {
+                (Some(p), Some(s)) if p != s => match (taken[p].take(), taken[s].take()) {
+                    (Some(primary), Some(secondary)) => RuleSpec::Failover { primary, secondary },
+                    _ => return Err("a failover group needs its two branches".into()),
+                },
+                (Some(_), Some(_)) => {
+                    return Err("a failover group has one PRIMARY and one SECONDARY record set".into());
+                }
+                // A lone PRIMARY or SECONDARY answers unconditionally.
+                _ => match taken.into_iter().flatten().next() {
+                    Some(only) => RuleSpec::Alias(only),
+                    None => return Err("a failover group needs a record set".into()),
+                },
+            }
+        }
+        "geolocation" => RuleSpec::Geo(
+            pairs()
+                .map(|(s, b)| {
+                    let g = s.routing.geo_location.clone().unwrap_or_default();
+                    let spec = match (g.continent_code, g.country_code, g.subdivision_code) {
+                        (Some(c), None, None) => GeoSpec::Continent(c),
+                        (None, Some(c), None) if c == "*" => GeoSpec::Default,
+                        (None, Some(c), None) => GeoSpec::Country(c),
+                        (None, Some(c), Some(sub)) => GeoSpec::Subdivision(c, sub),
                         _ => {
                             return Err(format!(
-                                "record set {:?} needs AWSRegion, LocalZoneGroup or Coordinates",
-                                s.set_identifier
+                                "set {:?}: GeoLocation needs ContinentCode, or CountryCode with an optional SubdivisionCode",
+                                id(s)
                             ));
                         }
                     };
-                e["Bias"] = json!(g.bias.unwrap_or(0));
-                entries.push(with_check(e, s));
+                    Ok((spec, b))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        "latency" => RuleSpec::Latency(
+            pairs().map(|(s, b)| (s.routing.region.clone().unwrap_or_default(), b)).collect(),
+        ),
+        "geoproximity" => RuleSpec::Geoproximity(
+            pairs()
+                .map(|(s, b)| {
+                    let g = s.routing.geo_proximity_location.clone().unwrap_or_default();
+                    let coordinate = |v: &Option<String>, what: &str| {
+                        v.as_deref().and_then(|t| t.trim().parse::<f64>().ok()).ok_or_else(|| {
+                            format!("set {:?}: GeoProximityLocation/Coordinates/{what} is not a number", id(s))
+                        })
+                    };
+                    let position = match (&g.aws_region, &g.local_zone_group, &g.latitude) {
+                        (Some(r), _, _) => ProximitySpec::Region(r.clone()),
+                        (None, Some(z), _) => ProximitySpec::LocalZone(z.clone()),
+                        (None, None, Some(_)) => ProximitySpec::Coordinates(
+                            coordinate(&g.latitude, "Latitude")?,
+                            coordinate(&g.longitude, "Longitude")?,
+                        ),
+                        _ => {
+                            return Err(format!(
+                                "set {:?}: GeoProximityLocation needs AWSRegion, LocalZoneGroup or Coordinates",
+                                id(s)
+                            ));
+                        }
+                    };
+                    let bias = g.bias.unwrap_or(0);
+                    let bias = i8::try_from(bias)
+                        .ok()
+                        .filter(|b| (-99..=99).contains(b))
+                        .ok_or_else(|| format!("set {:?}: Bias {bias} is out of range -99 to 99", id(s)))?;
+                    Ok((position, bias, b))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        "cidr" => {
+            let mut collection: Option<&str> = None;
+            let mut entries = Vec::with_capacity(sets.len());
+            for (s, b) in pairs() {
+                let Some(c) = &s.routing.cidr_routing_config else { continue };
+                match collection {
+                    Some(first) if first != c.collection_id => {
+                        return Err(format!(
+                            "set {:?} uses CIDR collection {} but the others use {first}: all record sets of a name and type use one collection",
+                            id(s),
+                            c.collection_id
+                        ));
+                    }
+                    _ => collection = Some(&c.collection_id),
+                }
+                let locations = zone.cidr.get(&c.collection_id).ok_or_else(|| {
+                    format!("set {:?}: CIDR collection {} does not exist", id(s), c.collection_id)
+                })?;
+                if c.location_name == "*" {
+                    entries.push((None, b));
+                } else {
+                    let blocks = locations.get(&c.location_name).cloned().unwrap_or_default();
+                    entries.push((Some((c.location_name.clone(), blocks)), b));
+                }
             }
-            (Some(json!({"RuleType": "geoproximity", "GeoproximityLocations": entries})), None)
+            RuleSpec::Cidr(entries)
         }
         other => return Err(format!("unknown routing policy {other}")),
-    };
-    let mut doc = json!({
-        "AWSPolicyFormatVersion": version,
-        "RecordType": crate::master::type_text(rtype),
-        "Endpoints": endpoints,
-    });
-    match (rule, start_endpoint) {
-        (Some(rule), _) => {
-            doc["StartRule"] = json!("r");
-            doc["Rules"] = json!({ "r": rule });
-        }
-        (None, Some(i)) => doc["StartEndpoint"] = json!(format!("e{i}")),
-        (None, None) => return Err("no rule".into()),
-    }
-    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
-}
-
-/// Compiles a group of routed record sets at `name` into a binding the snapshot answers
-/// like a policy record.
-pub fn group_binding(
-    name: &Name,
-    rtype: RecordType,
-    sets: Vec<RoutedSet>,
-    catalog: &policy::codes::Catalog,
-) -> Result<PolicyBinding, String> {
-    let document = group_document(rtype, &sets)?;
-    let compiled = policy::compile(&document, catalog);
-    let Some(policy) = compiled.policy else {
-        let problems: Vec<String> = compiled.errors().map(|d| d.to_string()).collect();
-        return Err(format!(
-            "the routing of these record sets is not valid: {}",
-            problems.join("; ")
-        ));
-    };
-    let ttl = sets.first().map(|s| s.ttl).unwrap_or(300);
-    let hits = (0..sets.len()).map(|_| crate::counters::Counter::default()).collect();
-    Ok(PolicyBinding {
-        id: format!("record sets {} {}", name, crate::master::type_text(rtype)),
-        name: name.clone(),
-        ttl,
-        policy: std::sync::Arc::new(policy),
-        rtype,
-        values: sets.into_iter().map(|s| EndpointData::Set(s.ttl, s.records)).collect(),
-        hits,
     })
 }

@@ -1,0 +1,342 @@
+//! The store's contents turned into the DNS server's [`zone::Snapshot`]: the first full build,
+//! and then incremental rebuilds of only the zones the change log names.
+//!
+//! Simple records are parsed into the zone; record sets with routing, health checks or alias
+//! targets go through the routing compiler ([`zone::routing`]) from the typed input that
+//! [`input`] builds, the same input the write path checks a change batch with; policy records
+//! bind compiled traffic policy versions, cached by (policy, version) so that a rebuild
+//! recompiles nothing it does not touch. After a build, [`Builder`] reports which policy
+//! records are served (`Applied`) and which are not (`Failed`, with the reason), for
+//! [`apply_states`] to record.
+#![deny(missing_docs)]
+
+pub mod input;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use hickory_proto::rr::{Name, Record};
+use policy::codes::Catalog;
+use store::{PolicyRecord, PolicyRecordState, RecordRow, Store, StoreError, Zone};
+use zone::routing::{CidrLocations, Key};
+use zone::{PolicyBinding, Snapshot, ZoneData};
+
+use crate::input::{InputBuilder, SetRow};
+
+/// What reading the store can fail with.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Turns store rows into zone data, caching compiled policies.
+pub struct Builder {
+    catalog: Catalog,
+    /// CIDR collections by id: each location's blocks.
+    cidr: HashMap<String, CidrLocations>,
+    compiled: HashMap<(String, u32), Arc<policy::Policy>>,
+    /// Zone id to origin, to drop deleted zones.
+    origins: HashMap<String, Name>,
+}
+
+/// The state a policy record should be moved to after a build.
+pub struct StateUpdate {
+    /// The policy record id.
+    pub id: String,
+    /// Its new state.
+    pub state: PolicyRecordState,
+    /// Why it failed, or empty.
+    pub message: String,
+}
+
+impl Builder {
+    /// A builder that compiles with `catalog`.
+    pub fn new(catalog: Catalog) -> Builder {
+        Builder { catalog, cidr: HashMap::new(), compiled: HashMap::new(), origins: HashMap::new() }
+    }
+
+    fn compile(
+        &mut self,
+        pr: &PolicyRecord,
+        document: &str,
+    ) -> std::result::Result<Arc<policy::Policy>, String> {
+        let key = (pr.policy_id.clone(), pr.policy_version);
+        if let Some(p) = self.compiled.get(&key) {
+            return Ok(p.clone());
+        }
+        let c = policy::compile(document, &self.catalog);
+        match c.policy {
+            Some(p) => {
+                let p = Arc::new(p);
+                self.compiled.insert(key, p.clone());
+                Ok(p)
+            }
+            None => {
+                let first = c.errors().next().map(|d| d.to_string()).unwrap_or_default();
+                Err(format!("the policy version no longer compiles: {first}"))
+            }
+        }
+    }
+
+    /// Record sets with routing, health checks or alias targets, through the routing
+    /// compiler. A group that cannot be served is logged and left out; the rest of the zone
+    /// is served.
+    fn compile_routing(
+        &self,
+        zone: &Zone,
+        origin: &Name,
+        rows: &[&RecordRow],
+        records: &[Record],
+        policy_bindings: &[PolicyBinding],
+    ) -> zone::routing::CompiledZone {
+        let mut input = InputBuilder::default();
+        // Rows come one record at a time; a set is the rows of one (name, type, identifier).
+        let mut sets: Vec<(SetRow<'_>, Vec<&str>)> = Vec::new();
+        let mut index: HashMap<(&str, &str, Option<&str>), usize> = HashMap::new();
+        for r in rows {
+            let k = (r.name.as_str(), r.rtype.as_str(), r.set_identifier.as_deref());
+            match index.get(&k) {
+                Some(&i) => sets[i].1.push(&r.rdata),
+                None => {
+                    index.insert(k, sets.len());
+                    let row = SetRow {
+                        name: &r.name,
+                        rtype: &r.rtype,
+                        set_identifier: r.set_identifier.as_deref(),
+                        ttl: r.ttl,
+                        routing: r.routing.as_deref(),
+                    };
+                    sets.push((row, vec![&r.rdata]));
+                }
+            }
+        }
+        for (row, values) in sets {
+            input.routed(origin, row, values);
+        }
+        let targets = input.alias_targets();
+        if !targets.is_empty() {
+            let mut simple: HashMap<Key, (u32, Vec<hickory_proto::rr::RData>)> = HashMap::new();
+            for r in records {
+                let mut name = r.name.to_lowercase();
+                name.set_fqdn(true);
+                let key = (name, r.record_type());
+                if targets.contains(&key) {
+                    let e = simple.entry(key).or_insert_with(|| (r.ttl, Vec::new()));
+                    e.1.push(r.data.clone());
+                }
+            }
+            for (k, (ttl, datas)) in simple {
+                input.simple(k, ttl, datas);
+            }
+        }
+        for b in policy_bindings {
+            let mut name = b.name.to_lowercase();
+            name.set_fqdn(true);
+            input.zone.policy_records.insert((name, b.rtype), Some(b.clone()));
+        }
+        let used: Vec<String> = input
+            .zone
+            .groups
+            .values()
+            .flatten()
+            .filter_map(|s| s.routing.cidr_routing_config.as_ref())
+            .map(|c| c.collection_id.clone())
+            .collect();
+        input.cidr(
+            self.cidr
+                .iter()
+                .filter(|(id, _)| used.contains(id))
+                .map(|(id, l)| (id.clone(), l.clone())),
+        );
+        let mut compiled = zone::routing::compile_zone(&input.zone, &self.catalog);
+        for (key, e) in input.errors.iter().chain(&compiled.errors) {
+            tracing::error!(zone = %zone.name, group = %zone::routing::describe(key), error = %e, "record sets not served");
+        }
+        compiled.errors.extend(input.errors);
+        compiled
+    }
+
+    /// Builds one zone. Returns `None` (and logs why) when the zone cannot be served at all.
+    pub fn build_zone(
+        &mut self,
+        zone: &Zone,
+        rows: &[RecordRow],
+        policy_records: &[(PolicyRecord, String)],
+        states: &mut Vec<StateUpdate>,
+    ) -> Option<Arc<ZoneData>> {
+        let origin = match Name::from_ascii(&zone.name) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(zone = %zone.name, error = %e, "zone name does not parse; zone not served");
+                return None;
+            }
+        };
+        self.origins.insert(zone.id.clone(), origin.clone());
+        let mut records: Vec<Record> = Vec::with_capacity(rows.len());
+        let mut routed: Vec<&RecordRow> = Vec::new();
+        for r in rows {
+            if r.routing.is_some() || r.set_identifier.is_some() {
+                routed.push(r);
+                continue;
+            }
+            match zone::master::parse_rdata(&origin, &r.name, &r.rtype, r.ttl, &r.rdata) {
+                Ok(rec) => records.push(rec),
+                Err(e) => {
+                    tracing::warn!(zone = %zone.name, name = %r.name, rtype = %r.rtype, error = %e, "record skipped")
+                }
+            }
+        }
+        let mut bindings = Vec::new();
+        let mut failed = Vec::new();
+        for (pr, document) in policy_records {
+            let binding = self.compile(pr, document).and_then(|policy| {
+                let name = Name::from_ascii(&pr.name).map_err(|e| e.to_string())?;
+                PolicyBinding::new(pr.id.clone(), name, pr.ttl, policy, |rtype, value| {
+                    zone::master::parse_rdata(&origin, "@", &rtype.to_string(), 0, value)
+                        .map(|r| r.data)
+                })
+            });
+            match binding {
+                Ok(b) => bindings.push(b),
+                Err(message) => failed.push(StateUpdate {
+                    id: pr.id.clone(),
+                    state: PolicyRecordState::Failed,
+                    message,
+                }),
+            }
+        }
+        if !routed.is_empty() {
+            let compiled = self.compile_routing(zone, &origin, &routed, &records, &bindings);
+            records.extend(compiled.records);
+            bindings.extend(compiled.bindings);
+        }
+        let (data, conflicts) = match ZoneData::build(&origin, records, bindings) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::error!(zone = %zone.name, error = %e, "zone not served");
+                return None;
+            }
+        };
+        for c in conflicts {
+            failed.push(StateUpdate {
+                id: c.id,
+                state: PolicyRecordState::Failed,
+                message: c.message,
+            });
+        }
+        for (pr, _) in policy_records {
+            match failed.iter().find(|f| f.id == pr.id) {
+                Some(f) if pr.state != PolicyRecordState::Failed || pr.message != f.message => {
+                    states.push(StateUpdate {
+                        id: f.id.clone(),
+                        state: PolicyRecordState::Failed,
+                        message: f.message.clone(),
+                    })
+                }
+                Some(_) => {}
+                None if pr.state != PolicyRecordState::Applied => states.push(StateUpdate {
+                    id: pr.id.clone(),
+                    state: PolicyRecordState::Applied,
+                    message: String::new(),
+                }),
+                None => {}
+            }
+        }
+        Some(Arc::new(data))
+    }
+
+    /// A full snapshot from everything in the store.
+    pub async fn build_all(&mut self, store: &Store) -> Result<(Snapshot, Vec<StateUpdate>)> {
+        let contents = store.load_all().await?;
+        let mut by_zone: HashMap<&str, Vec<(PolicyRecord, String)>> = HashMap::new();
+        for (pr, doc) in &contents.policy_records {
+            by_zone.entry(pr.zone_id.as_str()).or_default().push((pr.clone(), doc.clone()));
+        }
+        let mut states = Vec::new();
+        let mut zones = Vec::new();
+        for (zone, rows) in &contents.zones {
+            let prs = by_zone.remove(zone.id.as_str()).unwrap_or_default();
+            if let Some(z) = self.build_zone(zone, rows, &prs, &mut states) {
+                zones.push(z);
+            }
+        }
+        Ok((Snapshot::from_zones(zones, contents.serial), states))
+    }
+
+    /// Applies the changes since `current`'s serial, rebuilding only the zones they touch.
+    pub async fn update(
+        &mut self,
+        store: &Store,
+        current: &Snapshot,
+    ) -> Result<Option<(Snapshot, Vec<StateUpdate>)>> {
+        let changes = store.changes_since(current.serial).await?;
+        let Some(last) = changes.last().map(|c| c.serial) else { return Ok(None) };
+        let mut zone_ids: Vec<String> = Vec::new();
+        for c in changes.iter().filter(|c| c.kind.affects_answers()) {
+            match &c.zone_id {
+                Some(z) => {
+                    if !zone_ids.contains(z) {
+                        zone_ids.push(z.clone());
+                    }
+                }
+                // Not tied to one zone: rebuild everything, keeping compiled policies.
+                None => return self.build_all(store).await.map(Some),
+            }
+        }
+        let mut snapshot = current.clone();
+        let mut states = Vec::new();
+        for id in zone_ids {
+            match store.load_zone(&id).await {
+                Ok((zone, rows, prs)) => {
+                    if let Some(old) = self.origins.get(&id).cloned()
+                        && old != Name::from_ascii(&zone.name).unwrap_or_default()
+                    {
+                        snapshot = snapshot.without_zone(&old, last);
+                    }
+                    match self.build_zone(&zone, &rows, &prs, &mut states) {
+                        Some(z) => snapshot = snapshot.with_zone(z, last),
+                        None => {
+                            snapshot = snapshot.without_zone(
+                                &Name::from_ascii(&zone.name).unwrap_or_default(),
+                                last,
+                            )
+                        }
+                    }
+                }
+                Err(StoreError::NotFound { .. }) => {
+                    if let Some(old) = self.origins.remove(&id) {
+                        snapshot = snapshot.without_zone(&old, last);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        snapshot.serial = last;
+        Ok(Some((snapshot, states)))
+    }
+}
+
+/// Records the states of policy records after a build, logging each change.
+pub async fn apply_states(store: &Store, states: Vec<StateUpdate>) {
+    if states.is_empty() {
+        return;
+    }
+    let updates: Vec<(String, PolicyRecordState, String)> =
+        states.into_iter().map(|s| (s.id, s.state, s.message)).collect();
+    match store.set_policy_record_states(&updates).await {
+        Ok(changed) => {
+            for r in changed {
+                if r.state == PolicyRecordState::Failed {
+                    tracing::warn!(id = %r.id, reason = %r.message, "policy record cannot be served");
+                } else {
+                    tracing::info!(id = %r.id, state = %r.state, "policy record served");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not record the policy records' states"),
+    }
+}
+
+impl Builder {
+    /// Replaces the CIDR collections (id to location to blocks) that IP-based record sets use.
+    pub fn set_cidr_collections(&mut self, collections: HashMap<String, CidrLocations>) {
+        self.cidr = collections;
+    }
+}
