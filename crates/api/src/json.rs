@@ -21,6 +21,7 @@
 //! | `GET /api/v1/zones`, `POST /api/v1/zones` `{name, caller_reference, comment?}` | hosted zones |
 //! | `GET /api/v1/zones/{id}`, `DELETE /api/v1/zones/{id}` | one zone |
 //! | `GET /api/v1/zones/{id}/rrsets` | record sets, Route 53 order |
+//! | `POST /api/v1/zones/{id}/explain` `{name, type, client}` | the answer DNS gives `client` (`IP` or `IP/PREFIX`) for a name, with the trace of every routed group, alias hop and policy record on the way |
 //! | `POST /api/v1/zones/{id}/rrsets` `{comment?, changes: [{action, name, type, set_identifier?, ttl?, values, routing?}]}` | an atomic change batch |
 //! | `GET /api/v1/changes/{id}` | PENDING or INSYNC |
 //! | `PATCH /api/v1/policies/{id}/versions/{n}` `{comment}` | update a version's comment |
@@ -185,6 +186,14 @@ struct Validate {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ExplainRecord {
+    name: String,
+    r#type: String,
+    client: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Explain {
     document: String,
     client: String,
@@ -282,6 +291,11 @@ async fn route(s: &Service, call: &Call) -> Reply {
                     "warnings": c.warnings().map(diag).collect::<Vec<_>>(),
                 }),
             ))
+        }
+        (Method::POST, ["zones", id, "explain"]) => {
+            let b: ExplainRecord = body(call)?;
+            let v = s.explain_record(id, &b.name, &b.r#type, &b.client).await?;
+            Ok((StatusCode::OK, v))
         }
         (Method::POST, ["explain"]) => {
             let b: Explain = body(call)?;

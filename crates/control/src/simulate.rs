@@ -27,6 +27,67 @@ pub struct TestAnswer {
 }
 
 impl Service {
+    /// A question about a zone's name: the name normalised and inside the zone, and the type;
+    /// errors name the fields as given.
+    async fn question(
+        &self,
+        zone_id: &str,
+        (name_field, record_name): (&str, &str),
+        (type_field, record_type): (&str, &str),
+    ) -> Result<(String, RecordType)> {
+        let zone = self.zone_row(zone_id).await?;
+        let name = store::normalize_name(record_name).map_err(|e| Error::invalid(name_field, e))?;
+        if !store::is_in_zone(&name, &zone.name) {
+            return Err(Error::invalid(
+                name_field,
+                format!("{name} is not in the hosted zone {}", zone.name),
+            ));
+        }
+        let rtype: RecordType = record_type.trim().to_ascii_uppercase().parse().map_err(|_| {
+            Error::invalid(type_field, format!("{record_type:?} is not a record type"))
+        })?;
+        Ok((name, rtype))
+    }
+
+    /// Explains the answer DNS gives `client` (`IP` or `IP/PREFIX`, the EDNS Client Subnet)
+    /// for a name of a zone: the same answer path as real queries over the live snapshot,
+    /// health and GeoIP data, with the trace of every policy evaluation on the way (routed
+    /// record sets, each hop of an alias chain, policy records).
+    pub async fn explain_record(
+        &self,
+        zone_id: &str,
+        record_name: &str,
+        record_type: &str,
+        client: &str,
+    ) -> Result<serde_json::Value> {
+        use serde_json::json;
+        let (name, rtype) =
+            self.question(zone_id, ("name", record_name), ("type", record_type)).await?;
+        let (ip, prefix) = parse_client(client)?;
+        let Some(shared) = &self.dns else {
+            return Err(Error::new(Code::ServiceUnavailable, "no DNS server runs in this process"));
+        };
+        let qname = Name::from_ascii(&name).map_err(|e| Error::invalid("name", e))?;
+        let handler = dns::Handler::new(shared.clone(), rand_seed());
+        let (outcome, trace, location) = handler.explain(&qname, rtype, ip, prefix);
+        Ok(json!({
+            "name": name,
+            "type": rtype.to_string(),
+            "client": client,
+            "location": location_json(&location),
+            "rcode": rcode_name(outcome.rcode),
+            "answer": outcome.answers.iter().map(zone::master::rdata_text).collect::<Vec<_>>(),
+            "records": outcome.answers.iter().map(|r| json!({
+                "name": r.name.to_string(),
+                "ttl": r.ttl,
+                "type": r.record_type().to_string(),
+                "data": zone::master::rdata_text(r),
+            })).collect::<Vec<_>>(),
+            "ecs_scope": outcome.ecs_scope,
+            "trace": trace_json(&trace),
+        }))
+    }
+
     /// TestDNSAnswer: `resolver_ip` is the client when no subnet is given; `subnet` is the EDNS
     /// Client Subnet address and prefix length.
     pub async fn test_dns_answer(
@@ -37,18 +98,8 @@ impl Service {
         resolver_ip: Option<&str>,
         subnet: Option<(&str, Option<&str>)>,
     ) -> Result<TestAnswer> {
-        let zone = self.zone_row(zone_id).await?;
-        let name =
-            store::normalize_name(record_name).map_err(|e| Error::invalid("recordname", e))?;
-        if !store::is_in_zone(&name, &zone.name) {
-            return Err(Error::invalid(
-                "recordname",
-                format!("{name} is not in the hosted zone {}", zone.name),
-            ));
-        }
-        let rtype: RecordType = record_type.trim().to_ascii_uppercase().parse().map_err(|_| {
-            Error::invalid("recordtype", format!("{record_type:?} is not a record type"))
-        })?;
+        let (name, rtype) =
+            self.question(zone_id, ("recordname", record_name), ("recordtype", record_type)).await?;
         let parse_ip = |field: &str, s: &str| {
             s.trim()
                 .parse::<IpAddr>()
@@ -185,14 +236,7 @@ pub fn explain(
     let (answer, trace) = policy.explain(&query, &mut policy::SplitMix64(req.seed));
     Ok(json!({
         "client": req.client,
-        "location": {
-            "continent": location.continent.map(|c| c.code()),
-            "country": location.country.map(|c| c.to_string()),
-            "subdivision": location.subdivision.map(|c| c.to_string()),
-            "latitude": location.coordinates.map(|c| c.latitude),
-            "longitude": location.coordinates.map(|c| c.longitude),
-            "scope_prefix": location.scope_prefix,
-        },
+        "location": location_json(&location),
         "record_type": policy.record_type().as_str(),
         "answer": answer.endpoints(&policy).map(|e| e.value.as_str()).collect::<Vec<_>>(),
         "endpoints": answer.endpoints(&policy).map(|e| json!({
@@ -200,10 +244,31 @@ pub fn explain(
         })).collect::<Vec<_>>(),
         "healthy": answer.healthy,
         "ecs_scope": answer.ecs_scope,
-        "trace": trace.steps.iter().map(|s| json!({
-            "depth": s.depth, "event": s.event.as_str(), "pointer": s.pointer, "detail": s.detail,
-        })).collect::<Vec<_>>(),
+        "trace": trace_json(&trace),
     }))
+}
+
+fn location_json(location: &policy::ClientLocation) -> serde_json::Value {
+    serde_json::json!({
+        "continent": location.continent.map(|c| c.code()),
+        "country": location.country.map(|c| c.to_string()),
+        "subdivision": location.subdivision.map(|c| c.to_string()),
+        "latitude": location.coordinates.map(|c| c.latitude),
+        "longitude": location.coordinates.map(|c| c.longitude),
+        "scope_prefix": location.scope_prefix,
+    })
+}
+
+fn trace_json(trace: &policy::Trace) -> Vec<serde_json::Value> {
+    trace
+        .steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "depth": s.depth, "event": s.event.as_str(), "pointer": s.pointer, "detail": s.detail,
+            })
+        })
+        .collect()
 }
 
 impl Service {

@@ -124,6 +124,18 @@ impl Handler {
         source_prefix: Option<u8>,
         f: impl FnOnce(&Snapshot, &mut Client<'_>) -> T,
     ) -> T {
+        self.with_traced_client(qtype, ip, source_prefix, None, f)
+    }
+
+    /// [`Handler::with_client`], recording policy evaluations in `trace` when given.
+    fn with_traced_client<T>(
+        &self,
+        qtype: u16,
+        ip: IpAddr,
+        source_prefix: Option<u8>,
+        trace: Option<&mut policy::Trace>,
+        f: impl FnOnce(&Snapshot, &mut Client<'_>) -> T,
+    ) -> T {
         let locator = self.shared.locator.load();
         let (location, latency) = locator.locate(ip, source_prefix);
         let snapshot = self.shared.snapshot.load();
@@ -148,8 +160,30 @@ impl Handler {
             rng: &mut rng,
             aliases: alias_view,
             stripe: self.stripe,
+            trace,
         };
         f(&snapshot, &mut client)
+    }
+
+    /// Answers one question as [`Handler::answer`] does, recording every policy evaluation
+    /// on the way (routed record sets, alias chains, policy records) in a trace.
+    pub fn explain(
+        &self,
+        qname: &Name,
+        qtype: hickory_proto::rr::RecordType,
+        ip: IpAddr,
+        source_prefix: Option<u8>,
+    ) -> (zone::Outcome, policy::Trace, policy::ClientLocation) {
+        let mut trace = policy::Trace::default();
+        let location = self.shared.locator.load().locate(ip, source_prefix).0;
+        let outcome = self.with_traced_client(
+            u16::from(qtype),
+            ip,
+            source_prefix,
+            Some(&mut trace),
+            |snapshot, client| snapshot.answer(qname, qtype, client),
+        );
+        (outcome, trace, location)
     }
 
     /// Answers one question.

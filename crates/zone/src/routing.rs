@@ -271,9 +271,9 @@ pub fn compile_group(
         values: Vec::new(),
         strict,
     };
-    let (start, ttl) = if routed {
+    let (start, ttl, id) = if routed {
         let node = g.group_node(key)?;
-        (node.node, sets.first().map_or(0, |s| s.ttl))
+        (node.node, sets.first().map_or(0, |s| s.ttl), format!("record sets {}", describe(key)))
     } else {
         // A plain alias: the binding starts where its chain leads.
         let set = sets.first().ok_or_else(|| format!("{}: no record sets", describe(key)))?;
@@ -292,13 +292,13 @@ pub fn compile_group(
         {
             return Ok(Compiled::Records(*ttl, datas.clone()));
         }
-        (target.node, 0)
+        (target.node, 0, format!("alias {} -> {}", describe(key), target.hops))
     };
     let Graph { builder, values, .. } = g;
     let policy = builder.finish(start).map_err(|e| format!("{}: {e}", describe(key)))?;
     let hits = (0..values.len()).map(|_| Counter::default()).collect();
     Ok(Compiled::Binding(PolicyBinding {
-        id: format!("record sets {}", describe(key)),
+        id,
         name: key.0.clone(),
         ttl,
         policy: Arc::new(policy),

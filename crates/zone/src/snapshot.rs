@@ -359,6 +359,8 @@ pub struct Client<'a> {
     pub aliases: &'a dyn AliasTargets,
     /// The answering thread's counter stripe (see [`crate::counters`]).
     pub stripe: usize,
+    /// Where policy evaluations record their steps, when the answer is being explained.
+    pub trace: Option<&'a mut policy::Trace>,
 }
 
 /// An authoritative answer, ready to be written to the wire.
@@ -673,7 +675,17 @@ fn from_node(
 
 /// Evaluates a policy record and appends its answer records.
 fn evaluate(b: &PolicyBinding, name: &Name, client: &mut Client<'_>, out: &mut Outcome) {
-    let answer = b.policy.evaluate(&client.query, client.rng);
+    let answer = match client.trace.as_deref_mut() {
+        Some(trace) => {
+            use policy::Tracer;
+            trace.step(0, || {
+                let what = format!("{name} {} is answered by {}", b.rtype, b.id);
+                (policy::TraceEvent::Start, String::new(), what)
+            });
+            b.policy.evaluate_with(&client.query, client.rng, trace)
+        }
+        None => b.policy.evaluate(&client.query, client.rng),
+    };
     b.count(answer.endpoint_indices(), client.stripe);
     out.ecs_scope = out.ecs_scope.max(answer.ecs_scope);
     for &i in answer.endpoint_indices() {
