@@ -429,7 +429,7 @@ const CASES: &[Case] = &[
         true,
         16,
         &[
-            "client: continent EU, country ?, subdivision ?",
+            "client: continent EU, country ?, subdivision ? (can match: continent, default)",
             "matches Continent EU (continent)",
             "follow endpoint e0",
             "answer e0 (ECS scope /16)",
@@ -544,7 +544,7 @@ const CASES: &[Case] = &[
         true,
         16,
         &[
-            "client: continent NA, country US, subdivision WA",
+            "subdivision WA (can match: subdivision, country, continent, default)",
             "(subdivision)",
             "follow endpoint e4",
         ],
@@ -609,7 +609,10 @@ const CASES: &[Case] = &[
         Some("e3"),
         true,
         16,
-        &["client: continent NA, country US, subdivision ?", "matches Country US (country)"],
+        &[
+            "client: continent NA, country US, subdivision ? (can match: country, continent, default)",
+            "matches Country US (country)",
+        ],
     ),
     case("US without a state, IPv6", "2001:db8:5::1", &[], Some("e3"), true, 48, &[]),
     case(
@@ -685,7 +688,10 @@ const CASES: &[Case] = &[
         Some("e7"),
         true,
         16,
-        &["client: continent ?, country ?, subdivision ?", "matches default (default)"],
+        &[
+            "client: continent ?, country ?, subdivision ? (can match: default)",
+            "matches default (default)",
+        ],
     ),
     case("entry with nothing, IPv6 -> default", "2001:db8:8::1", &[], Some("e7"), true, 48, &[]),
     case("continent code Route 53 lacks -> default", "10.11.0.1", &[], Some("e7"), true, 16, &[]),
