@@ -122,9 +122,10 @@ struct Database {
 ///
 /// Databases are consulted in the order they were added; the first one whose record for the
 /// address names a country wins. When none does, the first record with a continent gives the
-/// location, else the first with coordinates. IPv6 addresses are looked up only in IPv6 databases; IPv4
-/// addresses (and IPv4-mapped IPv6 addresses, which are treated as the IPv4 address they
-/// carry) in all of them, since IPv6-shaped databases such as GeoIP2 also hold IPv4 space.
+/// location, else the first with coordinates. IPv6 addresses are looked up only in IPv6
+/// databases; IPv4 addresses (and IPv4-mapped IPv6 addresses, which are treated as the IPv4
+/// address they carry) in all of them, since IPv6-shaped databases such as GeoIP2 also hold
+/// IPv4 space.
 pub struct GeoDb {
     databases: Vec<Database>,
     tables: Tables,
