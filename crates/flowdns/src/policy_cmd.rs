@@ -184,7 +184,7 @@ pub(crate) fn explain(config: &Config, req: &ExplainRequest) -> Result<ExitCode>
 }
 
 fn describe_location(l: &policy::ClientLocation) -> String {
-    if l.country.is_none() && l.coordinates.is_none() {
+    if l.continent.is_none() && l.country.is_none() && l.coordinates.is_none() {
         return "location unknown".into();
     }
     let mut parts = Vec::new();

@@ -204,6 +204,34 @@ fn explain_seed_reproduces_draws() {
 }
 
 #[test]
+fn explain_a_client_whose_entry_knows_only_a_continent() {
+    // MaxMind's test database places 2.3.3.0/24 in Europe without a country.
+    let doc = temp_file(
+        "continent.json",
+        br#"{ "AWSPolicyFormatVersion": "2015-10-01", "RecordType": "A", "StartRule": "r",
+              "Endpoints": { "eu": { "Type": "value", "Value": "192.0.2.9" },
+                             "de": { "Type": "value", "Value": "192.0.2.8" },
+                             "other": { "Type": "value", "Value": "192.0.2.1" } },
+              "Rules": { "r": { "RuleType": "geo", "Locations": [
+                  { "EndpointReference": "other", "IsDefault": true },
+                  { "EndpointReference": "de", "Country": "DE" },
+                  { "EndpointReference": "eu", "Continent": "EU" } ] } } }"#,
+    );
+    let doc = doc.to_str().unwrap();
+    let o = flowdns(&["policy", "explain", doc, "--client", "2.3.3.3", "--geoip", &geoip()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("client 2.3.3.3 -> continent EU, network /24\n"), "{out}");
+    assert!(out.contains("country ?, subdivision ? (can match: continent, default)"), "{out}");
+    assert!(out.contains("answer: A 192.0.2.9\nECS scope /24\n"), "{out}");
+    let v = explain_json(&[doc, "--client", "2.3.3.3", "--geoip", &geoip()]);
+    assert_eq!(v["location"]["continent"], "EU");
+    assert_eq!(v["location"]["country"], serde_json::Value::Null);
+    assert_eq!(v["answer"], serde_json::json!(["192.0.2.9"]));
+    assert_eq!(v["ecs_scope"], 24);
+}
+
+#[test]
 fn explain_without_geoip_answers_from_defaults_and_warns() {
     let o = flowdns(&[
         "policy",

@@ -15,12 +15,14 @@ use crate::trie::BuildError;
 /// The record layouts [`GeoDb`] understands, detected per database when it is added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schema {
-    /// MaxMind GeoIP2 / GeoLite2 City or Country (and Enterprise): nested records with
-    /// `country.iso_code` (falling back to `registered_country.iso_code`),
-    /// `subdivisions[0].iso_code` and `location.latitude` / `location.longitude`.
+    /// MaxMind GeoIP2 / GeoLite2 City or Country (and Enterprise, and DB-IP's own files):
+    /// nested records with `country.iso_code`, `continent.code` (used only without a country),
+    /// `registered_country.iso_code` (used only without either), `subdivisions[0].iso_code`
+    /// and `location.latitude` / `location.longitude`.
     GeoIp2,
     /// The flat DB-IP "lite" layout (as packaged by ip-location-db): `country_code`,
-    /// `state1` (a subdivision *name*), `latitude` / `longitude` as 32-bit floats.
+    /// `state1` (a subdivision *name*), `latitude` / `longitude` as 32-bit floats, and
+    /// `continent_code` where a flat database has one (used only without a country).
     Flat,
 }
 
@@ -119,9 +121,11 @@ struct Database {
 /// [`ClientLocation`].
 ///
 /// Databases are consulted in the order they were added; the first one whose record for the
-/// address names a country wins. IPv6 addresses are looked up only in IPv6 databases; IPv4
-/// addresses (and IPv4-mapped IPv6 addresses, which are treated as the IPv4 address they
-/// carry) in all of them, since IPv6-shaped databases such as GeoIP2 also hold IPv4 space.
+/// address names a country wins. When none does, the first record with a continent gives the
+/// location, else the first with coordinates. IPv6 addresses are looked up only in IPv6
+/// databases; IPv4 addresses (and IPv4-mapped IPv6 addresses, which are treated as the IPv4
+/// address they carry) in all of them, since IPv6-shaped databases such as GeoIP2 also hold
+/// IPv4 space.
 pub struct GeoDb {
     databases: Vec<Database>,
     tables: Tables,
@@ -261,8 +265,7 @@ impl GeoDb {
         let addr = canonical.addr;
         let mut scope = 0u8;
         let mut consulted = false;
-        let mut fallback: Option<Place> = None;
-        let mut found: Option<Place> = None;
+        let mut choice = Choice::default();
         for db in &self.databases {
             let Some(hit) = db.index.find(addr) else { continue };
             consulted = true;
@@ -287,21 +290,41 @@ impl GeoDb {
                 }
             };
             scope = scope.max(hit.prefix);
-            if place.country.is_some() {
-                found = Some(place);
+            if choice.offer(place) {
                 break;
             }
-            if fallback.is_none() && place.coordinates.is_some() {
-                fallback = Some(place);
-            }
         }
-        let place = found.or(fallback).unwrap_or_default();
+        choice.location(if consulted { canonical.scope(scope) } else { 0 })
+    }
+}
+
+/// Picks, among what the databases say about one address in the order they are consulted,
+/// the place that says most: the first with a country (the search stops there), else the
+/// first with a continent, else the first with coordinates.
+#[derive(Default)]
+struct Choice {
+    best: Option<Place>,
+}
+
+impl Choice {
+    /// Offers the next database's place; true when no later database can do better.
+    #[inline]
+    fn offer(&mut self, place: Place) -> bool {
+        let rank = place.rank();
+        if rank >= 0 && self.best.is_none_or(|best| rank > best.rank()) {
+            self.best = Some(place);
+        }
+        rank == 2
+    }
+
+    fn location(self, scope_prefix: u8) -> ClientLocation {
+        let place = self.best.unwrap_or_default();
         ClientLocation {
             continent: place.continent,
             country: place.country,
             subdivision: place.subdivision,
             coordinates: place.coordinates,
-            scope_prefix: if consulted { canonical.scope(scope) } else { 0 },
+            scope_prefix,
         }
     }
 }
@@ -311,13 +334,16 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
-/// Recognises the schema from the first records that carry data.
+/// Recognises the schema from the first records that carry data: the first with a country
+/// field decides; records with only a continent decide when none of the first
+/// [`SCHEMA_PROBE_RECORDS`] has a country. Every record probed must decode.
 fn detect_schema<S: AsRef<[u8]>>(name: &str, reader: &Reader<S>) -> Result<Schema, GeoError> {
     let corrupt = |e: maxminddb::MaxMindDbError| {
         GeoError::new(name, GeoErrorKind::Corrupt, format!("reading its records: {e}"))
     };
     let database_type = &reader.metadata().database_type;
     let mut records = 0;
+    let mut continent_only = None;
     for result in reader.networks(WithinOptions::default()).map_err(corrupt)? {
         let result = result.map_err(corrupt)?;
         let Some(probe) = result.decode::<Probe>().map_err(corrupt)? else { continue };
@@ -327,17 +353,26 @@ fn detect_schema<S: AsRef<[u8]>>(name: &str, reader: &Reader<S>) -> Result<Schem
         if probe.country.is_some() || probe.registered_country.is_some() {
             return Ok(Schema::GeoIp2);
         }
+        if probe.continent_code.is_some() {
+            continent_only.get_or_insert(Schema::Flat);
+        } else if probe.continent.is_some() {
+            continent_only.get_or_insert(Schema::GeoIp2);
+        }
         records += 1;
         if records == SCHEMA_PROBE_RECORDS {
             break;
         }
     }
+    if let Some(schema) = continent_only {
+        return Ok(schema);
+    }
     let detail = if records == 0 {
         format!("database type {database_type:?} holds no records")
     } else {
         format!(
-            "database type {database_type:?}: its records have neither `country` (GeoIP2 City \
-             or Country) nor `country_code` (flat, DB-IP style) fields"
+            "database type {database_type:?}: its records have neither `country` or \
+             `continent` (GeoIP2 City or Country) nor `country_code` or `continent_code` (flat, \
+             DB-IP style) fields"
         )
     };
     Err(GeoError::new(name, GeoErrorKind::UnsupportedSchema, detail))
@@ -346,8 +381,10 @@ fn detect_schema<S: AsRef<[u8]>>(name: &str, reader: &Reader<S>) -> Result<Schem
 /// Only which location fields a record has.
 #[derive(Deserialize)]
 struct Probe {
+    continent: Option<IgnoredAny>,
     country: Option<IgnoredAny>,
     registered_country: Option<IgnoredAny>,
+    continent_code: Option<IgnoredAny>,
     country_code: Option<IgnoredAny>,
 }
 
@@ -365,6 +402,8 @@ mod tests {
     #[derive(Deserialize)]
     struct GeoIp2Record<'a> {
         #[serde(borrow)]
+        continent: Option<ContinentCode<'a>>,
+        #[serde(borrow)]
         country: Option<IsoCode<'a>>,
         #[serde(borrow)]
         registered_country: Option<IsoCode<'a>>,
@@ -380,6 +419,12 @@ mod tests {
     }
 
     #[derive(Deserialize)]
+    struct ContinentCode<'a> {
+        #[serde(borrow)]
+        code: Option<&'a str>,
+    }
+
+    #[derive(Deserialize)]
     struct Location {
         latitude: Option<Number>,
         longitude: Option<Number>,
@@ -387,6 +432,8 @@ mod tests {
 
     #[derive(Deserialize)]
     struct FlatRecord<'a> {
+        #[serde(borrow)]
+        continent_code: Option<&'a str>,
         #[serde(borrow)]
         country_code: Option<&'a str>,
         #[serde(borrow)]
@@ -438,12 +485,15 @@ mod tests {
         }
     }
 
-    /// Fields as owned values, for comparing.
-    type Owned = (Option<String>, Option<String>, Option<String>, Option<f64>, Option<f64>);
+    /// Fields as owned values, for comparing: continent, country, registered country,
+    /// subdivision, latitude, longitude.
+    type Owned =
+        (Option<String>, Option<String>, Option<String>, Option<String>, Option<f64>, Option<f64>);
 
     fn owned(f: Fields<'_>) -> Owned {
         let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
-        (s(f.country), s(f.registered_country), s(f.subdivision), f.latitude, f.longitude)
+        let (lat, lon) = (f.latitude, f.longitude);
+        (s(f.continent), s(f.country), s(f.registered_country), s(f.subdivision), lat, lon)
     }
 
     fn expected(schema: Schema, result: &LookupResult<'_, &[u8]>) -> Owned {
@@ -455,6 +505,7 @@ mod tests {
                 let (latitude, longitude) =
                     r.location.map_or((None, None), |l| (num(l.latitude), num(l.longitude)));
                 (
+                    s(r.continent.and_then(|c| c.code)),
                     s(r.country.and_then(|c| c.iso_code)),
                     s(r.registered_country.and_then(|c| c.iso_code)),
                     s(r.subdivisions.and_then(|f| f.0).and_then(|c| c.iso_code)),
@@ -466,6 +517,7 @@ mod tests {
                 let r: FlatRecord<'_> = result.decode().unwrap().unwrap();
                 let non_empty = |v: Option<&str>| s(v.filter(|v| !v.is_empty()));
                 (
+                    non_empty(r.continent_code),
                     non_empty(r.country_code),
                     None,
                     non_empty(r.state1),
@@ -528,8 +580,7 @@ mod tests {
         let addr = canonical.addr;
         let mut scope = 0u8;
         let mut consulted = false;
-        let mut fallback: Option<Place> = None;
-        let mut found: Option<Place> = None;
+        let mut choice = Choice::default();
         for db in dbs {
             if addr.is_ipv6() && db.reader.metadata().ip_version != 6 {
                 continue;
@@ -549,22 +600,11 @@ mod tests {
                 errors.push(db.name.to_owned());
                 continue;
             };
-            if place.country.is_some() {
-                found = Some(place);
+            if choice.offer(place) {
                 break;
             }
-            if fallback.is_none() && place.coordinates.is_some() {
-                fallback = Some(place);
-            }
         }
-        let place = found.or(fallback).unwrap_or_default();
-        ClientLocation {
-            continent: place.continent,
-            country: place.country,
-            subdivision: place.subdivision,
-            coordinates: place.coordinates,
-            scope_prefix: if consulted { canonical.scope(scope) } else { 0 },
-        }
+        choice.location(if consulted { canonical.scope(scope) } else { 0 })
     }
 
     /// The flat IPv4 database with London's latitude stored as a float of 5 bytes (a corrupt

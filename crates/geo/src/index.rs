@@ -109,10 +109,10 @@ impl Entry {
     }
 
     /// What makes two entries the same location (coordinates by their bits; the continent
-    /// follows from the country).
-    fn key(&self) -> (Kind, Option<Code>, Option<Code>, u64, u64) {
+    /// counts too, since entries without a country may still have one).
+    fn key(&self) -> EntryKey {
         let (lat, lon) = (self.latitude.to_bits(), self.longitude.to_bits());
-        (self.kind, self.country, self.subdivision, lat, lon)
+        (self.kind, self.continent, self.country, self.subdivision, lat, lon)
     }
 
     #[inline]
@@ -131,6 +131,8 @@ impl Entry {
         }
     }
 }
+
+type EntryKey = (Kind, Option<Continent>, Option<Code>, Option<Code>, u64, u64);
 
 /// A deterministic hasher (FxHash's multiply-rotate) for the maps used while building: keys
 /// are read from the file, but only the build time, never a result, depends on collisions.
@@ -403,6 +405,10 @@ impl IndexBuilder<'_> {
 
 /// Route 53's tables, rearranged for constant-time lookups while building (the `policy`
 /// crate's own lookups compare strings, and a database can have a million records).
+///
+/// Only what Route 53 can route on is kept: a country code Route 53 does not list is no
+/// country, a continent code other than its seven is no continent, and a subdivision code it
+/// does not list for the country is no subdivision.
 pub(crate) struct Tables {
     /// The continent of every Route 53 country, indexed by its two letters (`AA` = 0).
     continents: Vec<Option<Continent>>,
@@ -427,11 +433,33 @@ impl Tables {
         Tables { continents, us_states }
     }
 
-    /// A country code as found in a database: two ASCII letters, with its Route 53 continent
-    /// (none for a code Route 53 does not know).
-    fn country(&self, code: &[u8]) -> Option<(Code, Option<Continent>)> {
-        let i = letters_index(code)?;
-        Some((Code::new(std::str::from_utf8(code).ok()?)?, self.continents[i]))
+    /// A country code as found in a database (two ASCII letters, any case) with the continent
+    /// Route 53 puts it in; `None` for a code Route 53 does not list.
+    fn country(&self, code: &[u8]) -> Option<(Code, Continent)> {
+        let continent = self.continents[letters_index(code)?]?;
+        Some((Code::new(std::str::from_utf8(code).ok()?)?, continent))
+    }
+
+    /// A continent code as found in a database (any case): one of Route 53's seven.
+    fn continent(code: &[u8]) -> Option<Continent> {
+        let upper = [code.first()?.to_ascii_uppercase(), code.get(1)?.to_ascii_uppercase()];
+        match code.len() {
+            2 => Continent::ALL.into_iter().find(|c| c.code().as_bytes() == upper),
+            _ => None,
+        }
+    }
+
+    /// A subdivision code as found in a GeoIP2 database (ISO 3166-2 without the country) in
+    /// Route 53's terms: Route 53 numbers Crimea `11` and Sevastopol `20` where ISO has `43`
+    /// and `40`; `None` for a code Route 53 does not list for the country.
+    fn subdivision(country: Code, code: &[u8]) -> Option<Code> {
+        let code = Code::new(std::str::from_utf8(code).ok()?)?;
+        let code = match (country.as_str(), code.as_str()) {
+            ("UA", "43") => Code::new("11")?,
+            ("UA", "40") => Code::new("20")?,
+            _ => code,
+        };
+        codes::subdivision(country.as_str(), code.as_str()).map(|_| code)
     }
 
     /// The code of a US state from its English name, ignoring case.
@@ -465,6 +493,11 @@ fn name_hash(name: &[u8]) -> u64 {
 }
 
 /// Decodes the record at `offset` of a database's data section.
+///
+/// The most specific location the record gives, in Route 53's terms: its country (with the
+/// continent Route 53 puts the country in) and subdivision; failing a country, the database's
+/// own continent code; failing both, a GeoIP2 record's `registered_country` (where the
+/// network is registered, which says less about where the client is than a continent does).
 pub(crate) fn decode(
     t: &Tables,
     schema: Schema,
@@ -474,13 +507,16 @@ pub(crate) fn decode(
     let place = match schema {
         Schema::GeoIp2 => {
             let f = data.geoip2(offset)?;
-            let country = f.country.and_then(|c| t.country(c));
-            let country = country.or_else(|| f.registered_country.and_then(|c| t.country(c)));
-            let subdivision = match country {
-                Some(_) => f.subdivision.and_then(|s| Code::new(std::str::from_utf8(s).ok()?)),
-                None => None,
-            };
-            Place::new(country, subdivision, &f)
+            match f.country.and_then(|c| t.country(c)) {
+                Some(country) => {
+                    let sub = f.subdivision.and_then(|s| Tables::subdivision(country.0, s));
+                    Place::new(Some(country), sub, &f)
+                }
+                None if f.continent.and_then(Tables::continent).is_some() => {
+                    Place::new(None, None, &f)
+                }
+                None => Place::new(f.registered_country.and_then(|c| t.country(c)), None, &f),
+            }
         }
         Schema::Flat => {
             let f = data.flat(offset)?;
@@ -507,16 +543,28 @@ pub(crate) struct Place {
 }
 
 impl Place {
-    fn new(
-        country: Option<(Code, Option<Continent>)>,
-        subdivision: Option<Code>,
-        f: &Fields<'_>,
-    ) -> Place {
+    /// A place in `country` (with its Route 53 continent) or, without one, on the continent
+    /// the record names.
+    fn new(country: Option<(Code, Continent)>, subdivision: Option<Code>, f: &Fields<'_>) -> Place {
         Place {
             country: country.map(|(c, _)| c),
-            continent: country.and_then(|(_, c)| c),
-            subdivision,
+            continent: match country {
+                Some((_, continent)) => Some(continent),
+                None => f.continent.and_then(Tables::continent),
+            },
+            subdivision: country.and(subdivision),
             coordinates: coordinates(f.latitude, f.longitude),
+        }
+    }
+
+    /// How much a place says for geolocation: 2 with a country, 1 with a continent only, 0
+    /// with coordinates only, -1 with nothing.
+    pub(crate) fn rank(&self) -> i8 {
+        match (self.country, self.continent, self.coordinates) {
+            (Some(_), _, _) => 2,
+            (None, Some(_), _) => 1,
+            (None, None, Some(_)) => 0,
+            (None, None, None) => -1,
         }
     }
 }
@@ -541,7 +589,7 @@ mod tests {
                 let code = [a, b];
                 let upper = std::str::from_utf8(&code).unwrap().to_ascii_uppercase();
                 let expected = Code::new(&upper).and_then(codes::continent_of);
-                assert_eq!(t.country(&code).map(|(_, c)| c), Some(expected), "{upper}");
+                assert_eq!(t.country(&code).map(|(_, c)| c), expected, "{upper}");
             }
         }
         for code in [&b"G"[..], b"GBR", b"G1", b"", b"\xc3\xa9"] {
@@ -555,6 +603,35 @@ mod tests {
         }
         assert_eq!(t.us_state(b"England"), None);
         assert_eq!(t.us_state(b""), None);
+        // Countries Route 53 does not list are no country.
+        for code in [&b"ZZ"[..], b"EU", b"AP", b"UK", b"CX", b"BV"] {
+            assert_eq!(t.country(code), None, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn continent_and_subdivision_codes_in_route53_terms() {
+        for c in Continent::ALL {
+            assert_eq!(Tables::continent(c.code().as_bytes()), Some(c));
+            assert_eq!(Tables::continent(c.code().to_ascii_lowercase().as_bytes()), Some(c));
+        }
+        for code in [&b"AP"[..], b"E", b"EUR", b"", b"--"] {
+            assert_eq!(Tables::continent(code), None, "{code:?}");
+        }
+        let code = |s: &str| Code::new(s).unwrap();
+        let sub = |country: &str, s: &[u8]| Tables::subdivision(code(country), s);
+        // Every subdivision Route 53 lists is kept as it is, except where ISO differs.
+        for s in codes::SUBDIVISIONS.iter() {
+            assert_eq!(sub(s.country, s.code.as_bytes()), Some(code(s.code)), "{s:?}");
+        }
+        assert_eq!(sub("US", b"wa"), Some(code("WA")));
+        assert_eq!(sub("UA", b"43"), Some(code("11")), "Crimea");
+        assert_eq!(sub("UA", b"40"), Some(code("20")), "Sevastopol");
+        assert_eq!(sub("UA", b"30"), Some(code("30")), "Kyiv");
+        for (country, s) in [("GB", &b"ENG"[..]), ("US", b"ZZ"), ("US", b"PR"), ("FR", b"43")] {
+            assert_eq!(sub(country, s), None, "{country} {s:?}");
+        }
+        assert_eq!(sub("US", b"\xff"), None);
     }
 
     #[test]
@@ -572,8 +649,8 @@ mod tests {
         let keys: std::collections::BTreeSet<_> = places
             .iter()
             .map(|e| {
-                let (kind, country, subdivision, lat, lon) = e.key();
-                (format!("{kind:?}"), country, subdivision, lat, lon)
+                let (kind, continent, country, subdivision, lat, lon) = e.key();
+                (format!("{kind:?}"), continent, country, subdivision, lat, lon)
             })
             .collect();
         assert_eq!(keys.len(), places.len(), "all distinct");

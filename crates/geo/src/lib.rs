@@ -11,32 +11,50 @@
 //! One or more MaxMind DB (`.mmdb`) files, each added with [`GeoDb::add`]. Two record layouts
 //! ([`Schema`]) are recognised from each database's first records:
 //!
-//! - **GeoIP2 / GeoLite2 City or Country** (nested): `country.iso_code` (else
-//!   `registered_country.iso_code`), `subdivisions[0].iso_code`, `location.latitude` /
-//!   `longitude` (doubles). Country databases simply have no coordinates.
+//! - **GeoIP2 / GeoLite2 City or Country** (nested): `country.iso_code`,
+//!   `continent.code`, `registered_country.iso_code`, `subdivisions[0].iso_code`,
+//!   `location.latitude` / `longitude` (doubles). Country databases simply have no
+//!   coordinates.
 //! - **Flat, DB-IP style** (the DB-IP "lite" city files as packaged by ip-location-db):
 //!   `country_code`, `state1` (a subdivision *name*, such as "California" or "England"),
-//!   `latitude` / `longitude` stored as 32-bit floats. These come as one IPv4 file and one
-//!   IPv6 file; add both.
+//!   `latitude` / `longitude` stored as 32-bit floats, and `continent_code` where a flat
+//!   database has one (DB-IP's do not). These come as one IPv4 file and one IPv6 file; add
+//!   both.
 //!
-//! What is kept, in Route 53's terms:
+//! # Every level an entry knows
 //!
-//! - the **continent** is always derived from the country with
-//!   [`policy::codes::continent_of`], never taken from the database (Route 53 puts Turkey
-//!   in Europe, for example);
-//! - the **subdivision** is the US state code for US clients (GeoIP2 gives it; a flat
-//!   database's state name is translated with Route 53's table). Other GeoIP2 subdivision
-//!   codes are kept as given (`ENG` in GB). Flat databases' names outside the US are dropped:
-//!   Route 53 only has US and Ukrainian subdivisions, and Ukrainian oblast names are not
-//!   mapped.
+//! A database entry may name a subdivision, a country, only a continent, or nothing; the
+//! engine matches the most specific geolocation location the client's location supports
+//! (subdivision, then country, then continent, then the default). What is kept, in Route 53's
+//! terms:
+//!
+//! - the **country**, if Route 53 lists it. A code it does not list (DB-IP's `ZZ`, the old
+//!   `EU` and `AP`, the unsupported `CX`) is no country: such a client matches continent and
+//!   default locations only, like one whose entry has no country.
+//! - the **continent**: with a country, always the one Route 53 puts the country in
+//!   ([`policy::codes::continent_of`]), never the database's (Route 53 puts Turkey in Europe,
+//!   where at least one database says Asia). Without a country, the database's own continent
+//!   code, if it is one of Route 53's seven: MaxMind has entries with only a continent (for
+//!   example networks used across Europe), and a continent-only client matches continent and
+//!   default locations.
+//! - a GeoIP2 entry with neither a country nor a continent but a `registered_country` (where
+//!   the network is registered) is placed in that country. A registration says less about
+//!   where the client is than a located continent, so it comes last.
+//! - the **subdivision**, if Route 53 lists it for the country: US states and Ukrainian
+//!   oblasts. GeoIP2 gives ISO 3166-2 codes, which are Route 53's except for Crimea (ISO `43`,
+//!   Route 53 `11`) and Sevastopol (ISO `40`, Route 53 `20`), which are translated; a flat
+//!   database's US state name is translated with Route 53's table. Anything else (`ENG` in
+//!   GB, a US code that is no state, Ukrainian oblast names) is dropped: no location could
+//!   match it. A US entry without a state matches `US`, then `NA`, then the default.
 //! - the **coordinates** feed geoproximity and estimated latency.
 //!
 //! Databases are consulted in the order they were added, and the first whose record names a
-//! country wins (one with coordinates but no country is kept only as a fallback). An IPv6
-//! address is looked up only in IPv6 databases; an IPv4 address in all databases (IPv6-shaped
-//! databases such as GeoIP2 hold IPv4 space too). An IPv4-mapped IPv6 address
-//! (`::ffff:a.b.c.d`) is treated as its IPv4 address everywhere in this crate, since flat IPv6
-//! databases hold no mapped space.
+//! country wins; without one, the first record with a continent, else the first with
+//! coordinates. An IPv6 address is looked up only in IPv6 databases; an IPv4 address in all
+//! databases (IPv6-shaped databases such as GeoIP2 hold IPv4 space too). An IPv4-mapped IPv6
+//! address (`::ffff:a.b.c.d`) is treated as its IPv4 address everywhere in this crate, since
+//! flat IPv6 databases hold no mapped space. The ECS scope (below) is the same whatever level
+//! the entry knows: the prefix of the network the lookup ended in.
 //!
 //! # Lookup structure and costs
 //!

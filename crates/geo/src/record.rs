@@ -45,6 +45,8 @@ struct Header {
 /// The location fields of a record, as raw bytes borrowed from the database.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Fields<'a> {
+    /// `continent.code` (GeoIP2) or `continent_code` (flat).
+    pub(crate) continent: Option<&'a [u8]>,
     /// `country.iso_code` or `country_code`.
     pub(crate) country: Option<&'a [u8]>,
     /// `registered_country.iso_code` (GeoIP2 only).
@@ -75,6 +77,7 @@ impl<'a> Data<'a> {
         for _ in 0..entries {
             let (key, value) = self.key_at(at)?;
             match key {
+                b"continent" => fields.continent = self.string_in(value, b"code")?,
                 b"country" => fields.country = self.string_in(value, b"iso_code")?,
                 b"registered_country" => {
                     fields.registered_country = self.string_in(value, b"iso_code")?;
@@ -110,6 +113,7 @@ impl<'a> Data<'a> {
         for _ in 0..entries {
             let (key, value) = self.key_at(at)?;
             at = match key {
+                b"continent_code" => self.string_value_at(value, &mut fields.continent)?,
                 b"country_code" => self.string_value_at(value, &mut fields.country)?,
                 b"state1" => self.string_value_at(value, &mut fields.subdivision)?,
                 b"latitude" => self.number_at(value, &mut fields.latitude)?,
@@ -117,6 +121,7 @@ impl<'a> Data<'a> {
                 _ => self.skip(value)?,
             };
         }
+        fields.continent = fields.continent.filter(|s| !s.is_empty());
         fields.country = fields.country.filter(|s| !s.is_empty());
         fields.subdivision = fields.subdivision.filter(|s| !s.is_empty());
         Ok(fields)

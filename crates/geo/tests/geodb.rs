@@ -25,7 +25,7 @@ fn geoip2_city_known_addresses() {
     let l = db.locate(ip("81.2.69.142"));
     assert_eq!(l.country, code("GB"));
     assert_eq!(l.continent, Some(Continent::EU));
-    assert_eq!(l.subdivision, code("ENG"));
+    assert_eq!(l.subdivision, None, "ENG: Route 53 has no subdivisions in GB");
     assert_near(l.coordinates, 51.5142, -0.0931);
     assert_eq!(l.scope_prefix, 31, "81.2.69.142/31 in the database");
 
@@ -56,11 +56,56 @@ fn not_found_has_the_scope_of_the_empty_network() {
 }
 
 #[test]
+fn continent_only_records() {
+    // MaxMind's test data has records with a continent and no country, some with a position.
+    let city = db(&[CITY]);
+    let l = city.locate(ip("2.3.3.3"));
+    assert_eq!(
+        l,
+        ClientLocation {
+            continent: Some(Continent::EU),
+            scope_prefix: 24,
+            ..ClientLocation::UNKNOWN
+        }
+    );
+    let l = city.locate(ip("2a02:d500::1"));
+    assert_eq!((l.continent, l.country, l.subdivision), (Some(Continent::EU), None, None));
+    assert_near(l.coordinates, 48.69096, 9.14062);
+    assert_eq!(l.scope_prefix, 29);
+    // An anycast network: no location at all.
+    let l = city.locate(ip("214.1.1.1"));
+    assert_eq!(l, ClientLocation { scope_prefix: 24, ..ClientLocation::UNKNOWN });
+    // A later database that names a country wins over a continent; the answer depends on both.
+    let mut flat = common::mmdb::Writer::new("city", 4, 24);
+    let record = common::mmdb::map([("country_code", common::mmdb::s("DE"))]);
+    flat.insert("2.3.0.0/16", record);
+    let mut both = db(&[CITY]);
+    both.add("de.mmdb", flat.to_bytes().unwrap()).unwrap();
+    let l = both.locate(ip("2.3.3.3"));
+    assert_eq!((l.continent, l.country, l.scope_prefix), (Some(Continent::EU), code("DE"), 24));
+    // A later database with only a position does not replace the continent.
+    let mut at = common::mmdb::Writer::new("city", 4, 24);
+    let position = [
+        ("country_code", common::mmdb::s("")),
+        ("latitude", common::mmdb::Value::Float(52.5)),
+        ("longitude", common::mmdb::Value::Float(13.4)),
+    ];
+    at.insert("2.3.3.0/28", common::mmdb::map(position));
+    let mut both = db(&[CITY]);
+    both.add("at.mmdb", at.to_bytes().unwrap()).unwrap();
+    let l = both.locate(ip("2.3.3.3"));
+    assert_eq!(
+        (l.continent, l.country, l.coordinates, l.scope_prefix),
+        (Some(Continent::EU), None, None, 28)
+    );
+}
+
+#[test]
 fn ipv4_mapped_addresses_are_looked_up_as_ipv4() {
     let db = db(&[CITY]);
     let l = db.locate(ip("::ffff:81.2.69.142"));
     assert_eq!(l.country, code("GB"));
-    assert_eq!(l.subdivision, code("ENG"));
+    assert_near(l.coordinates, 51.5142, -0.0931);
     assert_eq!(l.scope_prefix, 96 + 31, "an IPv6 prefix for an IPv6 address");
     // 6to4 is the database's business (GeoIP2 aliases it to the IPv4 tree).
     let l = db.locate(ip("2002:5102:458e::1"));
@@ -179,7 +224,8 @@ fn flat_files_alone() {
 fn databases_are_consulted_in_order() {
     let city_first = db(&[CITY, FLAT_V4, FLAT_V6]);
     let l = city_first.locate(ip("81.2.69.142"));
-    assert_eq!((l.subdivision, l.scope_prefix), (code("ENG"), 31));
+    assert_eq!(l.scope_prefix, 31);
+    assert_near(l.coordinates, 51.5142, -0.0931);
     // Not in the City database (8.0.0.0/7 empty): the flat one answers; the answer depends on
     // both, so the scope is the longer prefix.
     let l = city_first.locate(ip("8.8.8.8"));

@@ -32,7 +32,7 @@ fn ecs_address_is_cut_to_the_source_prefix_and_the_scope_clamped_to_it() {
     let l = locator("81.2.69.0/24,eu-west-2,9\nGB,eu-west-2,25\n");
     // /32 source: the database's /31.
     let (location, _) = l.locate(ip("81.2.69.142"), Some(32));
-    assert_eq!((location.subdivision, location.scope_prefix), (Code::new("ENG"), 31));
+    assert_eq!((location.country, location.scope_prefix), (Code::new("GB"), 31));
     // /24 source: looked up as 81.2.69.0, which the City database has no country for (its
     // /25 is empty there) but the flat one does; the scope is clamped to the /24.
     let (location, latency) = l.locate(ip("81.2.69.142"), Some(24));

@@ -72,7 +72,8 @@ fn expected(reader: &maxminddb::Reader<Vec<u8>>, addr: IpAddr) -> ClientLocation
     let Some(r) = result.decode::<Rec<'_>>().unwrap() else {
         return ClientLocation { scope_prefix, ..ClientLocation::UNKNOWN };
     };
-    let country = Code::new(r.country_code);
+    // A code Route 53 does not list (DB-IP's `ZZ` for unknown, for example) is no country.
+    let country = Code::new(r.country_code).filter(|c| codes::continent_of(*c).is_some());
     let subdivision = match r.country_code {
         "US" => codes::us_state_code(r.state1).and_then(Code::new),
         _ => None,

@@ -482,6 +482,11 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
     }
 
     /// Matching geo entries, smallest region first: subdivision, country, continent, default.
+    ///
+    /// Each level matches on what the client's location knows at that level, independently
+    /// of the others: a client whose entry has only a continent matches continent entries and
+    /// the default, a US client without a state the `US` entry, its continent and the
+    /// default, and an unknown client the default only.
     fn geo_chain(&mut self, entries: &[(GeoMatch, Branch)]) -> [Option<usize>; 4] {
         self.used_location = true;
         let loc = self.q.location;
@@ -552,10 +557,11 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
             let loc = self.q.location;
             let f = |o: Option<String>| o.unwrap_or_else(|| "?".into());
             let detail = format!(
-                "client: continent {}, country {}, subdivision {}",
+                "client: continent {}, country {}, subdivision {} (can match: {})",
                 f(loc.continent.map(|c| c.to_string())),
                 f(loc.country.map(|c| c.to_string())),
-                f(loc.subdivision.map(|c| c.to_string()))
+                f(loc.subdivision.map(|c| c.to_string())),
+                loc.levels()
             );
             (TraceEvent::Client, String::new(), detail)
         });

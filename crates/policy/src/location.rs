@@ -142,15 +142,25 @@ impl Coordinates {
 
 /// Where the client of one query is, as far as the geolocation data knows.
 ///
-/// Every field may be unknown: an address missing from the database, or no database at all,
-/// gives [`ClientLocation::UNKNOWN`], which only default locations match.
+/// Every field may be unknown, and geolocation rules match at every level that is known:
+/// subdivision, country, continent, default (see [`ClientLocation::levels`]). An entry with
+/// only a continent matches continent and default locations; an address missing from the
+/// database, or no database at all, gives [`ClientLocation::UNKNOWN`], which only default
+/// locations match.
+///
+/// Whoever makes a location keeps its fields consistent, as the `geo` crate does: a country
+/// is one Route 53 lists, its continent the one Route 53 puts it in, and a subdivision one
+/// Route 53 lists for that country.
 #[derive(Clone, Copy, PartialEq, Debug, Default)]
 pub struct ClientLocation {
-    /// Route 53 continent, derived from the country (never from the database's own field).
+    /// Route 53 continent: with a country, the one Route 53 puts the country in
+    /// ([`crate::codes::continent_of`], never the database's own field); without a country,
+    /// the continent the location data names, if any.
     pub continent: Option<Continent>,
-    /// ISO 3166-1 alpha-2 country code.
+    /// ISO 3166-1 alpha-2 country code, one Route 53 lists.
     pub country: Option<Code>,
-    /// Subdivision code within the country (US state code such as `WA`).
+    /// Subdivision code within the country, one Route 53 lists for it (a US state such as
+    /// `WA`, a Ukrainian oblast such as `11`); only with a country.
     pub subdivision: Option<Code>,
     /// Position of the client network.
     pub coordinates: Option<Coordinates>,
@@ -168,4 +178,49 @@ impl ClientLocation {
         coordinates: None,
         scope_prefix: 0,
     };
+
+    /// The kinds of geolocation location this client can match, most specific first, in
+    /// words (for traces and messages): `"subdivision, country, continent, default"` down to
+    /// `"default"` when nothing is known. A subdivision counts only with its country.
+    pub fn levels(&self) -> &'static str {
+        let subdivision = self.subdivision.is_some() && self.country.is_some();
+        match (subdivision, self.country.is_some(), self.continent.is_some()) {
+            (true, _, true) => "subdivision, country, continent, default",
+            (true, _, false) => "subdivision, country, default",
+            (false, true, true) => "country, continent, default",
+            (false, true, false) => "country, default",
+            (false, false, true) => "continent, default",
+            (false, false, false) => "default",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_follow_the_known_fields() {
+        let code = |s: &str| Code::new(s);
+        let at = |continent, country: Option<Code>, subdivision: Option<Code>| ClientLocation {
+            continent,
+            country,
+            subdivision,
+            ..ClientLocation::UNKNOWN
+        };
+        let na = Some(Continent::NA);
+        let cases = [
+            (at(na, code("US"), code("WA")), "subdivision, country, continent, default"),
+            (at(None, code("US"), code("WA")), "subdivision, country, default"),
+            (at(na, code("US"), None), "country, continent, default"),
+            (at(None, code("US"), None), "country, default"),
+            (at(na, None, None), "continent, default"),
+            (at(na, None, code("WA")), "continent, default"),
+            (at(None, None, code("WA")), "default"),
+            (ClientLocation::UNKNOWN, "default"),
+        ];
+        for (location, levels) in cases {
+            assert_eq!(location.levels(), levels, "{location:?}");
+        }
+    }
 }

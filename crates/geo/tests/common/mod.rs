@@ -2,6 +2,8 @@
 // Tests read their fixtures; the library itself never opens a file.
 #![allow(dead_code, unreachable_pub, clippy::disallowed_methods)]
 
+pub mod mmdb;
+
 use std::net::IpAddr;
 
 use geo::GeoDb;
