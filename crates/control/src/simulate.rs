@@ -98,8 +98,9 @@ impl Service {
         resolver_ip: Option<&str>,
         subnet: Option<(&str, Option<&str>)>,
     ) -> Result<TestAnswer> {
-        let (name, rtype) =
-            self.question(zone_id, ("recordname", record_name), ("recordtype", record_type)).await?;
+        let (name, rtype) = self
+            .question(zone_id, ("recordname", record_name), ("recordtype", record_type))
+            .await?;
         let parse_ip = |field: &str, s: &str| {
             s.trim()
                 .parse::<IpAddr>()

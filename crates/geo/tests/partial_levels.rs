@@ -754,7 +754,12 @@ fn answers() {
                 health_checks: c.unhealthy.iter().map(|h| h.to_string()).collect(),
                 targets: Vec::new(),
             };
-            let q = Query { location: &location, health: &health, latency: &EstimatedLatency };
+            let q = Query {
+                location: &location,
+                health: &health,
+                latency: &EstimatedLatency,
+                subnet: None,
+            };
             for (default, p) in &documents {
                 if (*default == Fallback::Without) != (c.only == Only::WithoutDefault) {
                     continue;
