@@ -409,3 +409,65 @@ fn every_routing_kind_compiles_and_mixing_is_refused() {
     let e = refused(&z, &[("twice", "A")]);
     assert!(e.contains("repeats us-east-1"), "{e}");
 }
+
+#[test]
+fn record_level_geolocation_matches_the_most_specific_level_the_client_has() {
+    let geo = |id: &str, loc: Value, ip: &str, hc: &str| json!({"Name": "geo", "SetIdentifier": id, "GeoLocation": loc, "TTL": 60, "Values": [ip], "HealthCheckId": hc});
+    let z = zone(json!([
+        geo("wa", json!({"CountryCode": "US", "SubdivisionCode": "WA"}), "192.0.2.1", "wa"),
+        geo("us", json!({"CountryCode": "US"}), "192.0.2.2", "us"),
+        geo("na", json!({"ContinentCode": "NA"}), "192.0.2.3", "na"),
+        geo("any", json!({"CountryCode": "*"}), "192.0.2.9", "any"),
+    ]));
+    let client =
+        |continent, country: Option<&'static str>, sub: Option<&'static str>| ClientLocation {
+            continent,
+            country: country.and_then(Code::new),
+            subdivision: sub.and_then(Code::new),
+            scope_prefix: 16,
+            ..ClientLocation::UNKNOWN
+        };
+    let na = Some(Continent::NA);
+    // (what the GeoIP entry holds, unhealthy checks, answer)
+    let cases: &[(ClientLocation, &[&str], &str)] = &[
+        (client(na, Some("US"), Some("WA")), &[], "192.0.2.1"),
+        (client(na, Some("US"), Some("WA")), &["wa"], "192.0.2.2"),
+        (client(na, Some("US"), Some("WA")), &["wa", "us"], "192.0.2.3"),
+        (client(na, Some("US"), Some("WA")), &["wa", "us", "na"], "192.0.2.9"),
+        // Every matching location unhealthy: the smallest one answers.
+        (client(na, Some("US"), Some("WA")), &["wa", "us", "na", "any"], "192.0.2.1"),
+        // A US entry without a state: the country, then the continent.
+        (client(na, Some("US"), None), &[], "192.0.2.2"),
+        (client(na, Some("US"), None), &["us"], "192.0.2.3"),
+        // A state the rules do not list: the country.
+        (client(na, Some("US"), Some("OR")), &[], "192.0.2.2"),
+        // Only a continent: the continent rule, then the default.
+        (client(na, None, None), &[], "192.0.2.3"),
+        (client(na, None, None), &["na"], "192.0.2.9"),
+        (client(Some(Continent::EU), None, None), &[], "192.0.2.9"),
+        // Nothing known: the default only.
+        (ClientLocation::UNKNOWN, &[], "192.0.2.9"),
+    ];
+    let binding = match compile_group(&z, &Catalog::builtin(), &key("geo", "A"), false).unwrap() {
+        Compiled::Binding(b) => b,
+        Compiled::Records(..) => panic!("a geolocation group is a binding"),
+    };
+    for (location, unhealthy, want) in cases {
+        let health = UnhealthySet {
+            health_checks: unhealthy.iter().map(|s| s.to_string()).collect(),
+            targets: Vec::new(),
+        };
+        let q = Query { location, health: &health, latency: &EstimatedLatency, subnet: None };
+        let a = binding.policy.evaluate(&q, &mut policy::SplitMix64(1));
+        let got: Vec<String> = a
+            .endpoint_indices()
+            .iter()
+            .map(|&i| match &binding.values[i as usize] {
+                EndpointData::Set(_, d) => zone::master::data_text(&d[0]),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(got, [*want], "{location:?} with {unhealthy:?} down");
+        assert_eq!(a.ecs_scope, location.scope_prefix, "the answer carries the GeoIP scope");
+    }
+}
