@@ -870,6 +870,7 @@ fn health_config_in(
         enable_sni: c.enable_sni,
         regions: c.regions.unwrap_or_default(),
         insufficient_data_health_status: c.insufficient_data_health_status,
+        endpoint_type: c.endpoint_type,
         validate_certificate: None,
     })
 }
@@ -983,7 +984,7 @@ fn health_check(h: &control::health::HealthCheckView) -> xml::HealthCheck {
             alarm_identifier: None,
             insufficient_data_health_status: c.insufficient_data_health_status.clone(),
             routing_control_arn: None,
-            endpoint_type: None,
+            endpoint_type: c.endpoint_type.clone(),
             health_check_source_id: None,
         },
         health_check_version: h.check.version,

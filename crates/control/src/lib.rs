@@ -18,6 +18,7 @@ pub mod instances;
 pub mod page;
 pub mod policies;
 pub mod simulate;
+pub mod tags;
 pub mod zones;
 
 pub use page::{Page, page};
