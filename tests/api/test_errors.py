@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from botocore import xform_name
 
 from helpers import (
     BROKEN_DOCUMENT,
@@ -395,3 +396,92 @@ def test_no_such_geo_location(r53):
     expect_error("NoSuchGeoLocation", 404, r53.get_geo_location, ContinentCode="XX")
     expect_error("NoSuchGeoLocation", 404, r53.get_geo_location, CountryCode="US",
                  SubdivisionCode="ZZ")
+
+
+# --- what flowdns does not do: refused by name, never accepted and dropped --------------------
+
+# The operations flowdns implements; every other operation of botocore's Route 53 model but the
+# CIDR collections (being built) must be refused with NotImplemented naming it.
+IMPLEMENTED = {
+    "ChangeResourceRecordSets", "ChangeTagsForResource", "CreateHealthCheck", "CreateHostedZone",
+    "CreateTrafficPolicy", "CreateTrafficPolicyInstance", "CreateTrafficPolicyVersion",
+    "DeleteHealthCheck", "DeleteHostedZone", "DeleteTrafficPolicy", "DeleteTrafficPolicyInstance",
+    "GetAccountLimit", "GetChange", "GetCheckerIpRanges", "GetGeoLocation", "GetHealthCheck",
+    "GetHealthCheckCount", "GetHealthCheckLastFailureReason", "GetHealthCheckStatus",
+    "GetHostedZone", "GetHostedZoneCount", "GetTrafficPolicy", "GetTrafficPolicyInstance",
+    "GetTrafficPolicyInstanceCount", "ListGeoLocations", "ListHealthChecks", "ListHostedZones",
+    "ListHostedZonesByName", "ListResourceRecordSets", "ListTagsForResource",
+    "ListTagsForResources", "ListTrafficPolicies", "ListTrafficPolicyInstances",
+    "ListTrafficPolicyInstancesByHostedZone", "ListTrafficPolicyInstancesByPolicy",
+    "ListTrafficPolicyVersions", "TestDNSAnswer", "UpdateHealthCheck",
+    "UpdateTrafficPolicyComment", "UpdateTrafficPolicyInstance",
+}
+
+
+def minimal(shape):
+    """The smallest value botocore accepts for a shape: required members only, one list item,
+    the first enum value, strings of the minimum length."""
+    kind = shape.type_name
+    if kind == "structure":
+        return {name: minimal(shape.members[name]) for name in shape.required_members}
+    if kind == "list":
+        return [minimal(shape.member)] * max(1, shape.metadata.get("min", 1))
+    if kind == "string":
+        return shape.enum[0] if shape.enum else "x" * max(1, shape.metadata.get("min", 1))
+    if kind in ("integer", "long"):
+        return max(1, shape.metadata.get("min", 1))
+    if kind == "boolean":
+        return False
+    raise AssertionError(f"no minimal value for a {kind} ({shape.name})")
+
+
+def test_every_operation_flowdns_lacks_is_refused_by_name(r53):
+    model = r53.meta.service_model
+    assert IMPLEMENTED <= set(model.operation_names), IMPLEMENTED - set(model.operation_names)
+    lacking = [op for op in model.operation_names if op not in IMPLEMENTED and "Cidr" not in op]
+    for op in ("CreateReusableDelegationSet", "GetDNSSEC", "AssociateVPCWithHostedZone",
+               "CreateQueryLoggingConfig", "GetHostedZoneLimit", "UpdateHostedZoneComment"):
+        assert op in lacking
+    for op in lacking:
+        shape = model.operation_model(op).input_shape
+        params = minimal(shape) if shape is not None else {}
+        message = expect_error("NotImplemented", 501, getattr(r53, xform_name(op)), **params)
+        assert message.startswith(f"{op} is not implemented by flowdns: "), (op, message)
+
+
+def test_zone_settings_flowdns_cannot_honour_are_refused(r53, cleanup, zone_name, zone):
+    count = r53.get_hosted_zone_count()["HostedZoneCount"]
+    base = {"Name": f"settings-{zone_name}", "CallerReference": unique("ref")}
+    for extra, field in [
+        ({"HostedZoneConfig": {"HostedZoneTier": "ADVANCED"}}, "HostedZoneConfig/HostedZoneTier"),
+        ({"HostedZoneConfig": {"PrivateZone": True}}, "HostedZoneConfig/PrivateZone"),
+        ({"VPC": {"VPCRegion": "eu-west-1", "VPCId": "vpc-1"}}, "VPC"),
+        ({"DelegationSetId": "N1PA6795SAMPLE"}, "DelegationSetId"),
+        ({"EnablePublicDNSFallback": True}, "EnablePublicDNSFallback"),
+        ({"ChangeGuardrails": [{"Name": "NS_OCCLUSION_CHECK", "Status": "ENABLED"}]},
+         "ChangeGuardrails/ChangeGuardrail[1]/Status"),
+    ]:
+        message = expect_error("InvalidInput", 400, r53.create_hosted_zone, **base, **extra)
+        assert message.startswith(field + ": "), (extra, message)
+    assert r53.get_hosted_zone_count()["HostedZoneCount"] == count
+    # The values that say what flowdns does anyway are accepted; the tier is echoed.
+    z = r53.create_hosted_zone(
+        **base, HostedZoneConfig={"HostedZoneTier": "STANDARD", "PrivateZone": False},
+        EnablePublicDNSFallback=False,
+        ChangeGuardrails=[{"Name": "NS_OCCLUSION_CHECK", "Status": "DISABLED"}])["HostedZone"]
+    cleanup.zones.append(z["Id"].removeprefix("/hostedzone/"))
+    assert z["Config"]["HostedZoneTier"] == "STANDARD"
+    assert r53.get_hosted_zone(Id=z["Id"])["HostedZone"]["Config"]["HostedZoneTier"] == "STANDARD"
+
+    # A record set with Availability Zone affinity.
+    message = expect_error("InvalidInput", 400, r53.change_resource_record_sets,
+                           HostedZoneId=zone["id"], ChangeBatch={"Changes": [change("CREATE", rrset(
+                               f"az.{zone['name']}", "A", ["192.0.2.1"], SetIdentifier="az",
+                               AZAffinity={"LocationType": "Global", "LocationId": "global"}))]})
+    assert "AZAffinity" in message, message
+    assert f"az.{zone['name']}" not in [r["Name"] for r in record_sets(r53, zone["id"])]
+
+    # ListHostedZones: a delegation set filter cannot be honoured; private zones there are none.
+    expect_error("InvalidInput", 400, r53.list_hosted_zones, DelegationSetId="N1PA6795SAMPLE")
+    assert r53.list_hosted_zones(HostedZoneType="PrivateHostedZone")["HostedZones"] == []
+    assert r53.list_hosted_zones()["HostedZones"]

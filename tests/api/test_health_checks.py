@@ -110,3 +110,42 @@ def test_health_check_caller_reference(r53, cleanup):
     again = r53.create_health_check(CallerReference=ref, HealthCheckConfig=HTTP_CONFIG)
     assert again["HealthCheck"]["Id"] == first["HealthCheck"]["Id"]
     assert r53.get_health_check_count()["HealthCheckCount"] == count
+
+
+def test_members_flowdns_cannot_honour_are_refused(r53, cleanup):
+    """Every member is acted on, kept and echoed, or refused naming it: nothing is dropped."""
+    count = r53.get_health_check_count()["HealthCheckCount"]
+    for extra, field in [
+        ({"Regions": ["us-east-1", "eu-west-1", "ap-southeast-2"]}, "Regions"),
+        ({"InsufficientDataHealthStatus": "Healthy"}, "InsufficientDataHealthStatus"),
+        ({"EndpointType": "PRIVATE"}, "EndpointType"),
+        ({"HealthCheckSourceId": "hcs-1"}, "HealthCheckSourceId"),
+        ({"AlarmIdentifier": {"Region": "us-east-1", "Name": "alarm"}}, "AlarmIdentifier"),
+    ]:
+        message = expect_error("InvalidInput", 400, r53.create_health_check,
+                               CallerReference=unique("refused"),
+                               HealthCheckConfig={**HTTP_CONFIG, **extra})
+        assert message.startswith(field + ": "), (extra, message)
+    assert r53.get_health_check_count()["HealthCheckCount"] == count
+
+    # What boto3 users and octoDNS send with harmless values is kept and echoed.
+    given = {**HTTP_CONFIG, "MeasureLatency": True, "EnableSNI": False, "EndpointType": "PUBLIC"}
+    hc = r53.create_health_check(CallerReference=unique("kept"),
+                                 HealthCheckConfig=given)["HealthCheck"]
+    hid = hc["Id"]
+    cleanup.health_checks.append(hid)
+    got = r53.get_health_check(HealthCheckId=hid)["HealthCheck"]["HealthCheckConfig"]
+    assert {k: got[k] for k in given} == given
+
+    # An update cannot bring them in either, and a refused update changes nothing.
+    for extra, field in [
+        ({"Regions": ["us-east-1", "eu-west-1", "ap-southeast-2"]}, "Regions"),
+        ({"InsufficientDataHealthStatus": "Unhealthy"}, "InsufficientDataHealthStatus"),
+        ({"AlarmIdentifier": {"Region": "us-east-1", "Name": "alarm"}}, "AlarmIdentifier"),
+        ({"HealthCheckSourceId": "hcs-1"}, "HealthCheckSourceId"),
+    ]:
+        message = expect_error("InvalidInput", 400, r53.update_health_check, HealthCheckId=hid,
+                               ResourcePath="/changed", **extra)
+        assert message.startswith(field + ": "), (extra, message)
+    now = r53.get_health_check(HealthCheckId=hid)["HealthCheck"]
+    assert (now["HealthCheckVersion"], now["HealthCheckConfig"]) == (1, got)

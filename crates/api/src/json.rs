@@ -30,6 +30,13 @@
 //! | `PUT /api/v1/health-checks/{id}/override` `{healthy, reason?}`, `DELETE .../override` | force a check's status until cleared (logged with the caller's key id) |
 //! | `GET /api/v1/health-checks` | health checks with their configuration and live status |
 //! | `GET /api/v1/geolocations` | every geolocation code |
+//! | `GET /api/v1/zones/{id}/tags`, `GET /api/v1/health-checks/{id}/tags` | a zone's or a health check's tags: `{resource_type, id, tags: [{key, value}]}`, sorted by key |
+//! | `PATCH .../tags` `{add?: [{key, value?}], remove?: [key]}` | add (or replace the values of) 1 to 10 tags and remove 1 to 10 keys, all or nothing (Route 53's `ChangeTagsForResource`); answers the tags after |
+//! | `PUT .../tags` `{tags: [{key, value?}]}` | replace every tag (0 to 50), all or nothing; answers the tags after |
+//!
+//! Tags follow Route 53's rules (see `control::tags`); error messages name the Route 53 members
+//! (`AddTags` for `add`, `RemoveTagKeys` for `remove`, `Tags` for `tags`, positions from 1). A
+//! tag without a `value` has the empty value.
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -119,6 +126,58 @@ struct NewHealthCheck {
     caller_reference: String,
     /// Route 53's HealthCheckConfig members (Type, IPAddress, Port, ResourcePath...).
     config: control::health::HealthCheckConfig,
+}
+
+/// A tag in the JSON API.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonTag {
+    key: String,
+    #[serde(default)]
+    value: String,
+}
+
+fn tags_from_json(tags: Vec<JsonTag>) -> Vec<control::tags::Tag> {
+    tags.into_iter().map(|t| control::tags::Tag::new(t.key, t.value)).collect()
+}
+
+fn tags_json(resource_type: &str, id: &str, tags: &[control::tags::Tag]) -> Value {
+    let items: Vec<Value> = tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect();
+    json!({"resource_type": resource_type, "id": id, "tags": items})
+}
+
+/// `GET`, `PATCH` and `PUT` on the tags of a zone (`hostedzone`) or health check
+/// (`healthcheck`).
+async fn tags_route(s: &Service, call: &Call, resource_type: &str, id: &str) -> Reply {
+    let tags = match call.method {
+        Method::GET => s.list_tags(resource_type, id).await?.tags,
+        Method::PATCH => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Change {
+                add: Option<Vec<JsonTag>>,
+                remove: Option<Vec<String>>,
+            }
+            let b: Change = body(call)?;
+            s.change_tags(resource_type, id, b.add.map(tags_from_json), b.remove).await?
+        }
+        Method::PUT => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Replace {
+                tags: Vec<JsonTag>,
+            }
+            let b: Replace = body(call)?;
+            s.replace_tags(resource_type, id, tags_from_json(b.tags)).await?
+        }
+        _ => {
+            return Err(Error::invalid(
+                "method",
+                format!("{} on tags; GET, PATCH or PUT", call.method),
+            ));
+        }
+    };
+    Ok((StatusCode::OK, tags_json(resource_type, id, &tags)))
 }
 
 fn change_json(c: &control::zones::ChangeInfo) -> Value {
@@ -502,6 +561,8 @@ async fn route(s: &Service, call: &Call) -> Reply {
             }
             Ok((StatusCode::OK, json!({"health_checks": items})))
         }
+        (_, ["zones", id, "tags"]) => tags_route(s, call, "hostedzone", id).await,
+        (_, ["health-checks", id, "tags"]) => tags_route(s, call, "healthcheck", id).await,
         (Method::GET, ["geolocations"]) => {
             let p = s.list_geo_locations(None, None, None, Some("1000"))?;
             let items: Vec<Value> = p

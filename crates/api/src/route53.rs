@@ -34,6 +34,12 @@ fn parse<T: DeserializeOwned>(call: &Call) -> Result<T, Error> {
     xml::from_xml(&call.body).map_err(|e| Error::new(Code::InvalidInput, e.to_string()))
 }
 
+/// Like [`parse`], for a request whose members are all optional: botocore sends no body at
+/// all when none is given.
+fn parse_optional<T: DeserializeOwned + Default>(call: &Call) -> Result<T, Error> {
+    if call.body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { parse(call) }
+}
+
 fn version(s: &str) -> Result<u32, Error> {
     s.parse::<u32>()
         .ok()
@@ -59,7 +65,7 @@ pub(crate) async fn dispatch(service: &Service, call: &Call) -> Response {
     match route(service, call).await {
         Ok(r) => r,
         Err(e) => {
-            if e.code.status() >= 500 {
+            if e.code.status() >= 500 && e.code != Code::NotImplemented {
                 tracing::warn!(code = e.code.as_str(), "API error: {}", e.message);
             }
             // Route 53 lists the problems of a change batch as "[first, second]".
@@ -271,22 +277,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
         // Hosted zones.
         (Method::POST, ["hostedzone"]) => {
             let req: xml::CreateHostedZoneRequest = parse(call)?;
-            if req.vpc.is_some()
-                || req.hosted_zone_config.as_ref().and_then(|c| c.private_zone) == Some(true)
-            {
-                return Err(Error::invalid(
-                    "VPC",
-                    "private hosted zones need AWS VPCs, which flowdns does not have",
-                ));
-            }
-            if req.delegation_set_id.is_some() {
-                return Err(Error::invalid(
-                    "DelegationSetId",
-                    "reusable delegation sets are not supported",
-                ));
-            }
-            let comment =
-                req.hosted_zone_config.as_ref().and_then(|c| c.comment.clone()).unwrap_or_default();
+            let comment = check_new_zone(&req)?;
             let (z, change) = s.create_zone(&req.name, &req.caller_reference, &comment).await?;
             let loc = format!("hostedzone/{}", z.zone.id);
             created(
@@ -305,7 +296,28 @@ async fn route(s: &Service, call: &Call) -> Reply {
             )
         }
         (Method::GET, ["hostedzone"]) => {
-            let p = s.list_zones(call.param("marker"), call.param("maxitems")).await?;
+            if call.param("delegationsetid").is_some() {
+                return Err(Error::invalid(
+                    "delegationsetid",
+                    "reusable delegation sets are not supported by flowdns, so no zone uses one",
+                ));
+            }
+            // Every flowdns zone is public: the list of private zones is empty.
+            let private_only = match call.param("hostedzonetype") {
+                None => false,
+                Some("PrivateHostedZone") => true,
+                Some(other) => {
+                    return Err(Error::invalid(
+                        "hostedzonetype",
+                        format!("{other:?}; the only type is PrivateHostedZone"),
+                    ));
+                }
+            };
+            let mut p = s.list_zones(call.param("marker"), call.param("maxitems")).await?;
+            if private_only {
+                p.items.clear();
+                p.next = None;
+            }
             ok(
                 call,
                 StatusCode::OK,
@@ -588,25 +600,36 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 },
             )
         }
-        // Tags: listed empty and accepted without being kept (flowdns has no tag store yet).
+        // Tags.
+        (Method::POST, ["tags", kind, id]) => {
+            let req: xml::ChangeTagsForResourceRequest = parse_optional(call)?;
+            let add = req.add_tags.map(tags_in).transpose()?;
+            s.change_tags(kind, id, add, req.remove_tag_keys).await?;
+            ok(call, StatusCode::OK, &xml::ChangeTagsForResourceResponse {})
+        }
         (Method::GET, ["tags", kind, id]) => {
-            check_tagged(s, kind, id).await?;
+            let t = s.list_tags(kind, id).await?;
             ok(
                 call,
                 StatusCode::OK,
-                &xml::ListTagsForResourceResponse {
-                    resource_tag_set: xml::ResourceTagSet {
-                        resource_type: Some((*kind).to_owned()),
-                        resource_id: Some((*id).to_owned()),
-                        tags: Vec::new(),
-                    },
+                &xml::ListTagsForResourceResponse { resource_tag_set: tag_set(t) },
+            )
+        }
+        (Method::POST, ["tags", kind]) => {
+            let req: xml::ListTagsForResourcesRequest = parse(call)?;
+            let sets = s.list_tags_for_resources(kind, &req.resource_ids).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListTagsForResourcesResponse {
+                    resource_tag_sets: sets.into_iter().map(tag_set).collect(),
                 },
             )
         }
-        (Method::POST, ["tags", kind, id]) => {
-            check_tagged(s, kind, id).await?;
-            ok(call, StatusCode::OK, &xml::ChangeTagsForResourceResponse {})
-        }
+        (m, path) if let Some((operation, why)) = not_implemented(&m, path) => Err(Error::new(
+            Code::NotImplemented,
+            format!("{operation} is not implemented by flowdns: {why}"),
+        )),
         _ => Err(Error::new(
             Code::InvalidInput,
             format!(
@@ -629,14 +652,147 @@ async fn zones_with_counts(
     Ok(out)
 }
 
-async fn check_tagged(s: &Service, kind: &str, id: &str) -> Result<(), Error> {
-    match kind {
-        "hostedzone" => s.get_zone(zone_id(id)).await.map(|_| ()),
-        "healthcheck" => s.get_health_check(id).await.map(|_| ()),
-        other => {
-            Err(Error::invalid("ResourceType", format!("{other:?}; hostedzone or healthcheck")))
+fn tags_in(tags: Vec<xml::Tag>) -> Result<Vec<control::tags::Tag>, Error> {
+    tags.into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = t.key.ok_or_else(|| {
+                Error::invalid(&format!("AddTags/Tag[{}]/Key", i + 1), "is required")
+            })?;
+            // The model makes Value optional: a tag without one has the empty value.
+            Ok(control::tags::Tag::new(key, t.value.unwrap_or_default()))
+        })
+        .collect()
+}
+
+fn tag_set(t: control::tags::ResourceTags) -> xml::ResourceTagSet {
+    xml::ResourceTagSet {
+        resource_type: Some(t.resource_type.as_str().to_owned()),
+        resource_id: Some(t.id),
+        tags: t
+            .tags
+            .into_iter()
+            .map(|t| xml::Tag { key: Some(t.key), value: Some(t.value) })
+            .collect(),
+    }
+}
+
+/// What each family of operations flowdns lacks is about.
+const DNSSEC: &str = "flowdns does not sign zones with DNSSEC";
+const VPC: &str =
+    "private hosted zones and VPC associations need AWS VPCs, which flowdns does not have";
+const DELEGATION_SETS: &str = "reusable delegation sets are not supported; new zones get the name servers flowdns is configured with";
+const QUERY_LOGGING: &str =
+    "query logging to CloudWatch Logs is not available; flowdns counts queries in its metrics";
+const HEALTH_CHECK_SOURCES: &str =
+    "health check sources (for private health checks) are not supported";
+const PROTECTIONS: &str = "record set protections are not supported";
+const CHANGE_HISTORY: &str = "the change history of a zone is not available through the API";
+const TIERS: &str = "flowdns has one hosted zone tier (STANDARD) without optional features";
+const COMMENT: &str = "a zone's comment is set when it is created and cannot be changed yet";
+const ZONE_LIMITS: &str = "flowdns sets no per-zone limits";
+
+/// The Route 53 operations flowdns does not implement, by method and path below
+/// `/2013-04-01/` (`*` stands for one segment), with why. A call to one of them is answered
+/// with `NotImplemented` (HTTP 501) naming it, rather than with a success that does nothing.
+/// CIDR collections (`cidrcollection`) are not listed here.
+const NOT_IMPLEMENTED: &[(&str, &str, &str, &str)] = &[
+    ("POST", "keysigningkey", "CreateKeySigningKey", DNSSEC),
+    ("POST", "keysigningkey/*/*/activate", "ActivateKeySigningKey", DNSSEC),
+    ("POST", "keysigningkey/*/*/deactivate", "DeactivateKeySigningKey", DNSSEC),
+    ("DELETE", "keysigningkey/*/*", "DeleteKeySigningKey", DNSSEC),
+    ("POST", "hostedzone/*/enable-dnssec", "EnableHostedZoneDNSSEC", DNSSEC),
+    ("POST", "hostedzone/*/disable-dnssec", "DisableHostedZoneDNSSEC", DNSSEC),
+    ("GET", "hostedzone/*/dnssec", "GetDNSSEC", DNSSEC),
+    ("POST", "hostedzone/*/associatevpc", "AssociateVPCWithHostedZone", VPC),
+    ("POST", "hostedzone/*/disassociatevpc", "DisassociateVPCFromHostedZone", VPC),
+    ("POST", "hostedzone/*/authorizevpcassociation", "CreateVPCAssociationAuthorization", VPC),
+    ("GET", "hostedzone/*/authorizevpcassociation", "ListVPCAssociationAuthorizations", VPC),
+    ("POST", "hostedzone/*/deauthorizevpcassociation", "DeleteVPCAssociationAuthorization", VPC),
+    ("GET", "hostedzonesbyvpc", "ListHostedZonesByVPC", VPC),
+    ("POST", "delegationset", "CreateReusableDelegationSet", DELEGATION_SETS),
+    ("GET", "delegationset", "ListReusableDelegationSets", DELEGATION_SETS),
+    ("GET", "delegationset/*", "GetReusableDelegationSet", DELEGATION_SETS),
+    ("DELETE", "delegationset/*", "DeleteReusableDelegationSet", DELEGATION_SETS),
+    ("GET", "reusabledelegationsetlimit/*/*", "GetReusableDelegationSetLimit", DELEGATION_SETS),
+    ("POST", "queryloggingconfig", "CreateQueryLoggingConfig", QUERY_LOGGING),
+    ("GET", "queryloggingconfig", "ListQueryLoggingConfigs", QUERY_LOGGING),
+    ("GET", "queryloggingconfig/*", "GetQueryLoggingConfig", QUERY_LOGGING),
+    ("DELETE", "queryloggingconfig/*", "DeleteQueryLoggingConfig", QUERY_LOGGING),
+    ("POST", "healthchecksource", "CreateHealthCheckSource", HEALTH_CHECK_SOURCES),
+    ("GET", "healthchecksource", "ListHealthCheckSources", HEALTH_CHECK_SOURCES),
+    ("GET", "healthchecksource/*", "GetHealthCheckSource", HEALTH_CHECK_SOURCES),
+    ("DELETE", "healthchecksource/*", "DeleteHealthCheckSource", HEALTH_CHECK_SOURCES),
+    ("GET", "healthchecks/source/*", "ListHealthChecksBySource", HEALTH_CHECK_SOURCES),
+    ("POST", "hostedzone/*/rrsetprotection", "CreateResourceRecordSetProtections", PROTECTIONS),
+    ("GET", "hostedzone/*/rrsetprotection", "ListResourceRecordSetProtections", PROTECTIONS),
+    (
+        "POST",
+        "hostedzone/*/rrsetprotection/delete",
+        "DeleteResourceRecordSetProtections",
+        PROTECTIONS,
+    ),
+    ("GET", "hostedzone/*/changebatches", "ListHostedZoneChangeBatches", CHANGE_HISTORY),
+    ("GET", "hostedzone/*/changebatches/*", "GetHostedZoneChangeBatch", CHANGE_HISTORY),
+    ("GET", "hostedzone/*/rrsetchanges", "ListResourceRecordSetChanges", CHANGE_HISTORY),
+    ("POST", "hostedzone/*/features", "UpdateHostedZoneFeatures", TIERS),
+    ("POST", "hostedzone/*/tier", "UpdateHostedZoneTier", TIERS),
+    ("POST", "hostedzone/*", "UpdateHostedZoneComment", COMMENT),
+    ("GET", "hostedzonelimit/*/*", "GetHostedZoneLimit", ZONE_LIMITS),
+];
+
+/// The operation at `method` and `path` if flowdns does not implement it, with why.
+fn not_implemented(method: &Method, path: &[&str]) -> Option<(&'static str, &'static str)> {
+    NOT_IMPLEMENTED.iter().find_map(|&(m, pattern, operation, why)| {
+        let matches = m == method.as_str()
+            && pattern.split('/').count() == path.len()
+            && pattern.split('/').zip(path).all(|(p, seg)| p == "*" || p == *seg);
+        matches.then_some((operation, why))
+    })
+}
+
+/// Checks what `CreateHostedZone` asks for beyond a name and a comment, refusing what flowdns
+/// cannot do; returns the comment.
+fn check_new_zone(req: &xml::CreateHostedZoneRequest) -> Result<String, Error> {
+    let config = req.hosted_zone_config.clone().unwrap_or_default();
+    if req.vpc.is_some() || config.private_zone == Some(true) {
+        return Err(Error::invalid(
+            if req.vpc.is_some() { "VPC" } else { "HostedZoneConfig/PrivateZone" },
+            "private hosted zones need AWS VPCs, which flowdns does not have",
+        ));
+    }
+    if req.delegation_set_id.is_some() {
+        return Err(Error::invalid(
+            "DelegationSetId",
+            "reusable delegation sets are not supported by flowdns",
+        ));
+    }
+    if let Some(tier) = config.hosted_zone_tier.as_deref()
+        && tier != "STANDARD"
+    {
+        return Err(Error::invalid(
+            "HostedZoneConfig/HostedZoneTier",
+            format!("{tier:?}; {TIERS}"),
+        ));
+    }
+    if req.enable_public_dns_fallback == Some(true) {
+        return Err(Error::invalid(
+            "EnablePublicDNSFallback",
+            "public DNS fallback applies to private hosted zones, which flowdns does not have",
+        ));
+    }
+    for (i, g) in req.change_guardrails.iter().flatten().enumerate() {
+        if g.status != "DISABLED" {
+            return Err(Error::invalid(
+                &format!("ChangeGuardrails/ChangeGuardrail[{}]/Status", i + 1),
+                format!(
+                    "{:?} for {}: flowdns runs no change guardrails; DISABLED or leave it out",
+                    g.status, g.name
+                ),
+            ));
         }
     }
+    Ok(config.comment.unwrap_or_default())
 }
 
 async fn list_instances(
@@ -708,7 +864,7 @@ fn hosted_zone(z: &store::Zone, rrsets: i64) -> xml::HostedZone {
         config: Some(xml::HostedZoneConfig {
             comment: (!z.comment.is_empty()).then(|| z.comment.clone()),
             private_zone: Some(false),
-            hosted_zone_tier: None,
+            hosted_zone_tier: Some("STANDARD".to_owned()),
         }),
         resource_record_set_count: Some(rrsets),
         linked_service: None,
@@ -745,6 +901,12 @@ fn record_set_in(
         return Err(Error::invalid(
             &at("CidrRoutingConfig"),
             "CIDR routing is not supported by flowdns",
+        ));
+    }
+    if r.az_affinity.is_some() {
+        return Err(Error::invalid(
+            &at("AZAffinity"),
+            "Availability Zone affinity needs AWS Availability Zones, which flowdns does not have",
         ));
     }
     if r.traffic_policy_instance_id.is_some() {
@@ -835,10 +997,11 @@ fn record_set_out(r: &control::zones::RecordSet) -> xml::ResourceRecordSet {
 fn health_config_in(
     c: xml::HealthCheckConfig,
 ) -> Result<control::health::HealthCheckConfig, Error> {
-    if c.alarm_identifier.is_some() || c.routing_control_arn.is_some() {
+    refuse_aws_only(c.alarm_identifier.is_some(), c.health_check_source_id.is_some())?;
+    if c.routing_control_arn.is_some() {
         return Err(Error::invalid(
-            "HealthCheckConfig",
-            "CloudWatch alarms and Route 53 ARC routing controls are not available in flowdns",
+            "HealthCheckConfig/RoutingControlArn",
+            "Route 53 ARC routing controls are not available in flowdns",
         ));
     }
     let port = c
@@ -870,13 +1033,33 @@ fn health_config_in(
         enable_sni: c.enable_sni,
         regions: c.regions.unwrap_or_default(),
         insufficient_data_health_status: c.insufficient_data_health_status,
+        endpoint_type: c.endpoint_type,
         validate_certificate: None,
     })
+}
+
+/// Refuses the members of a health check that need AWS: a CloudWatch alarm, a health check
+/// source.
+fn refuse_aws_only(alarm: bool, source: bool) -> Result<(), Error> {
+    if alarm {
+        return Err(Error::invalid(
+            "AlarmIdentifier",
+            "CloudWatch alarms are not available in flowdns (CLOUDWATCH_METRIC checks are refused)",
+        ));
+    }
+    if source {
+        return Err(Error::invalid(
+            "HealthCheckSourceId",
+            "health check sources (for private health checks) are not supported by flowdns",
+        ));
+    }
+    Ok(())
 }
 
 /// Values an update cannot carry, named (the configuration as a whole is checked by the
 /// service after the update is applied).
 fn check_update(u: &xml::UpdateHealthCheckRequest) -> Result<(), Error> {
+    refuse_aws_only(u.alarm_identifier.is_some(), u.health_check_source_id.is_some())?;
     if let Some(p) = u.port
         && u16::try_from(p).map_or(true, |p| p == 0)
     {
@@ -983,7 +1166,7 @@ fn health_check(h: &control::health::HealthCheckView) -> xml::HealthCheck {
             alarm_identifier: None,
             insufficient_data_health_status: c.insufficient_data_health_status.clone(),
             routing_control_arn: None,
-            endpoint_type: None,
+            endpoint_type: c.endpoint_type.clone(),
             health_check_source_id: None,
         },
         health_check_version: h.check.version,
@@ -1008,5 +1191,46 @@ fn geo(g: &control::geo_codes::GeoDetails) -> xml::GeoLocationDetails {
         country_name: g.country_name.clone(),
         subdivision_code: g.subdivision_code.clone(),
         subdivision_name: g.subdivision_name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_flowdns_lacks_are_found_by_method_and_path() {
+        let cases = [
+            ("POST", "delegationset", Some("CreateReusableDelegationSet")),
+            ("GET", "delegationset/N1", Some("GetReusableDelegationSet")),
+            ("DELETE", "keysigningkey/Z1/ksk", Some("DeleteKeySigningKey")),
+            ("POST", "keysigningkey/Z1/ksk/activate", Some("ActivateKeySigningKey")),
+            ("POST", "hostedzone/Z1", Some("UpdateHostedZoneComment")),
+            ("GET", "hostedzone/Z1/dnssec", Some("GetDNSSEC")),
+            (
+                "POST",
+                "hostedzone/Z1/rrsetprotection/delete",
+                Some("DeleteResourceRecordSetProtections"),
+            ),
+            ("GET", "hostedzonelimit/Z1/MAX_RRSETS_BY_ZONE", Some("GetHostedZoneLimit")),
+            // Implemented, or not Route 53 operations at all: not listed.
+            ("GET", "hostedzone/Z1", None),
+            ("POST", "hostedzone/Z1/rrset", None),
+            ("PUT", "delegationset", None),
+            ("GET", "hostedzone/Z1/dnssec/more", None),
+            ("POST", "cidrcollection", None),
+        ];
+        for (method, path, expected) in cases {
+            let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+            let segments: Vec<&str> = path.split('/').collect();
+            let found = not_implemented(&method, &segments).map(|(op, _)| op);
+            assert_eq!(found, expected, "{method} {path}");
+        }
+        // Each method and path once, each operation once.
+        for (i, (m, p, op, _)) in NOT_IMPLEMENTED.iter().enumerate() {
+            for (m2, p2, op2, _) in &NOT_IMPLEMENTED[..i] {
+                assert!((m, p) != (m2, p2) && op != op2, "{op} and {op2}");
+            }
+        }
     }
 }

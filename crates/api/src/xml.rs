@@ -93,6 +93,7 @@ mod errors;
 mod health;
 mod misc;
 mod records;
+mod tags;
 mod traffic;
 mod zones;
 
@@ -100,6 +101,7 @@ pub use errors::*;
 pub use health::*;
 pub use misc::*;
 pub use records::*;
+pub use tags::*;
 pub use traffic::*;
 pub use zones::*;
 

@@ -423,6 +423,44 @@ fn botocore_update_health_check() {
 }
 
 #[test]
+fn botocore_tags() {
+    let tag = |key: &str, value: Option<&str>| Tag { key: some(key), value: value.map(s) };
+    let r: ChangeTagsForResourceRequest = parse_request("ChangeTagsForResource");
+    assert_eq!(
+        r,
+        ChangeTagsForResourceRequest {
+            add_tags: Some(vec![
+                tag("Name", Some("web <1> & \"co\"")),
+                // botocore writes an empty value as `<Value />`.
+                tag("env:prod/ü", Some("")),
+                tag("flag", None),
+            ]),
+            remove_tag_keys: Some(vec![s("old"), s("Old")]),
+        }
+    );
+    let r: ChangeTagsForResourceRequest = parse_request("ChangeTagsForResource-remove");
+    assert_eq!(
+        r,
+        ChangeTagsForResourceRequest { add_tags: None, remove_tag_keys: Some(vec![s("Name")]) }
+    );
+    let r: ListTagsForResourcesRequest = parse_request("ListTagsForResources");
+    assert_eq!(r.resource_ids, vec![s(HEALTH_CHECK_ID), s("abcdef11-2222-3333-4444-555555fedcbb")]);
+    // An empty list is read as given (the service refuses it, naming the list).
+    let r: ChangeTagsForResourceRequest =
+        from_xml(b"<ChangeTagsForResourceRequest><AddTags/></ChangeTagsForResourceRequest>")
+            .unwrap();
+    assert_eq!(r.add_tags, Some(vec![]));
+    let e = err::<ListTagsForResourcesRequest>(
+        "<ListTagsForResourcesRequest></ListTagsForResourcesRequest>",
+    );
+    assert!(e.to_string().contains("ResourceIds"), "{e}");
+    let e = err::<ChangeTagsForResourceRequest>(
+        "<ChangeTagsForResourceRequest><AddTags><Tag><Name>x</Name></Tag></AddTags></ChangeTagsForResourceRequest>",
+    );
+    assert_eq!(e.path(), Some("/AddTags/Tag[1]/Name"), "{e}");
+}
+
+#[test]
 fn every_committed_request_body_parses() {
     let mut count = 0;
     for entry in std::fs::read_dir(data_dir().join("requests")).unwrap() {
@@ -450,12 +488,14 @@ fn every_committed_request_body_parses() {
             }
             "CreateHealthCheck" => from_xml::<CreateHealthCheckRequest>(&body).map(drop),
             "UpdateHealthCheck" => from_xml::<UpdateHealthCheckRequest>(&body).map(drop),
+            "ChangeTagsForResource" => from_xml::<ChangeTagsForResourceRequest>(&body).map(drop),
+            "ListTagsForResources" => from_xml::<ListTagsForResourcesRequest>(&body).map(drop),
             other => panic!("no request shape for {other} ({})", path.display()),
         };
         result.unwrap_or_else(|e| panic!("{name}: {e}"));
         count += 1;
     }
-    assert!(count >= 15, "expected the generated request bodies, found {count}");
+    assert!(count >= 18, "expected the generated request bodies, found {count}");
 }
 
 #[test]
@@ -478,6 +518,8 @@ fn requests_written_from_rust_match_botocore_bytes() {
     check::<CreateHostedZoneRequest>("CreateHostedZone-private");
     check::<CreateHealthCheckRequest>("CreateHealthCheck");
     check::<UpdateHealthCheckRequest>("UpdateHealthCheck");
+    check::<ChangeTagsForResourceRequest>("ChangeTagsForResource-remove");
+    check::<ListTagsForResourcesRequest>("ListTagsForResources");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1065,7 +1107,57 @@ fn responses() -> Vec<(String, String)> {
                 count: 9,
             },
         ),
+        // Tags.
+        case(
+            "ListTagsForResource",
+            ListTagsForResourceResponse {
+                resource_tag_set: ResourceTagSet {
+                    resource_type: some("hostedzone"),
+                    resource_id: some("Z1D633PJN98FT9"),
+                    tags: vec![
+                        Tag { key: some("Name"), value: some("web <1> & \"co\"") },
+                        Tag { key: some("empty"), value: some("") },
+                    ],
+                },
+            },
+        ),
+        case(
+            "ListTagsForResource-none",
+            ListTagsForResourceResponse {
+                resource_tag_set: ResourceTagSet {
+                    resource_type: some("healthcheck"),
+                    resource_id: some(HEALTH_CHECK_ID),
+                    tags: vec![],
+                },
+            },
+        ),
+        case(
+            "ListTagsForResources",
+            ListTagsForResourcesResponse {
+                resource_tag_sets: vec![
+                    ResourceTagSet {
+                        resource_type: some("healthcheck"),
+                        resource_id: some(HEALTH_CHECK_ID),
+                        tags: vec![Tag { key: some("env:prod/ü"), value: some("a b") }],
+                    },
+                    ResourceTagSet {
+                        resource_type: some("healthcheck"),
+                        resource_id: some("abcdef11-2222-3333-4444-555555fedcbb"),
+                        tags: vec![],
+                    },
+                ],
+            },
+        ),
+        case("ChangeTagsForResource", ChangeTagsForResourceResponse {}),
         // Errors.
+        case(
+            "Error-NotImplemented",
+            ErrorResponse::receiver(
+                "NotImplemented",
+                "CreateReusableDelegationSet is not implemented by flowdns: reusable delegation sets are not supported; new zones get the name servers flowdns is configured with",
+                "a35f48e8-84fd-11e6-80d9-574e0c4664cb",
+            ),
+        ),
         case(
             "Error-InvalidInput",
             ErrorResponse::sender(

@@ -23,6 +23,12 @@ pub const TYPES: &[&str] = &[
 ];
 
 /// A health check's configuration, with Route 53's field names (stored as JSON).
+///
+/// Every member is acted on or refused by [`HealthCheckConfig::check`]: `MeasureLatency` is
+/// kept and echoed (flowdns measures every probe's latency, reported in its metrics, either
+/// way); `EnableSNI` decides whether HTTPS probes send SNI; `EndpointType` may only be
+/// `PUBLIC`; `Regions` (flowdns checks from the one server that runs it) and
+/// `InsufficientDataHealthStatus` (CloudWatch alarm checks only) are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 #[allow(missing_docs)] // The fields are Route 53's HealthCheckConfig members.
@@ -59,6 +65,8 @@ pub struct HealthCheckConfig {
     pub regions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insufficient_data_health_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_type: Option<String>,
     /// flowdns extension: validate HTTPS certificates (Route 53 never does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_certificate: Option<bool>,
@@ -95,6 +103,41 @@ impl HealthCheckConfig {
                 "Type",
                 format!("{t} checks need AWS services flowdns does not have"),
             ));
+        }
+        if !self.regions.is_empty() {
+            return Err(Error::invalid(
+                "Regions",
+                format!(
+                    "{:?}: flowdns probes every check from the one server that runs it and \
+                     cannot choose checker regions; leave Regions out",
+                    self.regions
+                ),
+            ));
+        }
+        if let Some(status) = &self.insufficient_data_health_status {
+            return Err(Error::invalid(
+                "InsufficientDataHealthStatus",
+                format!(
+                    "{status:?}: it applies only to CLOUDWATCH_METRIC checks, which flowdns \
+                     does not run; leave it out"
+                ),
+            ));
+        }
+        match self.endpoint_type.as_deref() {
+            None | Some("PUBLIC") => {}
+            Some("PRIVATE") => {
+                return Err(Error::invalid(
+                    "EndpointType",
+                    "PRIVATE: private health checks run from a health check source in a VPC, \
+                     which flowdns does not have; PUBLIC or leave it out",
+                ));
+            }
+            Some(other) => {
+                return Err(Error::invalid(
+                    "EndpointType",
+                    format!("{other:?}; PUBLIC (PRIVATE is not supported)"),
+                ));
+            }
         }
         if t == "CALCULATED" {
             if self.child_health_checks.is_empty() {
@@ -358,5 +401,62 @@ impl Service {
         })?;
         tracing::warn!(check = %id, by = %by, "health check override cleared");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http() -> HealthCheckConfig {
+        HealthCheckConfig {
+            check_type: "HTTPS".into(),
+            ip_address: Some("192.0.2.1".into()),
+            ..Default::default()
+        }
+        .with_defaults()
+    }
+
+    #[test]
+    fn members_flowdns_cannot_act_on_are_refused() {
+        // What octoDNS and boto3 send by default is accepted, and kept as given.
+        let accepted = [
+            HealthCheckConfig { measure_latency: Some(true), ..http() },
+            HealthCheckConfig { measure_latency: Some(false), ..http() },
+            HealthCheckConfig { enable_sni: Some(false), ..http() },
+            HealthCheckConfig { endpoint_type: Some("PUBLIC".into()), ..http() },
+            HealthCheckConfig { request_interval: Some(10), failure_threshold: Some(3), ..http() },
+        ];
+        for c in accepted {
+            assert_eq!(c.check(), Ok(()), "{c:?}");
+        }
+        let refused = [
+            (HealthCheckConfig { regions: vec!["us-east-1".into()], ..http() }, "Regions: "),
+            (
+                HealthCheckConfig {
+                    insufficient_data_health_status: Some("Healthy".into()),
+                    ..http()
+                },
+                "InsufficientDataHealthStatus: ",
+            ),
+            (
+                HealthCheckConfig { endpoint_type: Some("PRIVATE".into()), ..http() },
+                "EndpointType: ",
+            ),
+            (
+                HealthCheckConfig { endpoint_type: Some("public".into()), ..http() },
+                "EndpointType: ",
+            ),
+        ];
+        for (c, field) in refused {
+            let e = c.check().unwrap_err();
+            assert_eq!(e.code, Code::InvalidInput);
+            assert!(e.message.starts_with(field), "{e}");
+        }
+        // The stored JSON keeps every member that was given.
+        let c = HealthCheckConfig { endpoint_type: Some("PUBLIC".into()), ..http() };
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""EndpointType":"PUBLIC""#), "{text}");
+        assert_eq!(serde_json::from_str::<HealthCheckConfig>(&text).unwrap(), c);
     }
 }

@@ -18,6 +18,7 @@ pub mod instances;
 pub mod page;
 pub mod policies;
 pub mod simulate;
+pub mod tags;
 pub mod zones;
 
 pub use page::{Page, page};
@@ -54,6 +55,9 @@ pub enum Code {
     TooManyHealthChecks,
     NoSuchGeoLocation,
     ServiceUnavailable,
+    /// An operation of the Route 53 API that flowdns does not implement (HTTP 501, which
+    /// AWS SDKs do not retry).
+    NotImplemented,
 }
 
 impl Code {
@@ -91,6 +95,7 @@ impl Code {
             TooManyHealthChecks => "TooManyHealthChecks",
             NoSuchGeoLocation => "NoSuchGeoLocation",
             ServiceUnavailable => "ServiceUnavailable",
+            NotImplemented => "NotImplemented",
         }
     }
 
@@ -110,6 +115,7 @@ impl Code {
             | HealthCheckAlreadyExists
             | HealthCheckVersionMismatch => 409,
             ServiceUnavailable => 503,
+            NotImplemented => 501,
             _ => 400,
         }
     }

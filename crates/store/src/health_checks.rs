@@ -6,6 +6,7 @@ use crate::error::{Result, StoreError, map_unique};
 use crate::model::{ChangeKind, HealthCheck};
 use crate::names::check_text;
 use crate::sql::{health_check_columns, health_check_from_row, log_change, next_serial};
+use crate::tags::{TaggedResource, delete_tags_in_tx};
 use crate::time::now_rfc3339;
 use crate::{Store, write_tx};
 
@@ -138,11 +139,12 @@ impl Store {
         })
     }
 
-    /// Deletes a health check.
+    /// Deletes a health check, with its override and its tags.
     pub async fn delete_health_check(&self, id: &str) -> Result<()> {
         write_tx!(self, |tx| {
             let serial = next_serial(tx).await?;
             check_in_tx(tx, id).await?;
+            delete_tags_in_tx(tx, TaggedResource::HealthCheck, id).await?;
             sqlx::query("DELETE FROM health_checks WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -160,7 +162,7 @@ impl Store {
     }
 }
 
-async fn check_in_tx(tx: &mut Conn, id: &str) -> Result<HealthCheck> {
+pub(crate) async fn check_in_tx(tx: &mut Conn, id: &str) -> Result<HealthCheck> {
     sqlx::query(concat!("SELECT ", health_check_columns!(), " FROM health_checks WHERE id = $1"))
         .bind(id)
         .try_map(health_check_from_row)

@@ -1,5 +1,6 @@
 //! The durable store of flowdns: hosted zones and their records, traffic policies with their
-//! immutable numbered versions, policy records, health-check definitions, and a change log
+//! immutable numbered versions, policy records, health-check definitions, tags of zones and
+//! health checks, and a change log
 //! whose serial lets DNS servers poll cheaply and rebuild only what changed.
 //!
 //! # Engines
@@ -31,7 +32,7 @@
 //!   in Rust, JSON is opaque text.
 //! - No reserved word of either engine is used as an identifier.
 //!
-//! # Schema (migration 0001)
+//! # Schema (migrations 0001 to 0003)
 //!
 //! | table | key | columns |
 //! |---|---|---|
@@ -42,6 +43,8 @@
 //! | `policy_versions` | (`policy_id`, `version`) | `document`, `comment`, `record_type`, `created_at`, `deleted` |
 //! | `policy_records` | `id` | `zone_id`, `name`, `record_type` UNIQUE together; `ttl`, `policy_id`, `policy_version`, `state`, `message`, `created_at`, `updated_at` |
 //! | `health_checks` | `id` | `caller_reference` UNIQUE, `config`, `version`, `created_at`, `created_serial` |
+//! | `health_check_overrides` (0002) | `check_id` | `healthy`, `set_by`, `set_at`, `reason` |
+//! | `tags` (0003) | (`resource_type`, `resource_id`, `tag_key`) | `tag_value`; `resource_type` is `hostedzone` or `healthcheck` |
 //! | `change_log` | `serial` | `changed_at`, `kind`, `zone_id` NULL, `detail` |
 //!
 //! Names are stored as lower-case absolute DNS names with the trailing dot
@@ -61,7 +64,8 @@
 //!
 //! A call that would change nothing is not a write: setting a policy record's state and message
 //! to what they already are ([`Store::set_policy_record_state`] reads first, before the
-//! serial bump) commits an empty transaction and logs no change.
+//! serial bump), or tags to what they already are ([`Store::change_tags`]), commits an empty
+//! transaction and logs no change.
 //!
 //! Multi-statement reads that must agree with each other ([`Store::load_all`],
 //! [`Store::load_zone`]) run in one read transaction, so their contents match the serial
@@ -75,7 +79,8 @@
 //! with), then polls: when the serial advanced, it reloads with [`Store::load_zone`] only the
 //! zones named by changes whose [`ChangeKind::affects_answers`] is true (`NotFound` means the
 //! zone was deleted). Policy and health-check changes carry no zone: policy records bind
-//! immutable versions, so a new or deleted version changes no answer. Each zone's
+//! immutable versions, so a new or deleted version changes no answer. Tag changes
+//! ([`ChangeKind::Tags`]) name the zone whose tags changed but change no answer. Each zone's
 //! [`Zone::serial`] is the serial of the last write that changed its answers. The log is
 //! never pruned yet.
 //!
@@ -93,6 +98,9 @@
 //!   new policy; its versions can still be read by number.
 //! - A policy record's zone, name and type are fixed; moving it to a version of another
 //!   record type is refused with [`StoreError::ConflictingTypes`].
+//! - A hosted zone or a health check carries at most [`MAX_TAGS_PER_RESOURCE`] tags (a change
+//!   that would exceed it is refused with [`StoreError::TooMany`] and applies nothing); its
+//!   tags are deleted with it, in the same transaction.
 
 #![deny(missing_docs)]
 
@@ -106,6 +114,7 @@ mod policies;
 mod policy_records;
 mod rrsets;
 mod sql;
+mod tags;
 mod time;
 mod zones;
 
@@ -122,6 +131,7 @@ pub use model::{
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
 pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange};
+pub use tags::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_RESOURCE, Tag, TaggedResource};
 
 use backend::Backend;
 

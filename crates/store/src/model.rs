@@ -236,16 +236,20 @@ pub enum ChangeKind {
     PolicyRecordState,
     /// A health check was created, updated or deleted (no `zone_id`).
     HealthCheck,
+    /// The tags of a hosted zone (`zone_id` set) or a health check (no `zone_id`) changed.
+    /// Answers do not change.
+    Tags,
 }
 
 impl ChangeKind {
-    const ALL: [ChangeKind; 6] = [
+    const ALL: [ChangeKind; 7] = [
         ChangeKind::Zone,
         ChangeKind::Records,
         ChangeKind::Policy,
         ChangeKind::PolicyRecord,
         ChangeKind::PolicyRecordState,
         ChangeKind::HealthCheck,
+        ChangeKind::Tags,
     ];
 
     /// The stored spelling, e.g. `policy_record`.
@@ -257,6 +261,7 @@ impl ChangeKind {
             ChangeKind::PolicyRecord => "policy_record",
             ChangeKind::PolicyRecordState => "policy_record_state",
             ChangeKind::HealthCheck => "health_check",
+            ChangeKind::Tags => "tags",
         }
     }
 

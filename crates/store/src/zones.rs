@@ -13,6 +13,7 @@ use crate::names::{
 use crate::sql::{
     log_change, next_serial, record_columns, record_from_row, zone_columns, zone_from_row,
 };
+use crate::tags::{TaggedResource, delete_tags_in_tx};
 use crate::time::now_rfc3339;
 use crate::{Store, write_tx};
 
@@ -123,7 +124,7 @@ impl Store {
             .await?)
     }
 
-    /// Deletes a zone and its records. Refused with `InUse` while policy records exist in it.
+    /// Deletes a zone, its records and its tags. Refused with `InUse` while policy records exist in it.
     pub async fn delete_zone(&self, id: &str) -> Result<()> {
         self.delete_zone_checked(id, false).await
     }
@@ -170,6 +171,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            delete_tags_in_tx(tx, TaggedResource::HostedZone, id).await?;
             sqlx::query("DELETE FROM zones WHERE id = $1").bind(id).execute(&mut *tx).await?;
             log_change(
                 tx,

@@ -419,6 +419,31 @@ EXPECTED = {
         "Count": 1,
     },
     "GetHostedZoneLimit": {"Limit": {"Type": "MAX_RRSETS_BY_ZONE", "Value": 10000}, "Count": 9},
+    "ListTagsForResource": {
+        "ResourceTagSet": {
+            "ResourceType": "hostedzone",
+            "ResourceId": "Z1D633PJN98FT9",
+            "Tags": [{"Key": "Name", "Value": 'web <1> & "co"'}, {"Key": "empty", "Value": ""}],
+        }
+    },
+    "ListTagsForResource-none": {
+        "ResourceTagSet": {"ResourceType": "healthcheck", "ResourceId": HEALTH_CHECK_ID, "Tags": []}
+    },
+    "ListTagsForResources": {
+        "ResourceTagSets": [
+            {
+                "ResourceType": "healthcheck",
+                "ResourceId": HEALTH_CHECK_ID,
+                "Tags": [{"Key": "env:prod/ü", "Value": "a b"}],
+            },
+            {
+                "ResourceType": "healthcheck",
+                "ResourceId": "abcdef11-2222-3333-4444-555555fedcbb",
+                "Tags": [],
+            },
+        ]
+    },
+    "ChangeTagsForResource": {},
 }
 
 # Error documents: (HTTP status, operation used for the client check, expected Error dict,
@@ -465,6 +490,20 @@ EXPECTED_ERRORS = {
         "GetChange",
         {"Type": "Receiver", "Code": "ServiceUnavailable", "Message": "The store is not reachable"},
         "e25f48e8-84fd-11e6-80d9-574e0c4664cb",
+        None,
+    ),
+    # An operation flowdns does not implement: 501, which botocore does not retry.
+    "Error-NotImplemented": (
+        501,
+        "CreateReusableDelegationSet",
+        {
+            "Type": "Receiver",
+            "Code": "NotImplemented",
+            "Message": "CreateReusableDelegationSet is not implemented by flowdns: reusable "
+            "delegation sets are not supported; new zones get the name servers flowdns is "
+            "configured with",
+        },
+        "a35f48e8-84fd-11e6-80d9-574e0c4664cb",
         None,
     ),
     # The old Route 53 form: botocore finds no code in it. Kept to document why it is not sent.
@@ -599,17 +638,22 @@ class _Raw:
         yield self._body
 
 
-def client_error(operation, status, body):
-    """Run one call through a real botocore client whose HTTP layer returns `body`."""
+def client_error(operation, status, body, retries=None):
+    """Run one call through a real botocore client whose HTTP layer returns `body`; returns
+    the client, the ClientError and how many requests were sent."""
     client = SESSION.create_client(
         "route53",
         region_name="us-east-1",
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
-        config=botocore.config.Config(retries={"max_attempts": 0, "mode": "standard"}),
+        config=botocore.config.Config(
+            retries=retries or {"max_attempts": 0, "mode": "standard"}
+        ),
     )
+    sent = []
 
     def respond(request, **kwargs):
+        sent.append(request.url)
         return botocore.awsrequest.AWSResponse(request.url, status, {}, _Raw(body))
 
     client.meta.events.register("before-send", respond)
@@ -632,12 +676,13 @@ def client_error(operation, status, body):
         },
         "GetTrafficPolicy": {"Id": POLICY_ID, "Version": 1},
         "GetChange": {"Id": "C1"},
+        "CreateReusableDelegationSet": {"CallerReference": "ref-1"},
     }[operation]
     method = getattr(client, botocore.xform_name(operation))
     try:
         method(**params)
     except botocore.exceptions.ClientError as e:
-        return client, e
+        return client, e, len(sent)
     raise AssertionError(f"{operation} did not fail")
 
 
@@ -649,9 +694,15 @@ def check_error(stem, body, problems):
     got_id = parsed.get("ResponseMetadata", {}).get("RequestId")
     if exception is not None and got_id != request_id:
         problems.append(f"{stem}: RequestId {got_id!r}, expected {request_id!r}")
-    if status >= 500:
+    if status in (500, 502, 503, 504):
         return  # botocore would retry; the parse above is what matters
-    client, e = client_error(operation, status, body)
+    if status == 501:
+        # Not retried, whatever the retry mode, so a caller learns at once.
+        for mode in ("legacy", "standard", "adaptive"):
+            _, _, sent = client_error(operation, status, body, {"mode": mode, "max_attempts": 5})
+            if sent != 1:
+                problems.append(f"{stem}: {mode} retry mode sent {sent} requests, expected 1")
+    client, e, _ = client_error(operation, status, body)
     code = e.response["Error"]["Code"]
     if code != error["Code"]:
         problems.append(f"{stem}: client saw code {code!r}, expected {error['Code']!r}")

@@ -288,6 +288,28 @@ REQUESTS = {
         "InsufficientDataHealthStatus": "Unhealthy",
         "ResetElements": ["FullyQualifiedDomainName", "Regions", "ResourcePath"],
     },
+    "ChangeTagsForResource": {
+        "ResourceType": "hostedzone",
+        "ResourceId": "Z1D633PJN98FT9",
+        "AddTags": [
+            {"Key": "Name", "Value": "web <1> & \"co\""},
+            {"Key": "env:prod/ü", "Value": ""},
+            {"Key": "flag"},
+        ],
+        "RemoveTagKeys": ["old", "Old"],
+    },
+    "ChangeTagsForResource-remove": {
+        "ResourceType": "healthcheck",
+        "ResourceId": "abcdef11-2222-3333-4444-555555fedcba",
+        "RemoveTagKeys": ["Name"],
+    },
+    "ListTagsForResources": {
+        "ResourceType": "healthcheck",
+        "ResourceIds": [
+            "abcdef11-2222-3333-4444-555555fedcba",
+            "abcdef11-2222-3333-4444-555555fedcbb",
+        ],
+    },
 }
 
 
