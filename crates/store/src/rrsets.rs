@@ -197,6 +197,15 @@ impl Store {
                     problems.push(format!("change {position}: {conflict}"));
                     continue;
                 }
+                if let Some(id) = crate::cidr::routing_collection(rrset.routing.as_deref())
+                    && !crate::cidr::missing_collections(tx, [id.as_str()]).await?.is_empty()
+                {
+                    problems.push(format!(
+                        "change {position}: {what} CidrRoutingConfig/CollectionId: no CIDR \
+                         collection has the id {id}"
+                    ));
+                    continue;
+                }
                 if let Some(conflict) = policy_conflict(tx, zone_id, &rrset).await? {
                     problems.push(format!("change {position}: {what} {conflict}"));
                     continue;
