@@ -288,6 +288,27 @@ REQUESTS = {
         "InsufficientDataHealthStatus": "Unhealthy",
         "ResetElements": ["FullyQualifiedDomainName", "Regions", "ResourcePath"],
     },
+    "CreateCidrCollection": {
+        "Name": "offices-eu",
+        "CallerReference": "cidr-ref-1",
+    },
+    # botocore writes the unnamed items of Changes as <member>, those of CidrList as <Cidr>.
+    "ChangeCidrCollection": {
+        "Id": "0f3c7a5e-1111-4222-8333-444455556666",
+        "CollectionVersion": 3,
+        "Changes": [
+            {
+                "LocationName": "fra",
+                "Action": "PUT",
+                "CidrList": ["192.0.2.0/24", "2001:db8::/32"],
+            },
+            {
+                "LocationName": "ams",
+                "Action": "DELETE_IF_EXISTS",
+                "CidrList": ["192.0.2.0/24"],
+            },
+        ],
+    },
 }
 
 
