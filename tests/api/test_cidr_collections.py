@@ -263,13 +263,13 @@ def test_json_api(server, cleanup):
 
     r = json_api(server, "POST", f"cidr-collections/{c['id']}/changes", {
         "version": 1,
-        "changes": [{"action": "PUT", "location": "fra", "cidrs": ["192.0.2.0/24", "2001:DB8::/32"]}],
+        "changes": [put("fra", "192.0.2.0/24", "2001:DB8::/32")],
     })
     assert r.status == 200, r.body
     assert r.json()["collection"]["version"] == 2
     assert r.json()["change"]["id"].startswith("C")
     r = json_api(server, "POST", f"cidr-collections/{c['id']}/changes", {
-        "version": 1, "changes": [{"action": "PUT", "location": "ams", "cidrs": ["10.0.0.0/8"]}],
+        "version": 1, "changes": [put("ams", "10.0.0.0/8")],
     })
     assert (r.status, r.json()["error"]["code"]) == (409, "CidrCollectionVersionMismatchException")
 
@@ -285,8 +285,7 @@ def test_json_api(server, cleanup):
     r = json_api(server, "DELETE", f"cidr-collections/{c['id']}")
     assert (r.status, r.json()["error"]["code"]) == (400, "CidrCollectionInUseException")
     json_api(server, "POST", f"cidr-collections/{c['id']}/changes", {
-        "changes": [{"action": "DELETE_IF_EXISTS", "location": "fra",
-                     "cidrs": ["192.0.2.0/24", "2001:db8::/32"]}]})
+        "changes": [delete("fra", "192.0.2.0/24", "2001:db8::/32")]})
     r = json_api(server, "DELETE", f"cidr-collections/{c['id']}")
     assert r.status == 200, r.body
     r = json_api(server, "GET", f"cidr-collections/{c['id']}")

@@ -31,7 +31,7 @@
 //! | `GET /api/v1/geolocations` | every geolocation code |
 //! | `GET /api/v1/cidr-collections`, `POST /api/v1/cidr-collections` `{name, caller_reference}` | CIDR collections (201 when created, 200 for a retry) |
 //! | `GET /api/v1/cidr-collections/{id}`, `DELETE /api/v1/cidr-collections/{id}` | one collection with its locations and blocks; delete an unused, empty one |
-//! | `POST /api/v1/cidr-collections/{id}/changes` `{version?, changes: [{action, location, cidrs}]}` | PUT / DELETE_IF_EXISTS blocks, all together |
+//! | `POST /api/v1/cidr-collections/{id}/changes` `{version?, changes: [{LocationName, Action, CidrList}]}` | PUT / DELETE_IF_EXISTS blocks, all together |
 //! | `GET /api/v1/cidr-collections/{id}/blocks[?location=NAME]` | the blocks, of one location or all |
 
 use axum::http::{Method, StatusCode};
@@ -175,15 +175,8 @@ struct NewCidrCollection {
 #[serde(deny_unknown_fields)]
 struct CidrChanges {
     version: Option<i64>,
-    changes: Vec<CidrChange>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CidrChange {
-    action: String,
-    location: String,
-    cidrs: Vec<String>,
+    /// Route 53's `CidrCollectionChange` members (LocationName, Action, CidrList).
+    changes: Vec<control::cidr::CidrCollectionChange>,
 }
 
 fn cidr_collection_json(c: &store::CidrCollection) -> Value {
@@ -563,16 +556,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
         }
         (Method::POST, ["cidr-collections", id, "changes"]) => {
             let b: CidrChanges = body(call)?;
-            let changes = b
-                .changes
-                .into_iter()
-                .map(|c| control::cidr::CidrCollectionChange {
-                    location_name: c.location,
-                    action: c.action,
-                    cidr_list: c.cidrs,
-                })
-                .collect();
-            let (c, change) = s.change_cidr_collection(id, b.version, changes).await?;
+            let (c, change) = s.change_cidr_collection(id, b.version, b.changes).await?;
             Ok((
                 StatusCode::OK,
                 json!({"collection": cidr_collection_json(&c), "change": change_json(&change)}),

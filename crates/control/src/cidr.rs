@@ -114,8 +114,10 @@ pub fn canonical_block(text: &str) -> std::result::Result<String, String> {
     Ok(cidr.to_string())
 }
 
-/// One change of a ChangeCidrCollection call, as the APIs carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// One change of a ChangeCidrCollection call, as the APIs carry it (Route 53's member names in
+/// JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CidrCollectionChange {
     /// The location (1-16 letters, digits, `_` or `-`).
     pub location_name: String,
