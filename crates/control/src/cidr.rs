@@ -24,7 +24,8 @@
 //!   blocks per collection (`LimitsExceeded`).
 //! - a collection can be deleted once it has no blocks and no record set names it, else
 //!   `CidrCollectionInUseException` saying which.
-//! - a record set with `CidrRoutingConfig` needs a `SetIdentifier`, a type among A, AAAA, CAA,
+//! - a record set with `CidrRoutingConfig` needs a `SetIdentifier`, no other routing policy
+//!   (Weight, Region, ...), a type among A, AAAA, CAA,
 //!   CNAME, MX, NAPTR, PTR, SPF, SRV and TXT, a collection that exists and a location that
 //!   exists in it (a location has blocks) or `*` (the default); otherwise
 //!   `InvalidChangeBatch`. A location emptied later is allowed: its record sets then match no
@@ -236,12 +237,31 @@ pub fn check_cidr_group(sets: &[(&str, &CidrRoutingConfig)]) -> std::result::Res
     Ok(())
 }
 
-/// The checks of one record set's `CidrRoutingConfig` that need no store: the record type,
-/// the collection id's form and the location name's form. The message names the field.
+/// The checks of a record set with `CidrRoutingConfig` that need no store: no other routing
+/// policy beside it, the record type, the collection id's form and the location name's form.
+/// The message names the field.
 pub fn check_routing_config(
     rtype: &str,
+    routing: &crate::zones::Routing,
     config: &CidrRoutingConfig,
 ) -> std::result::Result<(), String> {
+    let others: Vec<&str> = [
+        ("Weight", routing.weight.is_some()),
+        ("Region", routing.region.is_some()),
+        ("GeoLocation", routing.geo_location.is_some()),
+        ("Failover", routing.failover.is_some()),
+        ("MultiValueAnswer", routing.multi_value_answer.is_some()),
+        ("GeoProximityLocation", routing.geo_proximity_location.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, set)| set.then_some(field))
+    .collect();
+    if !others.is_empty() {
+        return Err(format!(
+            "CidrRoutingConfig cannot be combined with {}: a record set has one routing policy",
+            others.join(", ")
+        ));
+    }
     if !ROUTED_TYPES.contains(&rtype) {
         return Err(format!(
             "Type: IP-based routing (CidrRoutingConfig) is not available for {rtype} record \
@@ -604,8 +624,16 @@ mod tests {
 
     #[test]
     fn record_set_configurations() {
-        assert_eq!(check_routing_config("A", &config(C1, "fra")), Ok(()));
-        assert_eq!(check_routing_config("TXT", &config(C1, "*")), Ok(()));
+        let plain = crate::zones::Routing::default();
+        assert_eq!(check_routing_config("A", &plain, &config(C1, "fra")), Ok(()));
+        assert_eq!(check_routing_config("TXT", &plain, &config(C1, "*")), Ok(()));
+        let weighted = crate::zones::Routing {
+            weight: Some(1),
+            failover: Some("PRIMARY".into()),
+            ..Default::default()
+        };
+        let err = check_routing_config("A", &weighted, &config(C1, "fra")).unwrap_err();
+        assert!(err.contains("cannot be combined with Weight, Failover"), "{err}");
         for (rtype, c, message) in [
             ("NS", config(C1, "fra"), "not available for NS record sets"),
             ("A", config("not-a-uuid", "fra"), "CidrRoutingConfig/CollectionId"),
@@ -613,7 +641,7 @@ mod tests {
             ("A", config(C1, ""), "CidrRoutingConfig/LocationName"),
             ("A", config(C1, &"l".repeat(17)), "CidrRoutingConfig/LocationName"),
         ] {
-            let err = check_routing_config(rtype, &c).unwrap_err();
+            let err = check_routing_config(rtype, &plain, &c).unwrap_err();
             assert!(err.contains(message), "{rtype} {c:?}: {err}");
         }
     }

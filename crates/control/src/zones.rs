@@ -378,7 +378,7 @@ impl Service {
                 .into());
         }
         if let Some(c) = &r.cidr_routing_config {
-            crate::cidr::check_routing_config(&rtype, c)?;
+            crate::cidr::check_routing_config(&rtype, r, c)?;
         }
         if let Some(w) = r.weight
             && !(0..=255).contains(&w)
