@@ -307,6 +307,7 @@ class Cleanup:
     zones: list[str] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
     health_checks: list[str] = field(default_factory=list)
+    cidr_collections: list[str] = field(default_factory=list)
 
     def run(self) -> None:
         for zid in self.zones:
@@ -329,6 +330,11 @@ class Cleanup:
                 self.r53.delete_health_check(HealthCheckId=hid)
             except ClientError:
                 pass
+        for cid in self.cidr_collections:
+            try:
+                purge_cidr_collection(self.r53, cid)
+            except ClientError:
+                pass
 
 
 def purge_zone(r53, zone_id: str) -> None:
@@ -349,6 +355,24 @@ def purge_zone(r53, zone_id: str) -> None:
     if changes:
         r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
     r53.delete_hosted_zone(Id=zone_id)
+
+
+def cidr_blocks(r53, collection_id: str, **kwargs) -> list[tuple[str, str]]:
+    """Every (location, block) of a CIDR collection, following NextToken."""
+    pages = r53.get_paginator("list_cidr_blocks").paginate(CollectionId=collection_id, **kwargs)
+    return [(b["LocationName"], b["CidrBlock"]) for p in pages for b in p["CidrBlocks"]]
+
+
+def purge_cidr_collection(r53, collection_id: str) -> None:
+    """Removes every block of a CIDR collection, then the collection."""
+    by_location: dict[str, list[str]] = {}
+    for location, block in cidr_blocks(r53, collection_id):
+        by_location.setdefault(location, []).append(block)
+    if by_location:
+        r53.change_cidr_collection(Id=collection_id, Changes=[
+            {"LocationName": loc, "Action": "DELETE_IF_EXISTS", "CidrList": blocks}
+            for loc, blocks in by_location.items()])
+    r53.delete_cidr_collection(Id=collection_id)
 
 
 

@@ -37,6 +37,10 @@
 //! Tags follow Route 53's rules (see `control::tags`); error messages name the Route 53 members
 //! (`AddTags` for `add`, `RemoveTagKeys` for `remove`, `Tags` for `tags`, positions from 1). A
 //! tag without a `value` has the empty value.
+//! | `GET /api/v1/cidr-collections`, `POST /api/v1/cidr-collections` `{name, caller_reference}` | CIDR collections (201 when created, 200 for a retry) |
+//! | `GET /api/v1/cidr-collections/{id}`, `DELETE /api/v1/cidr-collections/{id}` | one collection with its locations and blocks; delete an unused, empty one |
+//! | `POST /api/v1/cidr-collections/{id}/changes` `{version?, changes: [{LocationName, Action, CidrList}]}` | PUT / DELETE_IF_EXISTS blocks, all together |
+//! | `GET /api/v1/cidr-collections/{id}/blocks[?location=NAME]` | the blocks, of one location or all |
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -218,6 +222,32 @@ fn report_json(r: &control::health::HealthReport) -> Value {
 fn health_json(h: &control::health::HealthCheckView) -> Value {
     json!({"id": h.check.id, "caller_reference": h.check.caller_reference,
         "version": h.check.version, "config": h.config, "status": "unknown"})
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCidrCollection {
+    name: String,
+    caller_reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CidrChanges {
+    version: Option<i64>,
+    /// Route 53's `CidrCollectionChange` members (LocationName, Action, CidrList).
+    changes: Vec<control::cidr::CidrCollectionChange>,
+}
+
+fn cidr_collection_json(c: &store::CidrCollection) -> Value {
+    json!({
+        "id": c.id, "arn": control::cidr::arn(&c.id), "name": c.name, "version": c.version,
+        "caller_reference": c.caller_reference, "created_at": c.created_at,
+    })
+}
+
+fn cidr_blocks_json(blocks: &[store::CidrBlock]) -> Vec<Value> {
+    blocks.iter().map(|b| json!({"location": b.location, "cidr": b.cidr})).collect()
 }
 
 #[derive(Deserialize)]
@@ -575,6 +605,52 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 }))
                 .collect();
             Ok((StatusCode::OK, json!({"geolocations": items})))
+        }
+        (Method::GET, ["cidr-collections"]) => {
+            let mut items = Vec::new();
+            let mut page = s.list_cidr_collections(None, Some("1000")).await?;
+            loop {
+                items.extend(page.items.iter().map(cidr_collection_json));
+                let Some(token) = page.next_token else { break };
+                page = s.list_cidr_collections(Some(&token), Some("1000")).await?;
+            }
+            Ok((StatusCode::OK, json!({"cidr_collections": items})))
+        }
+        (Method::POST, ["cidr-collections"]) => {
+            let b: NewCidrCollection = body(call)?;
+            let (c, created) = s.create_cidr_collection(&b.name, &b.caller_reference).await?;
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok((status, cidr_collection_json(&c)))
+        }
+        (Method::GET, ["cidr-collections", id]) => {
+            let c = s.cidr_collection(id).await?;
+            let mut value = cidr_collection_json(&c.collection);
+            value["locations"] = json!(c.locations());
+            value["blocks"] = json!(cidr_blocks_json(&c.blocks));
+            Ok((StatusCode::OK, value))
+        }
+        (Method::POST, ["cidr-collections", id, "changes"]) => {
+            let b: CidrChanges = body(call)?;
+            let (c, change) = s.change_cidr_collection(id, b.version, b.changes).await?;
+            Ok((
+                StatusCode::OK,
+                json!({"collection": cidr_collection_json(&c), "change": change_json(&change)}),
+            ))
+        }
+        (Method::GET, ["cidr-collections", id, "blocks"]) => {
+            let location = call.param("location");
+            let mut items = Vec::new();
+            let mut page = s.list_cidr_blocks(id, location, None, Some("1000")).await?;
+            loop {
+                items.extend(cidr_blocks_json(&page.items));
+                let Some(token) = page.next_token else { break };
+                page = s.list_cidr_blocks(id, location, Some(&token), Some("1000")).await?;
+            }
+            Ok((StatusCode::OK, json!({"blocks": items})))
+        }
+        (Method::DELETE, ["cidr-collections", id]) => {
+            let change = s.delete_cidr_collection(id).await?;
+            Ok((StatusCode::OK, json!({"deleted": id, "change": change_json(&change)})))
         }
         _ => Err(Error::new(
             Code::InvalidInput,

@@ -630,6 +630,109 @@ async fn route(s: &Service, call: &Call) -> Reply {
             Code::NotImplemented,
             format!("{operation} is not implemented by flowdns: {why}"),
         )),
+        // CIDR collections (IP-based routing).
+        (Method::POST, ["cidrcollection"]) => {
+            let req: xml::CreateCidrCollectionRequest = parse(call)?;
+            let (c, _) = s.create_cidr_collection(&req.name, &req.caller_reference).await?;
+            let loc = format!("cidrcollection/{}", c.id);
+            created(
+                call,
+                &loc,
+                &xml::CreateCidrCollectionResponse {
+                    collection: xml::CidrCollection {
+                        arn: control::cidr::arn(&c.id),
+                        id: c.id.clone(),
+                        name: c.name,
+                        version: c.version,
+                    },
+                },
+            )
+        }
+        (Method::POST, ["cidrcollection", id]) => {
+            let req: xml::ChangeCidrCollectionRequest = parse(call)?;
+            let changes = req
+                .changes
+                .into_iter()
+                .map(|c| control::cidr::CidrCollectionChange {
+                    location_name: c.location_name,
+                    action: c.action,
+                    cidr_list: c.cidr_list,
+                })
+                .collect();
+            let (_, change) = s.change_cidr_collection(id, req.collection_version, changes).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ChangeCidrCollectionResponse { id: format!("/change/{}", change.id) },
+            )
+        }
+        (Method::GET, ["cidrcollection"]) => {
+            let p =
+                s.list_cidr_collections(call.param("nexttoken"), call.param("maxresults")).await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListCidrCollectionsResponse {
+                    next_token: p.next_token,
+                    cidr_collections: p
+                        .items
+                        .into_iter()
+                        .map(|c| xml::CollectionSummary {
+                            arn: control::cidr::arn(&c.id),
+                            id: c.id,
+                            name: c.name,
+                            version: c.version,
+                        })
+                        .collect(),
+                },
+            )
+        }
+        (Method::GET, ["cidrcollection", id]) => {
+            let p = s
+                .list_cidr_locations(id, call.param("nexttoken"), call.param("maxresults"))
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListCidrLocationsResponse {
+                    next_token: p.next_token,
+                    cidr_locations: p
+                        .items
+                        .into_iter()
+                        .map(|location_name| xml::LocationSummary { location_name })
+                        .collect(),
+                },
+            )
+        }
+        (Method::GET, ["cidrcollection", id, "cidrblocks"]) => {
+            let p = s
+                .list_cidr_blocks(
+                    id,
+                    call.param("location"),
+                    call.param("nexttoken"),
+                    call.param("maxresults"),
+                )
+                .await?;
+            ok(
+                call,
+                StatusCode::OK,
+                &xml::ListCidrBlocksResponse {
+                    next_token: p.next_token,
+                    cidr_blocks: p
+                        .items
+                        .into_iter()
+                        .map(|b| xml::CidrBlockSummary {
+                            cidr_block: b.cidr,
+                            location_name: b.location,
+                        })
+                        .collect(),
+                },
+            )
+        }
+        (Method::DELETE, ["cidrcollection", id]) => {
+            s.delete_cidr_collection(id).await?;
+            ok(call, StatusCode::OK, &xml::DeleteCidrCollectionResponse {})
+        }
         _ => Err(Error::new(
             Code::InvalidInput,
             format!(
@@ -932,7 +1035,10 @@ fn record_set_in(
             longitude: g.coordinates.as_ref().map(|c| c.longitude.clone()),
             bias: g.bias,
         }),
-        cidr_routing_config: None,
+        cidr_routing_config: r.cidr_routing_config.map(|c| control::zones::CidrRoutingConfig {
+            collection_id: c.collection_id,
+            location_name: c.location_name,
+        }),
         health_check_id: r.health_check_id,
         alias_target: r.alias_target.map(|a| control::zones::AliasTarget {
             hosted_zone_id: zone_id(&a.hosted_zone_id).to_owned(),
@@ -976,7 +1082,10 @@ fn record_set_out(r: &control::zones::RecordSet) -> xml::ResourceRecordSet {
         }),
         health_check_id: g.health_check_id.clone(),
         traffic_policy_instance_id: r.traffic_policy_instance_id.clone(),
-        cidr_routing_config: None,
+        cidr_routing_config: g.cidr_routing_config.as_ref().map(|c| xml::CidrRoutingConfig {
+            collection_id: c.collection_id.clone(),
+            location_name: c.location_name.clone(),
+        }),
         geo_proximity_location: g.geo_proximity_location.as_ref().map(|p| {
             xml::GeoProximityLocation {
                 aws_region: p.aws_region.clone(),

@@ -31,8 +31,25 @@ use serde::de::DeserializeOwned;
 /// Declares a private module with `serialize`/`deserialize` functions (and an `opt` submodule
 /// for `Option<Vec<_>>`) that write a `Vec<$ty>` as a wrapper element holding one `$item`
 /// element per entry, for use with `#[serde(with = "...")]` on the wrapper member.
+///
+/// `xml_list!(module, "Item", Type)` reads only `<Item>` children; `xml_list!(module, any
+/// "Item", Type)` writes `<Item>` but reads children of any name, for the lists whose items
+/// the model leaves unnamed (botocore writes them as `<member>`, the API reference shows
+/// the shape's name).
 macro_rules! xml_list {
     ($module:ident, $item:literal, $ty:ty) => {
+        xml_list!(@list $module, $item, $ty, named);
+    };
+    ($module:ident, any $item:literal, $ty:ty) => {
+        xml_list!(@list $module, $item, $ty, any);
+    };
+    (@read named, $deserializer:ident) => {
+        Ok(<In as serde::Deserialize>::deserialize($deserializer)?.items)
+    };
+    (@read any, $deserializer:ident) => {
+        $crate::xml::any_children($deserializer)
+    };
+    (@list $module:ident, $item:literal, $ty:ty, $mode:ident) => {
         mod $module {
             #[allow(unused_imports)]
             use super::*;
@@ -43,6 +60,7 @@ macro_rules! xml_list {
                 items: &'a [$ty],
             }
 
+            #[allow(dead_code)]
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]
             struct In {
@@ -60,7 +78,7 @@ macro_rules! xml_list {
             pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Vec<$ty>, D::Error> {
-                Ok(<In as serde::Deserialize>::deserialize(deserializer)?.items)
+                xml_list!(@read $mode, deserializer)
             }
 
             #[allow(dead_code)]
@@ -88,6 +106,36 @@ macro_rules! xml_list {
     };
 }
 
+/// Reads the children of a list's wrapper element whatever their names, in document order
+/// for children of one name (children of several names are taken name by name, in order of
+/// first appearance).
+pub(crate) fn any_children<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Children<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Children<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("list items")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+            let mut items = Vec::new();
+            while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                items.extend(map.next_value::<Vec<T>>()?);
+            }
+            Ok(items)
+        }
+    }
+
+    deserializer.deserialize_map(Children(std::marker::PhantomData))
+}
+
+mod cidr;
 mod de;
 mod errors;
 mod health;
@@ -97,6 +145,7 @@ mod tags;
 mod traffic;
 mod zones;
 
+pub use cidr::*;
 pub use errors::*;
 pub use health::*;
 pub use misc::*;

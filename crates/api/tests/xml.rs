@@ -422,6 +422,67 @@ fn botocore_update_health_check() {
     );
 }
 
+const CIDR_COLLECTION_ID: &str = "0f3c7a5e-1111-4222-8333-444455556666";
+
+#[test]
+fn botocore_create_cidr_collection() {
+    let r: CreateCidrCollectionRequest = parse_request("CreateCidrCollection");
+    assert_eq!(
+        r,
+        CreateCidrCollectionRequest { name: s("offices-eu"), caller_reference: s("cidr-ref-1") }
+    );
+}
+
+fn cidr_change(location: &str, action: &str, cidrs: &[&str]) -> CidrCollectionChange {
+    CidrCollectionChange {
+        location_name: s(location),
+        action: s(action),
+        cidr_list: cidrs.iter().map(|c| s(c)).collect(),
+    }
+}
+
+#[test]
+fn botocore_change_cidr_collection_items_are_members() {
+    let body = request_body("ChangeCidrCollection");
+    assert!(String::from_utf8_lossy(&body).contains("<Changes><member>"));
+    let r: ChangeCidrCollectionRequest = parse_request("ChangeCidrCollection");
+    let expected = ChangeCidrCollectionRequest {
+        collection_version: Some(3),
+        changes: vec![
+            cidr_change("fra", "PUT", &["192.0.2.0/24", "2001:db8::/32"]),
+            cidr_change("ams", "DELETE_IF_EXISTS", &["192.0.2.0/24"]),
+        ],
+    };
+    assert_eq!(r, expected);
+    // We write the names the API reference shows, and read them (and any other) back.
+    let ours = to_xml(&expected).unwrap();
+    assert!(
+        ours.contains("<Changes><CidrCollectionChange><LocationName>fra</LocationName>"),
+        "{ours}"
+    );
+    assert!(ours.contains("<CidrList><Cidr>192.0.2.0/24</Cidr><Cidr>2001:db8::/32</Cidr>"));
+    assert_eq!(from_xml::<ChangeCidrCollectionRequest>(ours.as_bytes()).unwrap(), expected);
+    let other_names = "<ChangeCidrCollectionRequest><Changes><item><LocationName>a</LocationName>\
+        <Action>PUT</Action><CidrList><member>10.0.0.0/8</member><x>10.1.0.0/16</x></CidrList>\
+        </item></Changes></ChangeCidrCollectionRequest>";
+    let r: ChangeCidrCollectionRequest = from_xml(other_names.as_bytes()).unwrap();
+    assert_eq!(r.changes, [cidr_change("a", "PUT", &["10.0.0.0/8", "10.1.0.0/16"])]);
+    assert_eq!(r.collection_version, None);
+    // The members of an item are still checked, with the item's path.
+    let bad = "<ChangeCidrCollectionRequest><Changes><member><LocationName>a</LocationName>\
+        <Action>PUT</Action><CidrList><Cidr>10.0.0.0/8</Cidr></CidrList></member><member>\
+        <LocationName>b</LocationName><Action>PUT</Action><Cidrs/></member></Changes>\
+        </ChangeCidrCollectionRequest>";
+    let e = err::<ChangeCidrCollectionRequest>(bad);
+    assert_eq!(e.path(), Some("/Changes/member[2]/Cidrs"), "{e}");
+    assert!(e.message().contains("unknown element <Cidrs>"), "{e}");
+    let e = err::<ChangeCidrCollectionRequest>(
+        "<ChangeCidrCollectionRequest><CollectionVersion>x</CollectionVersion><Changes/>\
+         </ChangeCidrCollectionRequest>",
+    );
+    assert_eq!(e.path(), Some("/CollectionVersion"), "{e}");
+}
+
 #[test]
 fn botocore_tags() {
     let tag = |key: &str, value: Option<&str>| Tag { key: some(key), value: value.map(s) };
@@ -490,12 +551,15 @@ fn every_committed_request_body_parses() {
             "UpdateHealthCheck" => from_xml::<UpdateHealthCheckRequest>(&body).map(drop),
             "ChangeTagsForResource" => from_xml::<ChangeTagsForResourceRequest>(&body).map(drop),
             "ListTagsForResources" => from_xml::<ListTagsForResourcesRequest>(&body).map(drop),
+            "CreateCidrCollection" => from_xml::<CreateCidrCollectionRequest>(&body).map(drop),
+            "ChangeCidrCollection" => from_xml::<ChangeCidrCollectionRequest>(&body).map(drop),
             other => panic!("no request shape for {other} ({})", path.display()),
         };
         result.unwrap_or_else(|e| panic!("{name}: {e}"));
         count += 1;
     }
     assert!(count >= 18, "expected the generated request bodies, found {count}");
+    assert!(count >= 17, "expected the generated request bodies, found {count}");
 }
 
 #[test]
@@ -520,6 +584,7 @@ fn requests_written_from_rust_match_botocore_bytes() {
     check::<UpdateHealthCheckRequest>("UpdateHealthCheck");
     check::<ChangeTagsForResourceRequest>("ChangeTagsForResource-remove");
     check::<ListTagsForResourcesRequest>("ListTagsForResources");
+    check::<CreateCidrCollectionRequest>("CreateCidrCollection");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,6 +725,19 @@ fn cloudwatch_health_check() -> HealthCheck {
             dimensions: Some(vec![Dimension { name: s("FunctionName"), value: s("api") }]),
         }),
     }
+}
+
+fn cidr_collection(name: &str, version: i64) -> CidrCollection {
+    CidrCollection {
+        arn: format!("arn:aws:route53:::cidrcollection/{CIDR_COLLECTION_ID}"),
+        id: s(CIDR_COLLECTION_ID),
+        name: s(name),
+        version,
+    }
+}
+
+fn collection_summary(name: &str, version: i64) -> CollectionSummary {
+    cidr_collection(name, version)
 }
 
 fn observations(status: &str) -> Vec<HealthCheckObservation> {
@@ -1190,6 +1268,65 @@ fn responses() -> Vec<(String, String)> {
                 "ServiceUnavailable",
                 "The store is not reachable",
                 "e25f48e8-84fd-11e6-80d9-574e0c4664cb",
+            ),
+        ),
+        // CIDR collections.
+        case(
+            "CreateCidrCollection",
+            CreateCidrCollectionResponse { collection: cidr_collection("offices-eu", 1) },
+        ),
+        case("ChangeCidrCollection", ChangeCidrCollectionResponse { id: s("/change/C42") }),
+        case(
+            "ListCidrCollections",
+            ListCidrCollectionsResponse {
+                next_token: some("6f6666696365732d7573"),
+                cidr_collections: vec![collection_summary("offices-eu", 4)],
+            },
+        ),
+        case("ListCidrCollections-empty", ListCidrCollectionsResponse::default()),
+        case(
+            "ListCidrLocations",
+            ListCidrLocationsResponse {
+                next_token: None,
+                cidr_locations: vec![
+                    LocationSummary { location_name: s("ams") },
+                    LocationSummary { location_name: s("fra") },
+                ],
+            },
+        ),
+        case(
+            "ListCidrBlocks",
+            ListCidrBlocksResponse {
+                next_token: some("66726120323030313a6462383a3a2f3332"),
+                cidr_blocks: vec![
+                    CidrBlockSummary { cidr_block: s("192.0.2.0/24"), location_name: s("fra") },
+                    CidrBlockSummary { cidr_block: s("198.51.100.0/24"), location_name: s("fra") },
+                ],
+            },
+        ),
+        case("DeleteCidrCollection", DeleteCidrCollectionResponse {}),
+        case(
+            "Error-CidrCollectionVersionMismatchException",
+            ErrorResponse::sender(
+                "CidrCollectionVersionMismatchException",
+                "CIDR collection 0f3c7a5e-1111-4222-8333-444455556666 is at version 4, not 3: list it again and retry",
+                "a35f48e8-84fd-11e6-80d9-574e0c4664cb",
+            ),
+        ),
+        case(
+            "Error-NoSuchCidrCollectionException",
+            ErrorResponse::sender(
+                "NoSuchCidrCollectionException",
+                "no CIDR collection has the id 0f3c7a5e-1111-4222-8333-444455556666",
+                "b35f48e8-84fd-11e6-80d9-574e0c4664cb",
+            ),
+        ),
+        case(
+            "Error-CidrBlockInUseException",
+            ErrorResponse::sender(
+                "CidrBlockInUseException",
+                "CIDR collection offices-eu: 192.0.2.0/24 is already in location fra",
+                "c35f48e8-84fd-11e6-80d9-574e0c4664cb",
             ),
         ),
         case(

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+pub mod cidr;
 pub mod geo_codes;
 pub mod health;
 pub mod instances;
@@ -54,6 +55,13 @@ pub enum Code {
     HealthCheckVersionMismatch,
     TooManyHealthChecks,
     NoSuchGeoLocation,
+    NoSuchCidrCollectionException,
+    NoSuchCidrLocationException,
+    CidrCollectionAlreadyExistsException,
+    CidrCollectionVersionMismatchException,
+    CidrCollectionInUseException,
+    CidrBlockInUseException,
+    LimitsExceeded,
     ServiceUnavailable,
     /// An operation of the Route 53 API that flowdns does not implement (HTTP 501, which
     /// AWS SDKs do not retry).
@@ -94,6 +102,13 @@ impl Code {
             HealthCheckVersionMismatch => "HealthCheckVersionMismatch",
             TooManyHealthChecks => "TooManyHealthChecks",
             NoSuchGeoLocation => "NoSuchGeoLocation",
+            NoSuchCidrCollectionException => "NoSuchCidrCollectionException",
+            NoSuchCidrLocationException => "NoSuchCidrLocationException",
+            CidrCollectionAlreadyExistsException => "CidrCollectionAlreadyExistsException",
+            CidrCollectionVersionMismatchException => "CidrCollectionVersionMismatchException",
+            CidrCollectionInUseException => "CidrCollectionInUseException",
+            CidrBlockInUseException => "CidrBlockInUseException",
+            LimitsExceeded => "LimitsExceeded",
             ServiceUnavailable => "ServiceUnavailable",
             NotImplemented => "NotImplemented",
         }
@@ -108,12 +123,17 @@ impl Code {
             | NoSuchHostedZone
             | NoSuchChange
             | NoSuchHealthCheck
-            | NoSuchGeoLocation => 404,
+            | NoSuchGeoLocation
+            | NoSuchCidrCollectionException
+            | NoSuchCidrLocationException => 404,
             TrafficPolicyAlreadyExists
             | TrafficPolicyInstanceAlreadyExists
             | HostedZoneAlreadyExists
             | HealthCheckAlreadyExists
-            | HealthCheckVersionMismatch => 409,
+            | HealthCheckVersionMismatch
+            | CidrCollectionVersionMismatchException => 409,
+            // CidrCollectionAlreadyExistsException and LimitsExceeded have no status in the
+            // model: 400, like every other client error.
             ServiceUnavailable => 503,
             NotImplemented => 501,
             _ => 400,
@@ -167,6 +187,7 @@ pub(crate) fn from_store(e: store::StoreError, not_found: Code, conflict: Code) 
                 }
                 "policy record" => Code::NoSuchTrafficPolicyInstance,
                 "health check" => Code::NoSuchHealthCheck,
+                "CIDR collection" => Code::NoSuchCidrCollectionException,
                 _ => not_found,
             };
             Error::new(code, format!("{what} not found: {id}"))
@@ -197,6 +218,10 @@ pub struct Limits {
     pub traffic_policy_instances: u64,
     /// Reusable delegation sets (reported only).
     pub reusable_delegation_sets: u64,
+    /// CIDR collections (Route 53: 5).
+    pub cidr_collections: u64,
+    /// CIDR blocks in one collection (Route 53: 1,000).
+    pub cidr_blocks_per_collection: u64,
 }
 
 impl Default for Limits {
@@ -208,6 +233,8 @@ impl Default for Limits {
             traffic_policies: 10_000,
             traffic_policy_instances: 100_000,
             reusable_delegation_sets: 100,
+            cidr_collections: 10_000,
+            cidr_blocks_per_collection: 1_000,
         }
     }
 }

@@ -238,7 +238,11 @@ impl Service {
         self.change_info(serial, None).await
     }
 
-    async fn change_info(&self, serial: i64, comment: Option<&str>) -> Result<ChangeInfo> {
+    pub(crate) async fn change_info(
+        &self,
+        serial: i64,
+        comment: Option<&str>,
+    ) -> Result<ChangeInfo> {
         let change = self.store.change(serial).await.map_err(code)?.ok_or_else(|| {
             Error::new(Code::NoSuchChange, format!("no change with id C{serial}"))
         })?;
@@ -283,6 +287,7 @@ impl Service {
                 ));
             }
         }
+        let cidr_problems = self.cidr_reference_problems(&changes).await?;
         let mut problems = Vec::new();
         let mut out = Vec::with_capacity(changes.len());
         for (i, c) in changes.into_iter().enumerate() {
@@ -291,6 +296,7 @@ impl Service {
                 Err(m) => problems.push(format!("change {}: {m}", i + 1)),
             }
         }
+        problems.extend(cidr_problems);
         if !problems.is_empty() {
             return Err(Error::new(Code::InvalidChangeBatch, problems.join("\n")));
         }
@@ -334,8 +340,12 @@ impl Service {
         }
         if set.set_identifier.is_some() && r.policy().is_none() {
             return Err("SetIdentifier is only allowed with a routing policy (Weight, Region, \
-                        GeoLocation, Failover, MultiValueAnswer or GeoProximityLocation)"
+                        GeoLocation, Failover, MultiValueAnswer, GeoProximityLocation or \
+                        CidrRoutingConfig)"
                 .into());
+        }
+        if let Some(c) = &r.cidr_routing_config {
+            crate::cidr::check_routing_config(&rtype, r, c)?;
         }
         if let Some(w) = r.weight
             && !(0..=255).contains(&w)
@@ -559,6 +569,7 @@ fn check_batch(
             input.zone.policy_records.insert(k, None);
         }
     }
+    input.cidr(view.cidr.iter().map(snapshots::input::cidr_locations));
     if let Err(list) = zone::routing::check(&input.zone, catalog, &keys) {
         problems.extend(list);
     }

@@ -19,6 +19,8 @@
 //! health_checks = 100000
 //! traffic_policies = 10000
 //! traffic_policy_instances = 100000
+//! cidr_collections = 10000            # Route 53: 5
+//! cidr_blocks_per_collection = 1000   # Route 53: 1,000
 //!
 //! # Networks health checks must never reach (loopback and private ones are allowed).
 //! [health]
@@ -59,6 +61,8 @@ struct LimitsConfig {
     health_checks: Option<u64>,
     traffic_policies: Option<u64>,
     traffic_policy_instances: Option<u64>,
+    cidr_collections: Option<u64>,
+    cidr_blocks_per_collection: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,6 +114,10 @@ impl Config {
             traffic_policy_instances: l
                 .traffic_policy_instances
                 .unwrap_or(d.traffic_policy_instances),
+            cidr_collections: l.cidr_collections.unwrap_or(d.cidr_collections),
+            cidr_blocks_per_collection: l
+                .cidr_blocks_per_collection
+                .unwrap_or(d.cidr_blocks_per_collection),
             ..d
         }
     }

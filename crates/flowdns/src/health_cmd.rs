@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::Refused;
 
-fn refused(e: control::Error) -> anyhow::Error {
+pub(crate) fn refused(e: control::Error) -> anyhow::Error {
     if e.code == control::Code::ServiceUnavailable {
         anyhow::anyhow!("{}", e.message)
     } else {
@@ -43,7 +43,7 @@ fn show(r: &control::health::HealthReport) -> serde_json::Value {
     })
 }
 
-fn print(json_out: bool, value: &serde_json::Value, human: impl FnOnce() -> String) {
+pub(crate) fn print(json_out: bool, value: &serde_json::Value, human: impl FnOnce() -> String) {
     if json_out {
         println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
     } else {

@@ -1,6 +1,7 @@
 //! The `flowdns` binary: command-line parsing, configuration, and wiring of the library crates.
 //! It is the only crate that reads files, the environment or the clock on behalf of the others.
 
+mod cidr_cmd;
 mod config;
 mod geoip;
 mod health_cmd;
@@ -50,6 +51,9 @@ enum Command {
     /// Health checks: definitions (Route 53 HealthCheckConfig as JSON) and manual overrides.
     #[command(subcommand)]
     Health(HealthCommand),
+    /// CIDR collections (IP-based routing): list them, show one with its blocks.
+    #[command(subcommand)]
+    Cidr(CidrCommand),
     /// Run the authoritative DNS server.
     Serve(ServeArgs),
 }
@@ -130,6 +134,17 @@ enum HealthCommand {
         /// Why (kept with the override).
         #[arg(long, default_value = "")]
         reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CidrCommand {
+    /// List CIDR collections: id, name, version, locations and blocks.
+    List,
+    /// Show a CIDR collection's locations and blocks.
+    Show {
+        /// Collection id.
+        id: String,
     },
 }
 
@@ -393,6 +408,21 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// The service layer over the store for commands that run without a server (no DNS state;
+/// changes are served once a server picks them up from the change log).
+fn offline_service(
+    store: &store::Store,
+    config: &config::Config,
+) -> anyhow::Result<control::Service> {
+    Ok(control::Service::new(
+        store.clone(),
+        std::sync::Arc::new(config.catalog()?),
+        std::sync::Arc::new(control::Served::default()),
+        None,
+    )
+    .with_limits(config.limits()))
+}
+
 async fn manage(
     command: Command,
     data_dir: &std::path::Path,
@@ -459,14 +489,15 @@ async fn manage(
         Command::Record(RecordCommand::List { zone }) => {
             manage::record_list(&store, zone.as_deref(), json).await
         }
+        Command::Cidr(c) => {
+            let service = offline_service(&store, config)?;
+            match c {
+                CidrCommand::List => cidr_cmd::list(&service, json).await,
+                CidrCommand::Show { id } => cidr_cmd::show(&service, &id, json).await,
+            }
+        }
         Command::Health(h) => {
-            let service = control::Service::new(
-                store.clone(),
-                std::sync::Arc::new(config.catalog()?),
-                std::sync::Arc::new(control::Served::default()),
-                None,
-            )
-            .with_limits(config.limits());
+            let service = offline_service(&store, config)?;
             match h {
                 HealthCommand::Create { definition, caller_reference } => {
                     health_cmd::create(&service, &definition, caller_reference.as_deref(), json)

@@ -396,3 +396,70 @@ fn health_checks_and_overrides_from_the_cli() {
     assert_eq!(o.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn cidr_collections_from_the_cli() {
+    let data = std::env::temp_dir().join(format!("flowdns-cli-cidr-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    // Collections are written through the API; here the store writes one directly.
+    let id = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = store::Store::open(&data).await.unwrap();
+        let (c, _) = store.create_cidr_collection("offices", "ref-1", 10).await.unwrap();
+        let put = |location: &str, cidrs: &[&str]| store::CidrChange {
+            action: store::CidrAction::Put,
+            location: location.into(),
+            cidrs: cidrs.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        store
+            .change_cidr_collection(
+                &c.id,
+                None,
+                &[put("fra", &["192.0.2.0/24", "2001:db8::/32"]), put("ams", &["10.0.0.0/8"])],
+                1000,
+            )
+            .await
+            .unwrap();
+        store.close().await;
+        c.id
+    });
+    let d = data.to_str().unwrap();
+    // The limits of the configuration file include the CIDR ones.
+    let config = temp_file(
+        "cidr-limits.toml",
+        b"[limits]\ncidr_collections = 3\ncidr_blocks_per_collection = 50\n",
+    );
+    let o = flowdns(&["--config", config.to_str().unwrap(), "--data-dir", d, "cidr", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(row, [id.as_str(), "offices", "2", "2", "3"]);
+
+    let o = flowdns(&["--data-dir", d, "--json", "cidr", "show", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["locations"], serde_json::json!(["ams", "fra"]));
+    assert_eq!(
+        v["blocks"],
+        serde_json::json!([
+            {"location": "ams", "cidr": "10.0.0.0/8"},
+            {"location": "fra", "cidr": "192.0.2.0/24"},
+            {"location": "fra", "cidr": "2001:db8::/32"},
+        ])
+    );
+    let o = flowdns(&["--data-dir", d, "cidr", "show", &id]);
+    assert_eq!(
+        stdout(&o),
+        format!("{id} offices (version 2)\n  ams: 10.0.0.0/8\n  fra: 192.0.2.0/24 2001:db8::/32\n")
+    );
+    for (bad, code) in [
+        ("0f3c7a5e-1111-4222-8333-444455556666", "NoSuchCidrCollectionException"),
+        ("not-an-id", "InvalidInput"),
+    ] {
+        let o = flowdns(&["--data-dir", d, "cidr", "show", bad]);
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        assert!(stderr(&o).contains(code), "{bad}: {}", stderr(&o));
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -33,6 +33,24 @@ impl<'a> From<&'a store::Rrset> for SetRow<'a> {
     }
 }
 
+/// A stored CIDR collection as the compiler reads it: its id and each location's blocks.
+/// A block that does not read back (the store keeps them canonical) is logged and left out.
+pub fn cidr_locations(c: &store::CidrCollectionBlocks) -> (String, CidrLocations) {
+    let mut locations = CidrLocations::new();
+    for b in &c.blocks {
+        match store::Cidr::parse(&b.cidr) {
+            Ok(cidr) => locations
+                .entry(b.location.clone())
+                .or_default()
+                .push(policy::graph::CidrBlock { addr: cidr.addr, len: cidr.prefix }),
+            Err(e) => {
+                tracing::error!(collection = %c.collection.id, block = %b.cidr, error = %e, "CIDR block skipped")
+            }
+        }
+    }
+    (c.collection.id.clone(), locations)
+}
+
 /// A record set's routing settings as stored. Stored text that does not read back is an error
 /// (it was written by a broken or newer flowdns), never a set without routing.
 pub fn read_routing(text: Option<&str>) -> Result<Routing, String> {

@@ -31,6 +31,8 @@ pub struct Builder {
     catalog: Catalog,
     /// CIDR collections by id: each location's blocks.
     cidr: HashMap<String, CidrLocations>,
+    /// The zones whose record sets name each CIDR collection, as last built.
+    cidr_users: HashMap<String, std::collections::HashSet<String>>,
     compiled: HashMap<(String, u32), Arc<policy::Policy>>,
     /// Zone id to origin, to drop deleted zones.
     origins: HashMap<String, Name>,
@@ -49,7 +51,13 @@ pub struct StateUpdate {
 impl Builder {
     /// A builder that compiles with `catalog`.
     pub fn new(catalog: Catalog) -> Builder {
-        Builder { catalog, cidr: HashMap::new(), compiled: HashMap::new(), origins: HashMap::new() }
+        Builder {
+            catalog,
+            cidr: HashMap::new(),
+            cidr_users: HashMap::new(),
+            compiled: HashMap::new(),
+            origins: HashMap::new(),
+        }
     }
 
     fn compile(
@@ -79,7 +87,7 @@ impl Builder {
     /// compiler. A group that cannot be served is logged and left out; the rest of the zone
     /// is served.
     fn compile_routing(
-        &self,
+        &mut self,
         zone: &Zone,
         origin: &Name,
         rows: &[&RecordRow],
@@ -139,6 +147,12 @@ impl Builder {
             .filter_map(|s| s.routing.cidr_routing_config.as_ref())
             .map(|c| c.collection_id.clone())
             .collect();
+        for users in self.cidr_users.values_mut() {
+            users.remove(&zone.id);
+        }
+        for id in &used {
+            self.cidr_users.entry(id.clone()).or_default().insert(zone.id.clone());
+        }
         input.cidr(
             self.cidr
                 .iter()
@@ -245,6 +259,7 @@ impl Builder {
     /// A full snapshot from everything in the store.
     pub async fn build_all(&mut self, store: &Store) -> Result<(Snapshot, Vec<StateUpdate>)> {
         let contents = store.load_all().await?;
+        self.cidr = contents.cidr_collections.iter().map(crate::input::cidr_locations).collect();
         let mut by_zone: HashMap<&str, Vec<(PolicyRecord, String)>> = HashMap::new();
         for (pr, doc) in &contents.policy_records {
             by_zone.entry(pr.zone_id.as_str()).or_default().push((pr.clone(), doc.clone()));
@@ -270,6 +285,25 @@ impl Builder {
         let Some(last) = changes.last().map(|c| c.serial) else { return Ok(None) };
         let mut zone_ids: Vec<String> = Vec::new();
         for c in changes.iter().filter(|c| c.kind.affects_answers()) {
+            if let Some(collection) = c.cidr_collection_id() {
+                // A collection changed: reread it, and rebuild the zones that name it.
+                match store.cidr_collection(collection).await {
+                    Ok(blocks) => {
+                        let (id, locations) = crate::input::cidr_locations(&blocks);
+                        self.cidr.insert(id, locations);
+                    }
+                    Err(StoreError::NotFound { .. }) => {
+                        self.cidr.remove(collection);
+                    }
+                    Err(e) => return Err(e),
+                }
+                for z in self.cidr_users.get(collection).into_iter().flatten() {
+                    if !zone_ids.contains(z) {
+                        zone_ids.push(z.clone());
+                    }
+                }
+                continue;
+            }
             match &c.zone_id {
                 Some(z) => {
                     if !zone_ids.contains(z) {

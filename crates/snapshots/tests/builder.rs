@@ -33,7 +33,12 @@ fn answer(s: &Snapshot, name: &str) -> (String, Vec<String>) {
     let health = UnhealthySet::default();
     let mut rng = policy::SplitMix64(3);
     let mut client = Client {
-        query: Query { location: &location, health: &health, latency: &EstimatedLatency, subnet: None },
+        query: Query {
+            location: &location,
+            health: &health,
+            latency: &EstimatedLatency,
+            subnet: None,
+        },
         rng: &mut rng,
         aliases: &NoAliases,
         stripe: 0,
@@ -49,7 +54,13 @@ fn answer(s: &Snapshot, name: &str) -> (String, Vec<String>) {
     (out.rcode.to_string(), values)
 }
 
-fn set(name: &str, id: Option<&str>, ttl: u32, values: &[&str], routing: Option<&str>) -> RrsetChange {
+fn set(
+    name: &str,
+    id: Option<&str>,
+    ttl: u32,
+    values: &[&str],
+    routing: Option<&str>,
+) -> RrsetChange {
     RrsetChange {
         action: RrsetAction::Create,
         rrset: Rrset {
@@ -73,7 +84,12 @@ async fn routed_sets_and_chains_are_served_and_corrupt_routing_is_left_out() {
             "",
             None,
             vec![
-                NewRecord::new("example.com.", "SOA", 900, "ns1.example.com. h.example.com. 1 7200 900 1209600 300"),
+                NewRecord::new(
+                    "example.com.",
+                    "SOA",
+                    900,
+                    "ns1.example.com. h.example.com. 1 7200 900 1209600 300",
+                ),
                 NewRecord::new("example.com.", "NS", 900, "ns1.example.com."),
                 NewRecord::new("target.example.com.", "A", 123, "192.0.2.1"),
             ],
@@ -81,7 +97,10 @@ async fn routed_sets_and_chains_are_served_and_corrupt_routing_is_left_out() {
         .await
         .unwrap();
     let alias = |t: &str| {
-        format!(r#"{{"AliasTarget":{{"HostedZoneId":"{}","DNSName":"{t}","EvaluateTargetHealth":false}}}}"#, zone.id)
+        format!(
+            r#"{{"AliasTarget":{{"HostedZoneId":"{}","DNSName":"{t}","EvaluateTargetHealth":false}}}}"#,
+            zone.id
+        )
     };
     store
         .change_record_sets(
@@ -89,9 +108,27 @@ async fn routed_sets_and_chains_are_served_and_corrupt_routing_is_left_out() {
             vec![
                 set("w.example.com.", Some("a"), 60, &["192.0.2.10"], Some(r#"{"Weight":1}"#)),
                 set("w.example.com.", Some("b"), 60, &["192.0.2.11"], Some(r#"{"Weight":0}"#)),
-                set("front.example.com.", None, 0, &["mid.example.com."], Some(&alias("mid.example.com."))),
-                set("mid.example.com.", None, 0, &["w.example.com."], Some(&alias("w.example.com."))),
-                set("plain.example.com.", None, 0, &["target.example.com."], Some(&alias("target.example.com."))),
+                set(
+                    "front.example.com.",
+                    None,
+                    0,
+                    &["mid.example.com."],
+                    Some(&alias("mid.example.com.")),
+                ),
+                set(
+                    "mid.example.com.",
+                    None,
+                    0,
+                    &["w.example.com."],
+                    Some(&alias("w.example.com.")),
+                ),
+                set(
+                    "plain.example.com.",
+                    None,
+                    0,
+                    &["target.example.com."],
+                    Some(&alias("target.example.com.")),
+                ),
                 // Written by something that is not flowdns: it must not be served as unrouted.
                 set("broken.example.com.", Some("x"), 60, &["192.0.2.66"], Some("{\"Weight\": ")),
             ],
@@ -101,9 +138,18 @@ async fn routed_sets_and_chains_are_served_and_corrupt_routing_is_left_out() {
         .unwrap();
     let mut builder = Builder::new(Catalog::builtin());
     let (snapshot, _) = builder.build_all(&store).await.unwrap();
-    assert_eq!(answer(&snapshot, "w.example.com."), ("No Error".into(), vec!["60 192.0.2.10".into()]));
-    assert_eq!(answer(&snapshot, "front.example.com."), ("No Error".into(), vec!["60 192.0.2.10".into()]));
-    assert_eq!(answer(&snapshot, "plain.example.com."), ("No Error".into(), vec!["123 192.0.2.1".into()]));
+    assert_eq!(
+        answer(&snapshot, "w.example.com."),
+        ("No Error".into(), vec!["60 192.0.2.10".into()])
+    );
+    assert_eq!(
+        answer(&snapshot, "front.example.com."),
+        ("No Error".into(), vec!["60 192.0.2.10".into()])
+    );
+    assert_eq!(
+        answer(&snapshot, "plain.example.com."),
+        ("No Error".into(), vec!["123 192.0.2.1".into()])
+    );
     let (rcode, values) = answer(&snapshot, "broken.example.com.");
     assert!(values.is_empty(), "corrupt routing must not be served: {rcode} {values:?}");
 
@@ -127,6 +173,9 @@ async fn routed_sets_and_chains_are_served_and_corrupt_routing_is_left_out() {
         .await
         .unwrap();
     let (next, _) = builder.update(&store, &snapshot).await.unwrap().expect("a change to apply");
-    assert_eq!(answer(&next, "front.example.com."), ("No Error".into(), vec!["30 192.0.2.20".into()]));
+    assert_eq!(
+        answer(&next, "front.example.com."),
+        ("No Error".into(), vec!["30 192.0.2.20".into()])
+    );
     assert!(next.serial > snapshot.serial);
 }

@@ -54,7 +54,8 @@ impl Store {
 
     /// Everything a DNS server serves, read in one read transaction: every zone (by name)
     /// with its records (in order), every policy record (by zone name, name, type) with its
-    /// version's document text, and the serial all of it corresponds to.
+    /// version's document text, every CIDR collection with its blocks, and the serial all of
+    /// it corresponds to.
     pub async fn load_all(&self) -> Result<StoreContents> {
         let mut tx = self.backend.begin_read().await?;
         let serial = current_serial(&mut tx).await?;
@@ -83,11 +84,13 @@ impl Store {
             }
         }
         let policy_records = policy_records_with_documents(&mut tx, None).await?;
+        let cidr_collections = crate::cidr::all_collections(&mut tx).await?;
         tx.commit().await?;
         Ok(StoreContents {
             serial,
             zones: zones.into_iter().zip(records).collect(),
             policy_records,
+            cidr_collections,
         })
     }
 

@@ -32,20 +32,32 @@
 //!   in Rust, JSON is opaque text.
 //! - No reserved word of either engine is used as an identifier.
 //!
-//! # Schema (migrations 0001 to 0003)
+//! # Schema (migrations 0001 to 0004)
 //!
 //! | table | key | columns |
 //! |---|---|---|
 //! | `meta` | `key` | `value` BIGINT; row `serial` is the change serial |
 //! | `zones` | `id` | `name` UNIQUE, `comment`, `caller_reference` UNIQUE NULL, `created_at`, `serial`, `record_count` |
-//! | `records` | (`zone_id`, `ordinal`) | `name`, `rtype`, `ttl`, `rdata`, `set_identifier` NULL, `routing` NULL |
+//! | `records` | (`zone_id`, `ordinal`) | `name`, `rtype`, `ttl`, `rdata`, `set_identifier` NULL, `routing` NULL, `cidr_collection_id` NULL (0004) |
 //! | `policies` | `id` | `name` (UNIQUE WHERE `deleted` = 0), `created_at`, `created_serial`, `latest_version`, `next_version`, `deleted` |
 //! | `policy_versions` | (`policy_id`, `version`) | `document`, `comment`, `record_type`, `created_at`, `deleted` |
 //! | `policy_records` | `id` | `zone_id`, `name`, `record_type` UNIQUE together; `ttl`, `policy_id`, `policy_version`, `state`, `message`, `created_at`, `updated_at` |
 //! | `health_checks` | `id` | `caller_reference` UNIQUE, `config`, `version`, `created_at`, `created_serial` |
 //! | `health_check_overrides` (0002) | `check_id` | `healthy`, `set_by`, `set_at`, `reason` |
 //! | `tags` (0003) | (`resource_type`, `resource_id`, `tag_key`) | `tag_value`; `resource_type` is `hostedzone` or `healthcheck` |
+//! | `cidr_collections` (0004) | `id` | `name` UNIQUE, `caller_reference` UNIQUE, `version`, `created_at`, `created_serial` |
+//! | `cidr_blocks` (0004) | (`collection_id`, `cidr`) | `location` |
 //! | `change_log` | `serial` | `changed_at`, `kind`, `zone_id` NULL, `detail` |
+//!
+//! Migration numbers need not be contiguous: sqlx applies every migration it has not applied
+//! yet, whatever its number.
+//!
+//! `records.cidr_collection_id` is not given by callers: the store fills it from the routing
+//! JSON (`{"CidrRoutingConfig": {"CollectionId": ...}}`, the only part of `routing` it reads),
+//! and a foreign key makes it name an existing collection. CIDR blocks are stored in the
+//! canonical text form of [`Cidr`] (`192.0.2.0/24`, `2001:db8::/32`, no host bits), one row
+//! per block, so a block is in at most one location of its collection; a location is the set
+//! of rows with its name and exists while it has blocks.
 //!
 //! Names are stored as lower-case absolute DNS names with the trailing dot
 //! (`www.example.com.`); the store normalises and checks what it is given. Record types are
@@ -82,6 +94,14 @@
 //! immutable versions, so a new or deleted version changes no answer. Tag changes
 //! ([`ChangeKind::Tags`]) name the zone whose tags changed but change no answer. Each zone's
 //! [`Zone::serial`] is the serial of the last write that changed its answers. The log is
+//! immutable versions, so a new or deleted version changes no answer. A CIDR collection
+//! change ([`ChangeKind::CidrCollection`]: created, blocks changed, deleted) affects answers
+//! but carries no zone either: its detail starts with `cidr collection <id>:`
+//! ([`Change::cidr_collection_id`] reads it), and the zones it can affect are those whose
+//! record sets name the collection ([`Store::cidr_collection_zones`]); the collections
+//! themselves are read with [`Store::cidr_collections`] or [`Store::cidr_collection`], and
+//! [`Store::load_all`] includes them. Each zone's [`Zone::serial`] is the serial of the last
+//! write to its records or policy records (a collection change does not move it). The log is
 //! never pruned yet.
 //!
 //! # Rules
@@ -101,11 +121,20 @@
 //! - A hosted zone or a health check carries at most [`MAX_TAGS_PER_RESOURCE`] tags (a change
 //!   that would exceed it is refused with [`StoreError::TooMany`] and applies nothing); its
 //!   tags are deleted with it, in the same transaction.
+//! - CIDR collection names and caller references are unique; a retry of a creation with the
+//!   same name and caller reference returns the collection and writes nothing. A block is in
+//!   one location of its collection (a put into another location is refused with
+//!   [`StoreError::InUse`] unless the same change removes it from the first). The version
+//!   grows by one with each change. A record set can name only a collection that exists, and
+//!   a collection with blocks or named by a record set cannot be deleted (`InUse`); both are
+//!   checked inside the write transaction. Whether a named location exists is not the
+//!   store's concern.
 
 #![deny(missing_docs)]
 
 mod backend;
 mod changes;
+mod cidr;
 mod error;
 mod health_checks;
 mod model;
@@ -123,11 +152,13 @@ use std::path::Path;
 use sqlx::sqlite::SqliteConnectOptions;
 
 pub use changes::Counted;
+pub use cidr::Cidr;
 pub use error::{Result, StoreError};
 pub use health_checks::HealthOverride;
 pub use model::{
-    Change, ChangeKind, HealthCheck, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary,
-    PolicyVersion, RecordRow, StoreContents, Zone,
+    Change, ChangeKind, CidrAction, CidrBlock, CidrChange, CidrCollection, CidrCollectionBlocks,
+    HealthCheck, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary, PolicyVersion,
+    RecordRow, StoreContents, Zone,
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
 pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange};

@@ -239,10 +239,16 @@ pub enum ChangeKind {
     /// The tags of a hosted zone (`zone_id` set) or a health check (no `zone_id`) changed.
     /// Answers do not change.
     Tags,
+    /// A CIDR collection was created, its blocks changed, or it was deleted (no `zone_id`:
+    /// any zone whose record sets name the collection may answer differently). The detail
+    /// starts with `cidr collection <id>`; [`Change::cidr_collection_id`] reads the id back,
+    /// and [`Store::cidr_collection_zones`](crate::Store::cidr_collection_zones) lists the
+    /// zones that use it.
+    CidrCollection,
 }
 
 impl ChangeKind {
-    const ALL: [ChangeKind; 7] = [
+    const ALL: [ChangeKind; 8] = [
         ChangeKind::Zone,
         ChangeKind::Records,
         ChangeKind::Policy,
@@ -250,6 +256,7 @@ impl ChangeKind {
         ChangeKind::PolicyRecordState,
         ChangeKind::HealthCheck,
         ChangeKind::Tags,
+        ChangeKind::CidrCollection,
     ];
 
     /// The stored spelling, e.g. `policy_record`.
@@ -262,12 +269,20 @@ impl ChangeKind {
             ChangeKind::PolicyRecordState => "policy_record_state",
             ChangeKind::HealthCheck => "health_check",
             ChangeKind::Tags => "tags",
+            ChangeKind::CidrCollection => "cidr_collection",
         }
     }
 
-    /// Whether a change of this kind can change DNS answers (of the zone in `zone_id`).
+    /// Whether a change of this kind can change DNS answers: of the zone in `zone_id` when it
+    /// is set, else (a CIDR collection) of the zones whose record sets use the object.
     pub fn affects_answers(self) -> bool {
-        matches!(self, ChangeKind::Zone | ChangeKind::Records | ChangeKind::PolicyRecord)
+        matches!(
+            self,
+            ChangeKind::Zone
+                | ChangeKind::Records
+                | ChangeKind::PolicyRecord
+                | ChangeKind::CidrCollection
+        )
     }
 
     pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
@@ -300,6 +315,89 @@ pub struct Change {
     pub detail: String,
 }
 
+impl Change {
+    /// The prefix of the detail of every [`ChangeKind::CidrCollection`] change, followed by the
+    /// collection id and a colon.
+    pub(crate) const CIDR_DETAIL_PREFIX: &'static str = "cidr collection ";
+
+    /// The CIDR collection a [`ChangeKind::CidrCollection`] change is about (its detail reads
+    /// `cidr collection <id>: ...`); `None` for other kinds.
+    pub fn cidr_collection_id(&self) -> Option<&str> {
+        if self.kind != ChangeKind::CidrCollection {
+            return None;
+        }
+        let rest = self.detail.strip_prefix(Change::CIDR_DETAIL_PREFIX)?;
+        rest.split_once(':').map(|(id, _)| id)
+    }
+}
+
+/// A CIDR collection (Route 53 IP-based routing): named locations, each a set of CIDR blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrCollection {
+    /// Collection id (UUID v4, hyphenated, lower case).
+    pub id: String,
+    /// Unique name, 1-64 letters, digits, `_` or `-`.
+    pub name: String,
+    /// The caller's idempotency token given at creation (unique, 1-64 ASCII characters).
+    pub caller_reference: String,
+    /// Starts at 1 and grows by one with each change of the blocks.
+    pub version: i64,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// One block of a CIDR collection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CidrBlock {
+    /// The location it belongs to (1-16 letters, digits, `_` or `-`).
+    pub location: String,
+    /// The block in canonical form: `192.0.2.0/24`, `2001:db8::/32` (see
+    /// [`Cidr`](crate::Cidr)).
+    pub cidr: String,
+}
+
+/// A CIDR collection with all of its blocks, ordered by location name and then by block text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrCollectionBlocks {
+    /// The collection.
+    pub collection: CidrCollection,
+    /// Its blocks.
+    pub blocks: Vec<CidrBlock>,
+}
+
+impl CidrCollectionBlocks {
+    /// The location names, in order, each once.
+    pub fn locations(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for b in &self.blocks {
+            if out.last() != Some(&b.location.as_str()) {
+                out.push(&b.location);
+            }
+        }
+        out
+    }
+}
+
+/// What a change of a CIDR collection does with its blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CidrAction {
+    /// Adds the blocks to the location (creating the location); blocks already there stay.
+    Put,
+    /// Removes the blocks from the location where they are there; absent ones are ignored.
+    DeleteIfExists,
+}
+
+/// One change of a CIDR collection (Route 53 `CidrCollectionChange`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrChange {
+    /// PUT or DELETE_IF_EXISTS.
+    pub action: CidrAction,
+    /// The location.
+    pub location: String,
+    /// The blocks, each in canonical form.
+    pub cidrs: Vec<String>,
+}
+
 /// Everything a DNS server needs, read in one read transaction, consistent with `serial`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreContents {
@@ -309,4 +407,6 @@ pub struct StoreContents {
     pub zones: Vec<(Zone, Vec<RecordRow>)>,
     /// Every policy record with the document text of the version it uses.
     pub policy_records: Vec<(PolicyRecord, String)>,
+    /// Every CIDR collection with its blocks, in creation order.
+    pub cidr_collections: Vec<CidrCollectionBlocks>,
 }

@@ -213,6 +213,15 @@ impl Store {
                     problems.push(format!("change {position}: {conflict}"));
                     continue;
                 }
+                if let Some(id) = crate::cidr::routing_collection(rrset.routing.as_deref())
+                    && !crate::cidr::missing_collections(tx, [id.as_str()]).await?.is_empty()
+                {
+                    problems.push(format!(
+                        "change {position}: {what} CidrRoutingConfig/CollectionId: no CIDR \
+                         collection has the id {id}"
+                    ));
+                    continue;
+                }
                 if let Some(conflict) = policy_conflict(tx, zone_id, &rrset).await? {
                     problems.push(format!("change {position}: {what} {conflict}"));
                     continue;
@@ -276,6 +285,8 @@ pub struct BatchView {
     pub simple: Vec<Rrset>,
     /// The zone's policy records: (name, record type).
     pub policy_records: Vec<(String, String)>,
+    /// Every CIDR collection with its blocks, when a routed record set names one.
+    pub cidr: Vec<crate::CidrCollectionBlocks>,
 }
 
 async fn batch_view(tx: &mut Conn, zone_id: &str, changed: &[String]) -> Result<BatchView> {
@@ -321,7 +332,13 @@ async fn batch_view(tx: &mut Conn, zone_id: &str, changed: &[String]) -> Result<
             .bind(zone_id)
             .fetch_all(&mut *tx)
             .await?;
-    Ok(BatchView { routed, simple: group(simple_rows), policy_records })
+    let cidr =
+        if routed.iter().any(|r| crate::cidr::routing_collection(r.routing.as_deref()).is_some()) {
+            crate::cidr::all_collections(tx).await?
+        } else {
+            Vec::new()
+        };
+    Ok(BatchView { routed, simple: group(simple_rows), policy_records, cidr })
 }
 
 fn same_values(a: &Rrset, b: &Rrset) -> bool {

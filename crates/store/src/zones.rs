@@ -296,19 +296,34 @@ pub(crate) async fn insert_records(
     if records.is_empty() {
         return Ok(());
     }
+    let collections: Vec<Option<String>> =
+        records.iter().map(|r| crate::cidr::routing_collection(r.routing.as_deref())).collect();
+    let missing =
+        crate::cidr::missing_collections(tx, collections.iter().flatten().map(String::as_str))
+            .await?;
+    if let Some(id) = missing.first() {
+        return Err(StoreError::Invalid(format!(
+            "CidrRoutingConfig names the CIDR collection {id}, which does not exist"
+        )));
+    }
     let mut insert = QueryBuilder::<Db>::new(
-        "INSERT INTO records (zone_id, ordinal, name, rtype, ttl, rdata, set_identifier, routing) ",
+        "INSERT INTO records \
+         (zone_id, ordinal, name, rtype, ttl, rdata, set_identifier, routing, cidr_collection_id) ",
     );
-    insert.push_values(records.iter().enumerate(), |mut row, (offset, record)| {
-        row.push_bind(zone_id.to_owned())
-            .push_bind((first_ordinal + offset) as i64)
-            .push_bind(record.name.clone())
-            .push_bind(record.rtype.clone())
-            .push_bind(i64::from(record.ttl))
-            .push_bind(record.rdata.clone())
-            .push_bind(record.set_identifier.clone())
-            .push_bind(record.routing.clone());
-    });
+    insert.push_values(
+        records.iter().zip(collections).enumerate(),
+        |mut row, (offset, (record, collection))| {
+            row.push_bind(zone_id.to_owned())
+                .push_bind((first_ordinal + offset) as i64)
+                .push_bind(record.name.clone())
+                .push_bind(record.rtype.clone())
+                .push_bind(i64::from(record.ttl))
+                .push_bind(record.rdata.clone())
+                .push_bind(record.set_identifier.clone())
+                .push_bind(record.routing.clone())
+                .push_bind(collection);
+        },
+    );
     insert.build().execute(&mut *tx).await?;
     Ok(())
 }

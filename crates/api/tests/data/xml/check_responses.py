@@ -162,6 +162,18 @@ def observations(status):
     ]
 
 
+CIDR_COLLECTION_ID = "0f3c7a5e-1111-4222-8333-444455556666"
+
+
+def cidr_collection(name, version):
+    return {
+        "Arn": "arn:aws:route53:::cidrcollection/" + CIDR_COLLECTION_ID,
+        "Id": CIDR_COLLECTION_ID,
+        "Name": name,
+        "Version": version,
+    }
+
+
 def instance_page(truncated):
     page = {
         "TrafficPolicyInstances": [instance("Applied", ""), instance("Failed", "boom")],
@@ -444,6 +456,24 @@ EXPECTED = {
         ]
     },
     "ChangeTagsForResource": {},
+    "CreateCidrCollection": {"Collection": cidr_collection("offices-eu", 1)},
+    "ChangeCidrCollection": {"Id": "/change/C42"},
+    "ListCidrCollections": {
+        "NextToken": "6f6666696365732d7573",
+        "CidrCollections": [cidr_collection("offices-eu", 4)],
+    },
+    "ListCidrCollections-empty": {"CidrCollections": []},
+    "ListCidrLocations": {
+        "CidrLocations": [{"LocationName": "ams"}, {"LocationName": "fra"}],
+    },
+    "ListCidrBlocks": {
+        "NextToken": "66726120323030313a6462383a3a2f3332",
+        "CidrBlocks": [
+            {"CidrBlock": "192.0.2.0/24", "LocationName": "fra"},
+            {"CidrBlock": "198.51.100.0/24", "LocationName": "fra"},
+        ],
+    },
+    "DeleteCidrCollection": {},
 }
 
 # Error documents: (HTTP status, operation used for the client check, expected Error dict,
@@ -505,6 +535,41 @@ EXPECTED_ERRORS = {
         },
         "a35f48e8-84fd-11e6-80d9-574e0c4664cb",
         None,
+    # The Cidr* exceptions model their message as `Message` (the others as `message`); the
+    # envelope's <Message> serves both.
+    "Error-CidrCollectionVersionMismatchException": (
+        409,
+        "ChangeCidrCollection",
+        {
+            "Type": "Sender",
+            "Code": "CidrCollectionVersionMismatchException",
+            "Message": "CIDR collection " + CIDR_COLLECTION_ID + " is at version 4, not 3: "
+            "list it again and retry",
+        },
+        "a35f48e8-84fd-11e6-80d9-574e0c4664cb",
+        "CidrCollectionVersionMismatchException",
+    ),
+    "Error-NoSuchCidrCollectionException": (
+        404,
+        "ListCidrLocations",
+        {
+            "Type": "Sender",
+            "Code": "NoSuchCidrCollectionException",
+            "Message": "no CIDR collection has the id " + CIDR_COLLECTION_ID,
+        },
+        "b35f48e8-84fd-11e6-80d9-574e0c4664cb",
+        "NoSuchCidrCollectionException",
+    ),
+    "Error-CidrBlockInUseException": (
+        400,
+        "ChangeCidrCollection",
+        {
+            "Type": "Sender",
+            "Code": "CidrBlockInUseException",
+            "Message": "CIDR collection offices-eu: 192.0.2.0/24 is already in location fra",
+        },
+        "c35f48e8-84fd-11e6-80d9-574e0c4664cb",
+        "CidrBlockInUseException",
     ),
     # The old Route 53 form: botocore finds no code in it. Kept to document why it is not sent.
     "Error-InvalidChangeBatch-legacy": (
@@ -514,6 +579,14 @@ EXPECTED_ERRORS = {
         "f25f48e8-84fd-11e6-80d9-574e0c4664cb",
         None,
     ),
+}
+
+# Lists whose items the model leaves unnamed (botocore reads any item name) and the item name
+# the API reference documents, which flowdns writes.
+DOCUMENTED_ITEMS = {
+    "CollectionSummaries": "CollectionSummary",
+    "LocationSummaries": "LocationSummary",
+    "CidrBlockSummaries": "CidrBlockSummary",
 }
 
 SESSION = botocore.session.get_session()
@@ -567,9 +640,11 @@ def walk(shape, elem, path, problems):
         if text:
             problems.append(f"{path}: unexpected text {text!r}")
         item = shape.member.serialization.get("name", "member")
+        # Where the model leaves items unnamed, the API reference shows the member shape's name.
+        documented = DOCUMENTED_ITEMS.get(shape.name)
         for i, child in enumerate(elem, 1):
             tag = local(child.tag) or child.tag
-            if tag != item:
+            if tag != item and tag != documented:
                 problems.append(f"{path}/{tag}: list items must be <{item}>")
             walk(shape.member, child, f"{path}/{tag}[{i}]", problems)
     else:
@@ -675,6 +750,11 @@ def client_error(operation, status, body, retries=None):
             },
         },
         "GetTrafficPolicy": {"Id": POLICY_ID, "Version": 1},
+        "ChangeCidrCollection": {
+            "Id": CIDR_COLLECTION_ID,
+            "Changes": [{"LocationName": "fra", "Action": "PUT", "CidrList": ["192.0.2.0/24"]}],
+        },
+        "ListCidrLocations": {"CollectionId": CIDR_COLLECTION_ID},
         "GetChange": {"Id": "C1"},
         "CreateReusableDelegationSet": {"CallerReference": "ref-1"},
     }[operation]
@@ -733,7 +813,12 @@ def main():
         problems.append(f"{stem}: expected a golden file {stem}.xml")
 
     # Operations without members: botocore accepts the empty root and an empty body alike.
-    for operation in ("DeleteTrafficPolicy", "DeleteTrafficPolicyInstance", "DeleteHealthCheck"):
+    for operation in (
+        "DeleteTrafficPolicy",
+        "DeleteTrafficPolicyInstance",
+        "DeleteHealthCheck",
+        "DeleteCidrCollection",
+    ):
         output = MODEL.operation_model(operation).output_shape
         parsed = PARSER.parse({"status_code": 200, "headers": {}, "body": b""}, output)
         parsed.pop("ResponseMetadata", None)

@@ -308,6 +308,25 @@ REQUESTS = {
         "ResourceIds": [
             "abcdef11-2222-3333-4444-555555fedcba",
             "abcdef11-2222-3333-4444-555555fedcbb",
+    "CreateCidrCollection": {
+        "Name": "offices-eu",
+        "CallerReference": "cidr-ref-1",
+    },
+    # botocore writes the unnamed items of Changes as <member>, those of CidrList as <Cidr>.
+    "ChangeCidrCollection": {
+        "Id": "0f3c7a5e-1111-4222-8333-444455556666",
+        "CollectionVersion": 3,
+        "Changes": [
+            {
+                "LocationName": "fra",
+                "Action": "PUT",
+                "CidrList": ["192.0.2.0/24", "2001:db8::/32"],
+            },
+            {
+                "LocationName": "ams",
+                "Action": "DELETE_IF_EXISTS",
+                "CidrList": ["192.0.2.0/24"],
+            },
         ],
     },
 }
