@@ -1000,12 +1000,6 @@ fn record_set_in(
     {
         return Err(Error::invalid(&at("Weight"), format!("{w} is out of range 0 to 255")));
     }
-    if r.cidr_routing_config.is_some() {
-        return Err(Error::invalid(
-            &at("CidrRoutingConfig"),
-            "CIDR routing is not supported by flowdns",
-        ));
-    }
     if r.az_affinity.is_some() {
         return Err(Error::invalid(
             &at("AZAffinity"),
