@@ -98,7 +98,7 @@ def test_longest_match_scope_default_and_collection_changes(r53, zone, server, c
     r53.change_cidr_collection(Id=cid, Changes=[put("lab", "192.168.0.0/16")])
     _, took = poll_within(lambda: ask(server, name, "192.168.1.0/24"),
                           lambda got: got == (["192.0.2.2"], 16),
-                          "the collection change to be served", 5)
+                          "the collection change to be served", 10)
     print(f"collection change served after {took:.2f} s")
 
     # An alias to the IP-based group answers as the group does.

@@ -379,6 +379,12 @@ impl Service {
                 if r.multi_value_answer.is_some() {
                     return Err("multivalue answer record sets cannot be aliases".into());
                 }
+                if rtype == "NS" || rtype == "SOA" {
+                    return Err(format!(
+                        "AliasTarget: a record set of type {rtype} cannot be an alias; aliases have \
+                         any other type"
+                    ));
+                }
                 let target = store::normalize_name(&a.dns_name)
                     .map_err(|e| format!("AliasTarget/DNSName: {e}"))?;
                 if !store::is_in_zone(&target, &zone.name) {

@@ -521,7 +521,9 @@ impl CidrTable {
     /// length, lengthened past any block the client is not in.
     pub(crate) fn lookup(&self, addr: IpAddr, source_len: u8) -> (Option<u8>, u8) {
         let (v6, bits, max) = split(addr);
-        let source_len = source_len.min(max);
+        // An IPv4-mapped IPv6 subnet counts its prefix over 128 bits.
+        let mapped = matches!(addr, IpAddr::V6(a) if a.to_ipv4_mapped().is_some());
+        let source_len = if mapped { source_len.saturating_sub(96) } else { source_len }.min(max);
         let bits = bits & mask(source_len);
         let family = || self.blocks.iter().filter(move |k| k.v6 == v6);
         let contains = |k: &CidrKey| k.len <= source_len && (bits ^ k.net) & mask(k.len) == 0;

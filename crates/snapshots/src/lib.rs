@@ -229,6 +229,11 @@ impl Builder {
             }
         };
         for c in conflicts {
+            if !policy_records.iter().any(|(pr, _)| pr.id == c.id) {
+                // Routed record sets and aliases have no state to record: say it here.
+                tracing::error!(zone = %zone.name, group = %c.id, reason = %c.message, "record sets not served");
+                continue;
+            }
             failed.push(StateUpdate {
                 id: c.id,
                 state: PolicyRecordState::Failed,

@@ -92,10 +92,8 @@
 //! zones named by changes whose [`ChangeKind::affects_answers`] is true (`NotFound` means the
 //! zone was deleted). Policy and health-check changes carry no zone: policy records bind
 //! immutable versions, so a new or deleted version changes no answer. Tag changes
-//! ([`ChangeKind::Tags`]) name the zone whose tags changed but change no answer. Each zone's
-//! [`Zone::serial`] is the serial of the last write that changed its answers. The log is
-//! immutable versions, so a new or deleted version changes no answer. A CIDR collection
-//! change ([`ChangeKind::CidrCollection`]: created, blocks changed, deleted) affects answers
+//! ([`ChangeKind::Tags`]) name the zone whose tags changed but change no answer. A CIDR
+//! collection change ([`ChangeKind::CidrCollection`]: created, blocks changed, deleted) affects answers
 //! but carries no zone either: its detail starts with `cidr collection <id>:`
 //! ([`Change::cidr_collection_id`] reads it), and the zones it can affect are those whose
 //! record sets name the collection ([`Store::cidr_collection_zones`]); the collections

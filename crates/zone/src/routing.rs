@@ -233,9 +233,32 @@ pub fn compile_zone(zone: &ZoneRouting, catalog: &Catalog) -> CompiledZone {
 }
 
 /// Checks the groups at `keys` as the snapshot builder will compile them (the write path's
-/// entry point): every problem, one line per group.
+/// entry point), and every group whose alias chain leads to one of them (a change at the end
+/// of a chain can make the chain too long or a loop): every problem, one line per group.
 pub fn check(zone: &ZoneRouting, catalog: &Catalog, keys: &[Key]) -> Result<(), Vec<String>> {
-    let problems: Vec<String> = keys
+    // Who aliases whom, reversed.
+    let mut referrers: HashMap<Key, Vec<&Key>> = HashMap::new();
+    for (from, sets) in &zone.groups {
+        for s in sets {
+            if let Some(a) = &s.routing.alias_target
+                && let Ok(name) = target_name(from, a)
+            {
+                referrers.entry((name, from.1)).or_default().push(from);
+            }
+        }
+    }
+    let mut todo: Vec<Key> = keys.to_vec();
+    let mut seen: std::collections::HashSet<Key> = todo.iter().cloned().collect();
+    let mut i = 0;
+    while i < todo.len() {
+        for r in referrers.get(&todo[i]).into_iter().flatten() {
+            if seen.insert((*r).clone()) {
+                todo.push((*r).clone());
+            }
+        }
+        i += 1;
+    }
+    let problems: Vec<String> = todo
         .iter()
         .filter(|k| zone.groups.contains_key(*k))
         .filter_map(|k| compile_group(zone, catalog, k, true).err())
@@ -262,6 +285,17 @@ pub fn compile_group(
 ) -> Result<Compiled, String> {
     let sets = zone.groups.get(key).ok_or_else(|| format!("{}: no record sets", describe(key)))?;
     let routed = sets.iter().any(|s| s.set_identifier.is_some());
+    if !routed {
+        let set = sets.first().ok_or_else(|| format!("{}: no record sets", describe(key)))?;
+        if set.routing.alias_target.is_none() {
+            // A simple record set with a health check (which counts only for aliases to it).
+            return Ok(Compiled::Records(set.ttl, set.records.clone()));
+        }
+        if policy_type(key.1).is_err() {
+            // Types no policy answers (HTTPS, SVCB, TLSA...) alias simple record sets only.
+            return static_chain(zone, key, strict);
+        }
+    }
     let ptype = policy_type(key.1)?;
     let mut g = Graph {
         zone,
@@ -273,25 +307,16 @@ pub fn compile_group(
     };
     let (start, ttl, id) = if routed {
         let node = g.group_node(key)?;
+        check_depth(key, node.depth)?;
         (node.node, sets.first().map_or(0, |s| s.ttl), format!("record sets {}", describe(key)))
     } else {
-        // A plain alias: the binding starts where its chain leads.
-        let set = sets.first().ok_or_else(|| format!("{}: no record sets", describe(key)))?;
-        let Some(alias) = &set.routing.alias_target else {
-            return Err(format!(
-                "{}: a record set without SetIdentifier has no routing; only aliases and routed record sets are compiled",
-                describe(key)
-            ));
-        };
+        // A plain alias: the binding starts where its chain leads (a binding even when that is
+        // a simple record set, so that explain shows the chain).
+        let alias = sets[0].routing.alias_target.as_ref().ok_or("no alias")?;
         g.path.push(key.clone());
         let target = g.alias(key, alias)?;
         g.path.pop();
-        if let (NodeRef::Endpoint(e), None) = (target.node, &set.routing.health_check_id)
-            && g.values.len() == 1
-            && let Some(EndpointData::Set(ttl, datas)) = g.values.get(e as usize)
-        {
-            return Ok(Compiled::Records(*ttl, datas.clone()));
-        }
+        check_depth(key, target.depth + 1)?;
         (target.node, 0, format!("alias {} -> {}", describe(key), target.hops))
     };
     let Graph { builder, values, .. } = g;
@@ -306,6 +331,73 @@ pub fn compile_group(
         values,
         hits,
     }))
+}
+
+fn check_depth(key: &Key, depth: usize) -> Result<(), String> {
+    if depth > MAX_ALIAS_HOPS {
+        return Err(format!(
+            "the alias chain from {} is {depth} hops long, longer than {MAX_ALIAS_HOPS} hops",
+            describe(key)
+        ));
+    }
+    Ok(())
+}
+
+/// A plain alias of a type no policy answers, followed to the simple record set it ends in.
+fn static_chain(zone: &ZoneRouting, key: &Key, strict: bool) -> Result<Compiled, String> {
+    let mut path = vec![key.clone()];
+    let mut current = key.clone();
+    loop {
+        if let Some(sets) = zone.groups.get(&current) {
+            let set = &sets[0];
+            if sets.iter().any(|s| s.set_identifier.is_some()) {
+                policy_type(current.1)?;
+            }
+            let Some(alias) = &set.routing.alias_target else {
+                return Ok(Compiled::Records(set.ttl, set.records.clone()));
+            };
+            let next = (target_name(&current, alias)?, current.1);
+            if path.contains(&next) {
+                let mut names: Vec<String> = path.iter().map(describe).collect();
+                names.push(describe(&next));
+                return Err(format!(
+                    "RRSet of type {} with DNS name {} is not permitted as it creates a CNAME or alias loop in the zone: {}",
+                    crate::master::type_text(next.1),
+                    next.0,
+                    names.join(" -> ")
+                ));
+            }
+            path.push(next.clone());
+            check_depth(key, path.len() - 1)?;
+            current = next;
+        } else if let Some((ttl, datas)) = zone.simple.get(&current) {
+            return Ok(Compiled::Records(*ttl, datas.clone()));
+        } else if strict {
+            return Err(missing_target(zone, &path[path.len() - 2], &current));
+        } else {
+            return Err(format!("the alias target {} does not exist", describe(&current)));
+        }
+    }
+}
+
+fn target_name(from: &Key, alias: &AliasTarget) -> Result<Name, String> {
+    Name::from_ascii(&alias.dns_name)
+        .map(|n| {
+            let mut n = n.to_lowercase();
+            n.set_fqdn(true);
+            n
+        })
+        .map_err(|e| format!("{}: AliasTarget/DNSName {:?}: {e}", describe(from), alias.dns_name))
+}
+
+fn missing_target(zone: &ZoneRouting, from: &Key, key: &Key) -> String {
+    format!(
+        "Tried to create an alias that targets {}, type {} in zone {}, but that target was not found (the alias is {}; an alias targets a record set of the same name and type in the zone)",
+        key.0,
+        crate::master::type_text(key.1),
+        zone.zone_id,
+        describe(from),
+    )
 }
 
 fn policy_type(t: RecordType) -> Result<policy::RecordType, String> {
@@ -325,6 +417,8 @@ struct Resolved {
     /// False when a folded hop had no `EvaluateTargetHealth` (it is then always healthy).
     eth_passes: bool,
     hops: String,
+    /// The longest run of alias hops below this node.
+    depth: usize,
 }
 
 struct Graph<'z, 'c> {
@@ -353,6 +447,41 @@ impl Graph<'_, '_> {
         )
     }
 
+    /// An endpoint answering a simple record set.
+    fn simple_node(&mut self, key: &Key, ttl: u32, datas: &[RData]) -> Resolved {
+        let value = datas.first().map(crate::master::data_text).unwrap_or_default();
+        let node = self.builder.endpoint(describe(key), value);
+        self.values.push(EndpointData::Set(ttl, datas.to_vec()));
+        Resolved { node, eth_passes: true, hops: describe(key), depth: 0 }
+    }
+
+    /// `target` behind a one-branch rule carrying the health check `hc` of the set at `key`
+    /// (or `target` itself when there is no check).
+    fn checked_hop(
+        &mut self,
+        key: &Key,
+        target: Resolved,
+        hc: Option<String>,
+        eth: bool,
+        hops: usize,
+    ) -> Result<Resolved, String> {
+        let Some(hc) = hc else { return Ok(target) };
+        let label = if hops == 0 {
+            format!("/{}", describe(key))
+        } else {
+            format!("/{} -> {}", describe(key), target.hops)
+        };
+        let node = self.builder.reserve(describe(key), format!("/{}", describe(key)));
+        let b = BranchSpec {
+            target: target.node,
+            health_check: Some(hc),
+            evaluate_target_health: eth,
+            label,
+        };
+        self.builder.define(node, RuleSpec::Alias(b))?;
+        Ok(Resolved { node, eth_passes: true, hops: describe(key), depth: target.depth })
+    }
+
     /// The node of whatever is at `key`, entered through an alias.
     fn resolve(&mut self, key: &Key) -> Result<Resolved, String> {
         if let Some(r) = self.nodes.get(key) {
@@ -361,7 +490,7 @@ impl Graph<'_, '_> {
         if self.path.contains(key) {
             return Err(self.loop_message(key));
         }
-        if self.path.len() > MAX_ALIAS_HOPS {
+        if self.path.len() > MAX_ALIAS_HOPS + 1 {
             let names: Vec<String> = self.path.iter().map(describe).collect();
             return Err(format!(
                 "the alias chain {} is longer than {MAX_ALIAS_HOPS} hops",
@@ -374,40 +503,38 @@ impl Graph<'_, '_> {
                 self.group_node(key)?
             } else {
                 let set = &sets[0];
-                let alias = set.routing.alias_target.as_ref().ok_or_else(|| {
-                    format!("{}: a record set without SetIdentifier has no routing", describe(key))
-                })?;
+                let Some(alias) = &set.routing.alias_target else {
+                    // A simple record set with a health check: an alias to it with
+                    // EvaluateTargetHealth sees that check.
+                    let node = self.simple_node(key, set.ttl, &set.records);
+                    let hc = set.routing.health_check_id.clone();
+                    let r = self.checked_hop(key, node, hc, false, 0)?;
+                    self.nodes.insert(key.clone(), r.clone());
+                    return Ok(r);
+                };
                 self.path.push(key.clone());
                 let target = self.alias(key, alias)?;
                 self.path.pop();
+                let eth = alias.evaluate_target_health && target.eth_passes;
                 match &set.routing.health_check_id {
                     // A hop with its own health check stays in the graph.
-                    Some(hc) => {
-                        let label = format!("{} -> {}", describe(key), target.hops);
-                        let node =
-                            self.builder.reserve(describe(key), format!("/{}", describe(key)));
-                        let b = BranchSpec {
-                            target: target.node,
-                            health_check: Some(hc.clone()),
-                            evaluate_target_health: alias.evaluate_target_health
-                                && target.eth_passes,
-                            label,
-                        };
-                        self.builder.define(node, RuleSpec::Alias(b))?;
-                        Resolved { node, eth_passes: true, hops: describe(key) }
-                    }
+                    Some(hc) => self.checked_hop(
+                        key,
+                        Resolved { depth: target.depth + 1, ..target },
+                        Some(hc.clone()),
+                        eth,
+                        1,
+                    )?,
                     None => Resolved {
                         node: target.node,
-                        eth_passes: alias.evaluate_target_health && target.eth_passes,
+                        eth_passes: eth,
                         hops: format!("{} -> {}", describe(key), target.hops),
+                        depth: target.depth + 1,
                     },
                 }
             }
         } else if let Some((ttl, datas)) = zone.simple.get(key) {
-            let value = datas.first().map(crate::master::data_text).unwrap_or_default();
-            let node = self.builder.endpoint(describe(key), value);
-            self.values.push(EndpointData::Set(*ttl, datas.clone()));
-            Resolved { node, eth_passes: true, hops: describe(key) }
+            self.simple_node(key, *ttl, datas)
         } else if let Some(pr) = zone.policy_records.get(key) {
             match pr {
                 Some(b) => {
@@ -417,13 +544,14 @@ impl Graph<'_, '_> {
                         EndpointData::Value(d) => EndpointData::Set(b.ttl, vec![d.clone()]),
                         other => other.clone(),
                     }));
-                    Resolved { node, eth_passes: true, hops: format!("policy record {}", b.id) }
+                    let hops = format!("policy record {}", b.id);
+                    Resolved { node, eth_passes: true, hops, depth: 0 }
                 }
                 // Existence is all the write-time check needs.
                 None => {
                     let node = self.builder.endpoint(describe(key), "policy record".into());
                     self.values.push(EndpointData::Set(0, Vec::new()));
-                    Resolved { node, eth_passes: true, hops: describe(key) }
+                    Resolved { node, eth_passes: true, hops: describe(key), depth: 0 }
                 }
             }
         } else {
@@ -432,7 +560,7 @@ impl Graph<'_, '_> {
             let why = format!("the alias target {} does not exist", describe(key));
             let node = self.builder.reserve(describe(key), format!("/{}", describe(key)));
             self.builder.define(node, RuleSpec::Unresolved(why))?;
-            Resolved { node, eth_passes: true, hops: describe(key) }
+            Resolved { node, eth_passes: true, hops: describe(key), depth: 0 }
         };
         self.nodes.insert(key.clone(), resolved.clone());
         Ok(resolved)
@@ -441,16 +569,7 @@ impl Graph<'_, '_> {
     /// Where the alias of the set at `from` leads. A missing target is an error here; the
     /// caller decides whether that refuses a batch or serves nothing.
     fn alias(&mut self, from: &Key, alias: &AliasTarget) -> Result<Resolved, String> {
-        let target = Name::from_ascii(&alias.dns_name)
-            .map(|n| {
-                let mut n = n.to_lowercase();
-                n.set_fqdn(true);
-                n
-            })
-            .map_err(|e| {
-                format!("{}: AliasTarget/DNSName {:?}: {e}", describe(from), alias.dns_name)
-            })?;
-        let key = (target, from.1);
+        let key = (target_name(from, alias)?, from.1);
         if key == *from {
             return Err(self.loop_message(&key));
         }
@@ -459,13 +578,7 @@ impl Graph<'_, '_> {
             || z.simple.contains_key(&key)
             || z.policy_records.contains_key(&key);
         if self.strict && !exists {
-            return Err(format!(
-                "Tried to create an alias that targets {}, type {} in zone {}, but that target was not found (the alias is {}; an alias targets a record set of the same name and type in the zone)",
-                key.0,
-                crate::master::type_text(key.1),
-                z.zone_id,
-                describe(from),
-            ));
+            return Err(missing_target(z, from, &key));
         }
         self.resolve(&key)
     }
@@ -495,30 +608,34 @@ impl Graph<'_, '_> {
         // Entered before the children, so that a loop back to this group is seen.
         self.path.push(key.clone());
         let mut branches = Vec::with_capacity(sets.len());
+        let mut depth = 0;
         for s in &sets {
-            branches.push(self.set_branch(key, s)?);
+            let (b, d) = self.set_branch(key, s)?;
+            depth = depth.max(d);
+            branches.push(b);
         }
         self.path.pop();
         let spec = rule_spec(kind, &sets, branches, zone).map_err(|e| format!("{name}: {e}"))?;
         self.builder.define(node, spec).map_err(|e| format!("{name}: {e}"))?;
-        let r = Resolved { node, eth_passes: true, hops: name };
+        let r = Resolved { node, eth_passes: true, hops: name, depth };
         self.nodes.insert(key.clone(), r.clone());
         Ok(r)
     }
 
-    /// The branch of one routed record set.
-    fn set_branch(&mut self, key: &Key, s: &SetSpec) -> Result<BranchSpec, String> {
+    /// The branch of one routed record set, and the alias hops below it.
+    fn set_branch(&mut self, key: &Key, s: &SetSpec) -> Result<(BranchSpec, usize), String> {
         let id = s.set_identifier.clone().unwrap_or_default();
         let label = format!("/{}/{id}", describe(key));
         match &s.routing.alias_target {
             Some(alias) => {
                 let t = self.alias(key, alias)?;
-                Ok(BranchSpec {
+                let b = BranchSpec {
                     target: t.node,
                     health_check: s.routing.health_check_id.clone(),
                     evaluate_target_health: alias.evaluate_target_health && t.eth_passes,
                     label: format!("{label} -> {}", t.hops),
-                })
+                };
+                Ok((b, t.depth + 1))
             }
             None => {
                 if s.records.is_empty() {
@@ -527,12 +644,13 @@ impl Graph<'_, '_> {
                 let value = crate::master::data_text(&s.records[0]);
                 let node = self.builder.endpoint(format!("{} {id}", describe(key)), value);
                 self.values.push(EndpointData::Set(s.ttl, s.records.clone()));
-                Ok(BranchSpec {
+                let b = BranchSpec {
                     target: node,
                     health_check: s.routing.health_check_id.clone(),
                     evaluate_target_health: false,
                     label,
-                })
+                };
+                Ok((b, 0))
             }
         }
     }

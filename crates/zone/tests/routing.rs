@@ -71,16 +71,18 @@ struct Client<'a> {
     subnet: Option<(&'a str, u8)>,
     continent: Option<Continent>,
     country: Option<&'a str>,
+    position: Option<(f64, f64)>,
 }
 
-const NOWHERE: Client<'static> = Client { subnet: None, continent: None, country: None };
+const NOWHERE: Client<'static> =
+    Client { subnet: None, continent: None, country: None, position: None };
 
 fn at(country: &'static str, continent: Continent) -> Client<'static> {
-    Client { subnet: None, continent: Some(continent), country: Some(country) }
+    Client { subnet: None, continent: Some(continent), country: Some(country), position: None }
 }
 
 fn from(ip: &'static str, prefix: u8) -> Client<'static> {
-    Client { subnet: Some((ip, prefix)), continent: None, country: None }
+    Client { subnet: Some((ip, prefix)), continent: None, country: None, position: None }
 }
 
 /// The answer (values with TTLs, sorted), the ECS scope and the rendered trace.
@@ -104,6 +106,9 @@ fn ask(
         continent: client.continent,
         country: client.country.and_then(Code::new),
         scope_prefix: if client.country.is_some() { 24 } else { 0 },
+        coordinates: client
+            .position
+            .map(|(latitude, longitude)| policy::Coordinates { latitude, longitude }),
         ..ClientLocation::UNKNOWN
     };
     let health = UnhealthySet {
@@ -216,9 +221,17 @@ fn alias_chains_end_in_their_target_with_its_ttl() {
         {"Name": "to-routed", "AliasTarget": alias("via", false)},
         {"Name": "via", "AliasTarget": alias("w", true)},
     ]));
-    // A chain ending in a simple record set becomes static records: nothing per query.
-    assert_eq!(answers(&z, "front", &NOWHERE, &[]), ["192.0.2.1 123", "192.0.2.2 123"]);
-    assert_eq!(ask(&z, "front", &NOWHERE, &[]).2, "static records");
+    // A chain ending in a simple record set answers the target's records with its TTL.
+    let (v, _, trace) = ask(&z, "front", &NOWHERE, &[]);
+    assert_eq!(v, ["192.0.2.1 123", "192.0.2.2 123"]);
+    assert!(trace.contains("start at endpoint target.example.com. A"), "{trace}");
+    match compile_group(&z, &Catalog::builtin(), &key("front", "A"), true).unwrap() {
+        Compiled::Binding(b) => assert_eq!(
+            b.id,
+            "alias front.example.com. A -> middle.example.com. A -> target.example.com. A"
+        ),
+        Compiled::Records(..) => panic!("a chain is a binding, so that explain shows it"),
+    }
     // A chain ending in a routed group answers as that group, with its trace.
     let (v, _, trace) = ask(&z, "to-routed", &NOWHERE, &[]);
     assert_eq!(v, ["192.0.2.9 60"]);
@@ -285,12 +298,12 @@ fn loops_long_chains_and_missing_targets_are_refused_when_written() {
         json!({"Name": "dangling", "AliasTarget": alias("nowhere", true)}),
         json!({"Name": "h0", "TTL": 60, "Values": ["192.0.2.1"]}),
     ];
-    for i in 1..=zone::routing::MAX_ALIAS_HOPS + 2 {
+    for i in 1..=zone::routing::MAX_ALIAS_HOPS {
         sets.push(
             json!({"Name": format!("h{i}"), "AliasTarget": alias(&format!("h{}", i - 1), false)}),
         );
     }
-    let z = zone(Value::Array(sets));
+    let z = zone(Value::Array(sets.clone()));
     let e = refused(&z, &[("a", "A")]);
     assert!(e.contains("creates a CNAME or alias loop in the zone"), "{e}");
     assert!(e.contains("a.example.com. A -> b.example.com. A -> a.example.com. A"), "{e}");
@@ -301,11 +314,22 @@ fn loops_long_chains_and_missing_targets_are_refused_when_written() {
         e.split(" (").next().unwrap(),
         "Tried to create an alias that targets nowhere.example.com., type A in zone Z1, but that target was not found"
     );
-    // A chain of MAX_ALIAS_HOPS hops is served; one more is refused.
-    let ok = format!("h{}", zone::routing::MAX_ALIAS_HOPS);
-    check(&z, &Catalog::builtin(), &[key(&ok, "A")]).unwrap();
-    let e = refused(&z, &[(&format!("h{}", zone::routing::MAX_ALIAS_HOPS + 2), "A")]);
-    assert!(e.contains("is longer than 16 hops"), "{e}");
+    // A chain of MAX_ALIAS_HOPS hops is served.
+    let top = format!("h{}", zone::routing::MAX_ALIAS_HOPS);
+    check(&z, &Catalog::builtin(), &[key(&top, "A")]).unwrap();
+    assert_eq!(answers(&z, &top, &NOWHERE, &[]), ["192.0.2.1 60"]);
+    // One more hop at the top is refused.
+    let mut longer = sets.clone();
+    longer.push(json!({"Name": "h17", "AliasTarget": alias("h16", false)}));
+    let e = refused(&zone(Value::Array(longer)), &[("h17", "A")]);
+    assert!(e.contains("h17.example.com. A is 17 hops long, longer than 16 hops"), "{e}");
+    // So is one more hop at the bottom, though the batch touches only the bottom: the chain
+    // above it is checked too.
+    let mut deeper: Vec<Value> = sets.iter().filter(|s| s["Name"] != "h0").cloned().collect();
+    deeper.push(json!({"Name": "h0", "AliasTarget": alias("x", false)}));
+    deeper.push(json!({"Name": "x", "TTL": 60, "Values": ["192.0.2.1"]}));
+    let e = refused(&zone(Value::Array(deeper)), &[("h0", "A"), ("x", "A")]);
+    assert!(e.contains("h16.example.com. A is 17 hops long"), "{e}");
     // Aliases match their own type only: an AAAA alias to an A-only name has no target.
     let z = zone(json!([
         {"Name": "v4", "TTL": 60, "Values": ["192.0.2.1"]},
@@ -397,13 +421,21 @@ fn every_routing_kind_compiles_and_mixing_is_refused() {
         {"Name": "twice", "SetIdentifier": "a", "Region": "us-east-1", "TTL": 60, "Values": ["192.0.2.1"]},
         {"Name": "twice", "SetIdentifier": "b", "Region": "us-east-1", "TTL": 60, "Values": ["192.0.2.2"]},
     ]));
-    let london = Client { subnet: None, continent: Some(Continent::EU), country: Some("GB") };
+    let london_at = Client {
+        subnet: None,
+        continent: Some(Continent::EU),
+        country: Some("GB"),
+        position: Some((51.5, -0.12)),
+    };
     assert_eq!(answers(&z, "mv", &NOWHERE, &[]), ["192.0.2.1 60", "192.0.2.2 60"]);
     assert_eq!(answers(&z, "mv", &NOWHERE, &["x"]), ["192.0.2.1 60"]);
     // A lone failover set answers unconditionally.
     assert_eq!(answers(&z, "lone", &NOWHERE, &["down"]), ["192.0.2.7 60"]);
     check(&z, &Catalog::builtin(), &[key("lat", "A"), key("prox", "A")]).unwrap();
-    let _ = answers(&z, "lat", &london, &[]);
+    // London is nearer eu-west-1 (Ireland) than us-east-1, and nearer the coordinates given
+    // in London than us-west-2.
+    assert_eq!(answers(&z, "lat", &london_at, &[]), ["192.0.2.2 60"]);
+    assert_eq!(answers(&z, "prox", &london_at, &[]), ["192.0.2.2 60"]);
     let e = refused(&z, &[("mixed", "A")]);
     assert!(e.contains("share one routing policy"), "{e}");
     let e = refused(&z, &[("twice", "A")]);
