@@ -182,47 +182,32 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     });
 
     // Follow the change log.
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let reload_served = served.clone();
     let reload_shared = shared.clone();
-    let reload_store = store.clone();
-    let reloader = tokio::spawn(async move {
-        let mut last_error: Option<String> = None;
-        loop {
-            tokio::time::sleep(POLL_INTERVAL).await;
-            let current = reload_shared.snapshot.load_full();
-            let t = Instant::now();
-            match builder.update(&reload_store, &current).await {
-                Ok(None) => {}
-                Ok(Some((next, states))) => {
-                    let serial = next.serial;
-                    reload_shared.snapshot.store(Arc::new(next));
-                    reload_served.set(serial);
-                    tracing::info!(
-                        serial,
-                        micros = t.elapsed().as_micros() as u64,
-                        "snapshot updated"
-                    );
-                    apply_states(&reload_store, states).await;
-                    last_error = None;
-                }
-                Err(e) => {
-                    // DNS keeps answering from the last snapshot; say so once per distinct error.
-                    let msg = format!("cannot read the change log: {e}");
-                    if last_error.as_deref() != Some(&msg) {
-                        tracing::error!(error = %msg, "store unavailable; answering from the last snapshot");
-                        last_error = Some(msg);
-                    }
-                }
-            }
-        }
-    });
+    let current_shared = shared.clone();
+    let reloader = tokio::spawn(snapshots::follow(
+        builder,
+        store.clone(),
+        POLL_INTERVAL,
+        move || current_shared.snapshot.load_full(),
+        move |next| {
+            let serial = next.serial;
+            reload_shared.snapshot.store(Arc::new(next));
+            reload_served.set(serial);
+        },
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        },
+    ));
 
     let refresher = resolver.map(|r| tokio::spawn(dns::alias::refresh(shared.clone(), r)));
 
     dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
         .await
         .map_err(anyhow::Error::msg)?;
-    reloader.abort();
+    let _ = stop_tx.send(true);
+    let _ = reloader.await;
     api_task.abort();
     checker.abort();
     definitions.abort();

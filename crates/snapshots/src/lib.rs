@@ -7,7 +7,7 @@
 //! bind compiled traffic policy versions, cached by (policy, version) so that a rebuild
 //! recompiles nothing it does not touch. After a build, [`Builder`] reports which policy
 //! records are served (`Applied`) and which are not (`Failed`, with the reason), for
-//! [`apply_states`] to record.
+//! [`apply_states`] to record; [`follow`] does all of that as the change log grows.
 #![deny(missing_docs)]
 
 pub mod input;
@@ -377,5 +377,49 @@ impl Builder {
     /// Replaces the CIDR collections (id to location to blocks) that IP-based record sets use.
     pub fn set_cidr_collections(&mut self, collections: HashMap<String, CidrLocations>) {
         self.cidr = collections;
+    }
+}
+
+/// Follows the store's change log until `stop` completes: every `poll`, applies the changes
+/// since the snapshot `current` returns and hands the next snapshot to `publish`, then
+/// records the policy records' states. When the store cannot be read, DNS keeps answering
+/// from the last snapshot; the error is logged once until it changes or the store recovers.
+pub async fn follow(
+    mut builder: Builder,
+    store: Store,
+    poll: std::time::Duration,
+    current: impl Fn() -> Arc<Snapshot>,
+    mut publish: impl FnMut(Snapshot),
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let mut last_error: Option<String> = None;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(poll) => {}
+        }
+        let started = std::time::Instant::now();
+        match builder.update(&store, &current()).await {
+            Ok(None) => {}
+            Ok(Some((next, states))) => {
+                let serial = next.serial;
+                publish(next);
+                tracing::info!(
+                    serial,
+                    micros = started.elapsed().as_micros() as u64,
+                    "snapshot updated"
+                );
+                apply_states(&store, states).await;
+                last_error = None;
+            }
+            Err(e) => {
+                let msg = format!("cannot read the change log: {e}");
+                if last_error.as_deref() != Some(&msg) {
+                    tracing::error!(error = %msg, "store unavailable; answering from the last snapshot");
+                    last_error = Some(msg);
+                }
+            }
+        }
     }
 }
