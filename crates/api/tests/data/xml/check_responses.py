@@ -535,6 +535,7 @@ EXPECTED_ERRORS = {
         },
         "a35f48e8-84fd-11e6-80d9-574e0c4664cb",
         None,
+    ),
     # The Cidr* exceptions model their message as `Message` (the others as `message`); the
     # envelope's <Message> serves both.
     "Error-CidrCollectionVersionMismatchException": (

@@ -308,6 +308,8 @@ REQUESTS = {
         "ResourceIds": [
             "abcdef11-2222-3333-4444-555555fedcba",
             "abcdef11-2222-3333-4444-555555fedcbb",
+        ],
+    },
     "CreateCidrCollection": {
         "Name": "offices-eu",
         "CallerReference": "cidr-ref-1",
