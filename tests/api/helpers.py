@@ -424,6 +424,10 @@ def run_dig(server: Server, name: str, rtype: str = "A", subnet: str | None = No
             if len(parts) == 5 and parts[2] == "IN":
                 records.append((parts[0], int(parts[1]), parts[3], parts[4].strip()))
         query = f";; dig {name} {rtype}" + (f" +subnet={subnet}" if subnet else "")
+        flags = re.search(r"flags:([^;]*);", block)
+        if flags and "qr" not in flags.group(1).split():
+            # Not a response (QR clear): keep everything dig said, for the report.
+            block += f"\n;; (QR not set; dig's stderr: {p.stderr.strip()!r})"
         results.append(DigResult(m.group(1), records, f"{query}\n{block}"))
     assert len(results) == count, (
         f"dig got {len(results)} answers to {count} queries ({' '.join(cmd[:12])} ...):\n"

@@ -70,6 +70,8 @@ pub(crate) enum RuleKind {
         /// Some item's health depends on the client's location (see
         /// `mark_location_dependent_health`).
         items_health_uses_location: bool,
+        /// Some item's health depends on the client's subnet (an IP-based rule below it).
+        items_health_uses_subnet: bool,
     },
     Multivalue(Vec<Branch>),
     /// IP-based routing (record-level only, see [`crate::graph`]).
@@ -400,6 +402,7 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
                     all_zero,
                     cumulative,
                     items_health_uses_location: false,
+                    items_health_uses_subnet: false,
                 })
             }
             RuleBody::Multivalue(items) => {
@@ -451,30 +454,47 @@ fn build(text: &str, doc: Doc, d: &mut Diags) -> Option<Policy> {
 /// client's location even when its draw does not check that item, so its answers must carry
 /// the location's ECS scope.
 pub(crate) fn mark_location_dependent_health(p: &mut Policy) {
-    fn visit(p: &Policy, r: usize, memo: &mut [Option<bool>]) -> bool {
+    /// (depends on the GeoIP location, depends on the client subnet)
+    fn visit(p: &Policy, r: usize, memo: &mut [Option<(bool, bool)>]) -> (bool, bool) {
         if let Some(v) = memo[r] {
             return v;
         }
-        let v = matches!(p.rules[r].kind, RuleKind::Geo(_) | RuleKind::Cidr(_))
-            || branches(&p.rules[r].kind).any(|b| match b.target {
-                NodeRef::Rule(c) if b.eth => visit(p, c as usize, memo),
-                _ => false,
-            });
+        let mut v = (
+            matches!(p.rules[r].kind, RuleKind::Geo(_)),
+            matches!(p.rules[r].kind, RuleKind::Cidr(_)),
+        );
+        for b in branches(&p.rules[r].kind) {
+            if let NodeRef::Rule(c) = b.target
+                && b.eth
+            {
+                let (geo, subnet) = visit(p, c as usize, memo);
+                v = (v.0 || geo, v.1 || subnet);
+            }
+        }
         memo[r] = Some(v);
         v
     }
     let mut memo = vec![None; p.rules.len()];
-    let flags: Vec<bool> = (0..p.rules.len())
+    let flags: Vec<(bool, bool)> = (0..p.rules.len())
         .map(|r| {
-            branches(&p.rules[r].kind).any(|b| match b.target {
-                NodeRef::Rule(c) if b.eth => visit(p, c as usize, &mut memo),
-                _ => false,
-            })
+            let mut f = (false, false);
+            for b in branches(&p.rules[r].kind) {
+                if let NodeRef::Rule(c) = b.target
+                    && b.eth
+                {
+                    let (geo, subnet) = visit(p, c as usize, &mut memo);
+                    f = (f.0 || geo, f.1 || subnet);
+                }
+            }
+            f
         })
         .collect();
-    for (rule, flag) in p.rules.iter_mut().zip(flags) {
-        if let RuleKind::Weighted { items_health_uses_location, .. } = &mut rule.kind {
-            *items_health_uses_location = flag;
+    for (rule, (geo, subnet)) in p.rules.iter_mut().zip(flags) {
+        if let RuleKind::Weighted { items_health_uses_location, items_health_uses_subnet, .. } =
+            &mut rule.kind
+        {
+            *items_health_uses_location = geo;
+            *items_health_uses_subnet = subnet;
         }
     }
 }

@@ -425,11 +425,17 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                     "km (biased)",
                 )
             }
-            RuleKind::Weighted { items, all_zero, cumulative, items_health_uses_location } => {
+            RuleKind::Weighted {
+                items,
+                all_zero,
+                cumulative,
+                items_health_uses_location,
+                items_health_uses_subnet,
+            } => {
                 // The draw may not check every item, but which items are healthy, and so the
                 // odds, can depend on where the client is.
                 self.used_location |= *items_health_uses_location;
-                if *items_health_uses_location {
+                if *items_health_uses_subnet {
                     // IP-based rules below record their ECS scope when their health is
                     // computed, which the draw might skip.
                     for (_, b) in items {

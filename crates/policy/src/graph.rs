@@ -303,6 +303,7 @@ impl<'c> GraphBuilder<'c> {
                     all_zero,
                     cumulative,
                     items_health_uses_location: false,
+                    items_health_uses_subnet: false,
                 }
             }
             RuleSpec::Multivalue(v) => {

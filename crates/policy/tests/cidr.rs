@@ -156,3 +156,36 @@ fn ipv6_clients_match_ipv6_blocks_only_and_mapped_ipv4_matches_ipv4() {
         .unwrap_err();
     assert!(err.contains("10.0.0.1/8 is not a network address"), "{err}");
 }
+
+/// A weighted rule whose item evaluates an IP-based rule's health carries that rule's scope,
+/// and not the GeoIP scope: no geolocation decision was made.
+#[test]
+fn a_weighted_rule_above_an_ip_based_rule_carries_the_subnet_scope_only() {
+    let catalog = Catalog::builtin();
+    let mut g = GraphBuilder::new(RecordType::A, &catalog, "test".into());
+    let top = g.reserve("w".into(), "/w".into());
+    let ip = g.reserve("ip".into(), "/ip".into());
+    let office = g.endpoint("office".into(), "192.0.2.1".into());
+    let other = g.endpoint("other".into(), "192.0.2.2".into());
+    let block = CidrBlock { addr: "10.0.0.0".parse().unwrap(), len: 8 };
+    g.define(ip, RuleSpec::Cidr(vec![(Some(("office".into(), vec![block])), branch(office))]))
+        .unwrap();
+    let eth = |target| BranchSpec { evaluate_target_health: true, ..branch(target) };
+    g.define(top, RuleSpec::Weighted(vec![(1, eth(ip)), (0, eth(other))])).unwrap();
+    let p = g.finish(top).unwrap();
+    let located = ClientLocation { scope_prefix: 24, ..ClientLocation::UNKNOWN };
+    let health = UnhealthySet::default();
+    for (client, want) in [("10.1.2.3", vec![0]), ("192.168.1.1", vec![1])] {
+        let q = Query {
+            location: &located,
+            health: &health,
+            latency: &EstimatedLatency,
+            subnet: Some(ClientSubnet { addr: client.parse().unwrap(), prefix: 32 }),
+        };
+        let a = p.evaluate(&q, &mut policy::SplitMix64(5));
+        assert_eq!(a.endpoint_indices(), want.as_slice(), "{client}");
+        // 10.0.0.0/8 decides both: inside it (scope /8), or outside it (scope /1).
+        let scope = if client.starts_with("10.") { 8 } else { 1 };
+        assert_eq!(a.ecs_scope, scope, "{client}");
+    }
+}
