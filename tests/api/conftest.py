@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -63,6 +65,37 @@ def _wait_for_addresses(proc: subprocess.Popen, log_path: Path) -> tuple[str, st
     )
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _dns_port() -> int:
+    """A port below the kernel's ephemeral range that is free for UDP and TCP.
+
+    The server binds its UDP sockets with SO_REUSEPORT, and dig (BIND) binds its random source
+    ports the same way; both run as the same user here, so a dig whose random source port
+    happened to be the server's port would join the server's socket group and could receive
+    its own query. Thousands of dig runs make that likely when the server's port is an
+    ephemeral one, so the server gets a port dig never picks."""
+    low, _ = _ephemeral_ports()
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, max(20001, min(low, 32768)))
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                u.bind(("127.0.0.1", port))
+                t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port for DNS below the ephemeral range")
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     """A `flowdns serve` for the whole session; stopped (SIGTERM, then SIGKILL) at the end."""
@@ -90,7 +123,7 @@ def server(tmp_path_factory) -> Server:
         str(data_dir),
         "serve",
         "--dns-listen",
-        "127.0.0.1:0",
+        f"127.0.0.1:{_dns_port()}",
         "--api-listen",
         "127.0.0.1:0",
         "--geoip",
