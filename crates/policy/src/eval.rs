@@ -519,7 +519,6 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
         d: usize,
         t: &'b crate::graph::CidrTable,
     ) -> (Option<&'b Branch>, bool) {
-        let scope_before = self.cidr_scope;
         let candidates = self.cidr_candidates(t);
         self.tr.step(d, || {
             let client = match self.q.subnet {
@@ -530,7 +529,7 @@ impl<R: RandomSource + ?Sized, T: Tracer> Eval<'_, '_, R, T> {
                 Some(i) => format!("longest matching block is in location {}", t.entries[i].0),
                 None => "no block of these locations holds it".into(),
             };
-            let scope = self.cidr_scope.max(scope_before);
+            let scope = self.cidr_scope;
             (TraceEvent::Client, String::new(), format!("{client}: {matched} (ECS scope /{scope})"))
         });
         let mut first = None;

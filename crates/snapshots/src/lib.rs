@@ -96,27 +96,8 @@ impl Builder {
     ) -> zone::routing::CompiledZone {
         let mut input = InputBuilder::default();
         // Rows come one record at a time; a set is the rows of one (name, type, identifier).
-        let mut sets: Vec<(SetRow<'_>, Vec<&str>)> = Vec::new();
-        let mut index: HashMap<(&str, &str, Option<&str>), usize> = HashMap::new();
-        for r in rows {
-            let k = (r.name.as_str(), r.rtype.as_str(), r.set_identifier.as_deref());
-            match index.get(&k) {
-                Some(&i) => sets[i].1.push(&r.rdata),
-                None => {
-                    index.insert(k, sets.len());
-                    let row = SetRow {
-                        name: &r.name,
-                        rtype: &r.rtype,
-                        set_identifier: r.set_identifier.as_deref(),
-                        ttl: r.ttl,
-                        routing: r.routing.as_deref(),
-                    };
-                    sets.push((row, vec![&r.rdata]));
-                }
-            }
-        }
-        for (row, values) in sets {
-            input.routed(origin, row, values);
+        for set in store::record_sets(rows.iter().map(|r| (*r).clone()).collect()) {
+            input.routed(origin, SetRow::from(&set), set.values.iter().map(String::as_str));
         }
         let targets = input.alias_targets();
         if !targets.is_empty() {

@@ -159,7 +159,7 @@ pub use model::{
     RecordRow, StoreContents, Zone,
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
-pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange};
+pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange, group as record_sets};
 pub use tags::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_RESOURCE, Tag, TaggedResource};
 
 use backend::Backend;

@@ -57,7 +57,7 @@ fn describe(r: &Rrset) -> String {
 }
 
 /// Groups rows (in ordinal order) into record sets.
-pub(crate) fn group(rows: Vec<RecordRow>) -> Vec<Rrset> {
+pub fn group(rows: Vec<RecordRow>) -> Vec<Rrset> {
     let mut out: Vec<Rrset> = Vec::new();
     let mut index: std::collections::HashMap<(String, String, Option<String>), usize> =
         std::collections::HashMap::new();

@@ -358,14 +358,7 @@ fn static_chain(zone: &ZoneRouting, key: &Key, strict: bool) -> Result<Compiled,
             };
             let next = (target_name(&current, alias)?, current.1);
             if path.contains(&next) {
-                let mut names: Vec<String> = path.iter().map(describe).collect();
-                names.push(describe(&next));
-                return Err(format!(
-                    "RRSet of type {} with DNS name {} is not permitted as it creates a CNAME or alias loop in the zone: {}",
-                    crate::master::type_text(next.1),
-                    next.0,
-                    names.join(" -> ")
-                ));
+                return Err(loop_message(&path, &next));
             }
             path.push(next.clone());
             check_depth(key, path.len() - 1)?;
@@ -378,6 +371,20 @@ fn static_chain(zone: &ZoneRouting, key: &Key, strict: bool) -> Result<Compiled,
             return Err(format!("the alias target {} does not exist", describe(&current)));
         }
     }
+}
+
+/// Route 53's refusal of a loop, with the hops from where the loop starts in `path` back to
+/// `key`.
+fn loop_message(path: &[Key], key: &Key) -> String {
+    let from = path.iter().position(|k| k == key).unwrap_or(0);
+    let mut names: Vec<String> = path[from..].iter().map(describe).collect();
+    names.push(describe(key));
+    format!(
+        "RRSet of type {} with DNS name {} is not permitted as it creates a CNAME or alias loop in the zone: {}",
+        crate::master::type_text(key.1),
+        key.0,
+        names.join(" -> ")
+    )
 }
 
 fn target_name(from: &Key, alias: &AliasTarget) -> Result<Name, String> {
@@ -436,15 +443,7 @@ struct Graph<'z, 'c> {
 
 impl Graph<'_, '_> {
     fn loop_message(&self, key: &Key) -> String {
-        let from = self.path.iter().position(|k| k == key).unwrap_or(0);
-        let mut names: Vec<String> = self.path[from..].iter().map(describe).collect();
-        names.push(describe(key));
-        format!(
-            "RRSet of type {} with DNS name {} is not permitted as it creates a CNAME or alias loop in the zone: {}",
-            crate::master::type_text(key.1),
-            key.0,
-            names.join(" -> ")
-        )
+        loop_message(&self.path, key)
     }
 
     /// An endpoint answering a simple record set.
