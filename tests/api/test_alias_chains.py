@@ -294,10 +294,13 @@ def test_explain_shows_each_hop_of_a_chain(r53, zone, server):
     assert r.status == 200, (r.status, r.body)
     body = r.json()
     assert body["answer"] == ["192.0.2.1"], body
-    text = [f"{s.get('pointer', '')} {s.get('detail', '')}" for s in body["trace"]]
+    text = "\n".join(f"{s.get('pointer', '')} {s.get('detail', '')}" for s in body["trace"])
+    # Each hop named, in chain order (by position in the whole trace, so that one line naming
+    # the chain counts only when it names it in order), and the geolocation rule entered.
     first = {}
     for name in (front, middle, geo):
-        hits = [i for i, line in enumerate(text) if name.rstrip(".") in line]
-        assert hits, f"the trace does not mention {name}: {body['trace']}"
-        first[name] = hits[0]
-    assert first[front] <= first[middle] <= first[geo], body["trace"]
+        at = text.find(f"{name.rstrip('.')}. A")
+        assert at >= 0, f"the trace does not mention {name}: {body['trace']}"
+        first[name] = at
+    assert first[front] < first[middle] < first[geo], body["trace"]
+    assert f"rule {geo.rstrip('.')}. A (geo)" in text, body["trace"]
