@@ -1,0 +1,177 @@
+// The policy canvas: React Flow drawing the graph model, laid out with dagre. Node ids are the
+// document keys (and `start`), so `[data-id="<key>"]` finds a node. Positions come from the
+// layout, and nodes the user drags keep their place until "Auto layout" is pressed.
+import { memo, useMemo } from 'react';
+import {
+  Background,
+  Controls,
+  Handle,
+  MiniMap,
+  Position,
+  ReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+  type NodeChange,
+  applyNodeChanges,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import type { PolicyGraph } from '../model/types';
+import { RULE_LABEL, type RuleType } from '../model/types';
+import { toFlow } from '../model/convert';
+
+export interface NodeDecor {
+  errors: string[];
+  warnings: string[];
+  onPath: boolean;
+  /** Live overlay: answers per second (endpoints) and health of the branches into the node. */
+  qps?: number;
+  health?: 'ok' | 'bad' | 'unknown';
+}
+
+export interface CanvasProps {
+  graph: PolicyGraph;
+  positions: Map<string, { x: number; y: number }>;
+  onPositions: (p: Map<string, { x: number; y: number }>) => void;
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  decor: Map<string, NodeDecor>;
+  pathEdges: Set<string>;
+  edgeHealth: Map<string, 'ok' | 'bad' | 'unknown'>;
+  onDeleteEdge: (edgeId: string) => void;
+}
+
+export const NODE_WIDTH = 210;
+export const NODE_HEIGHT = 78;
+
+interface NodeData extends Record<string, unknown> {
+  kind: 'start' | 'rule' | 'endpoint';
+  title: string;
+  key: string;
+  sub: string;
+  decor?: NodeDecor;
+  unconnected: number;
+}
+
+function PolicyNode({ data, selected }: NodeProps<Node<NodeData>>) {
+  const d = data.decor;
+  const cls = [
+    'pnode',
+    `pnode-${data.kind}`,
+    selected ? 'selected' : '',
+    d?.errors.length ? 'has-error' : '',
+    d?.onPath ? 'on-path' : '',
+  ].join(' ');
+  return (
+    <div className={cls} data-on-path={d?.onPath ? 'true' : undefined} data-errors={d?.errors.length || undefined}>
+      {data.kind !== 'start' && <Handle type="target" position={Position.Top} isConnectable={false} />}
+      <div className="pnode-title">{data.title}</div>
+      <div className="pnode-key">{data.key}</div>
+      {data.sub && <div className="pnode-sub">{data.sub}</div>}
+      {data.unconnected > 0 && <div className="pnode-warn">{data.unconnected} branch(es) not connected</div>}
+      {d && d.qps !== undefined && <div className="pnode-live">{d.qps.toFixed(1)} q/s</div>}
+      {d && d.health && d.health !== 'unknown' && (
+        <div className={`pnode-health ${d.health}`}>{d.health === 'ok' ? 'healthy' : 'unhealthy'}</div>
+      )}
+      {d && d.errors.length > 0 && (
+        <div className="pnode-errors" role="note" aria-label={`Errors on ${data.key}`}>
+          {d.errors.map((e, i) => (
+            <div key={i}>{e}</div>
+          ))}
+        </div>
+      )}
+      {d && d.errors.length === 0 && d.warnings.length > 0 && (
+        <div className="pnode-warnings">{d.warnings.length} warning(s)</div>
+      )}
+      {data.kind !== 'endpoint' && <Handle type="source" position={Position.Bottom} isConnectable={false} />}
+    </div>
+  );
+}
+
+const nodeTypes = { policy: memo(PolicyNode) };
+
+export function Canvas(props: CanvasProps) {
+  const flow = useMemo(() => toFlow(props.graph), [props.graph]);
+  const nodes: Node<NodeData>[] = useMemo(
+    () =>
+      flow.nodes.map((n) => {
+        const decor = props.decor.get(n.id);
+        let title: string;
+        let sub = '';
+        let unconnected = 0;
+        if (n.kind === 'start') {
+          title = 'Start point';
+          sub = `DNS type ${props.graph.recordType}`;
+        } else if (n.kind === 'rule') {
+          title = RULE_LABEL[n.ruleType as RuleType] ?? `${n.ruleType} rule`;
+          const r = props.graph.rules[n.key];
+          unconnected = r ? r.branches.filter((b) => b.ref === null).length : 0;
+        } else {
+          title = `Endpoint: ${n.endpointType ?? '?'}`;
+          sub = String(n.value ?? '');
+        }
+        return {
+          id: n.id,
+          type: 'policy',
+          position: props.positions.get(n.id) ?? { x: 0, y: 0 },
+          data: { kind: n.kind, title, key: n.kind === 'start' ? '' : n.key, sub, decor, unconnected },
+          selected: props.selected === n.id,
+          ariaLabel: n.kind === 'start' ? 'Start point' : `${title} ${n.key}`,
+          domAttributes: decor?.onPath ? ({ 'data-on-path': 'true' } as Record<string, string>) : undefined,
+          width: NODE_WIDTH,
+        } as Node<NodeData>;
+      }),
+    [flow, props.positions, props.decor, props.selected, props.graph],
+  );
+  const edges: Edge[] = useMemo(
+    () =>
+      flow.edges.map((e) => {
+        const onPath = props.pathEdges.has(e.id);
+        const h = props.edgeHealth.get(e.id);
+        return {
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          label: e.label,
+          animated: onPath,
+          className: [onPath ? 'on-path' : '', h === 'bad' ? 'unhealthy' : ''].join(' '),
+          style: onPath ? { strokeWidth: 3, stroke: '#b45309' } : h === 'bad' ? { stroke: '#b91c1c', strokeDasharray: '6 4' } : undefined,
+          labelStyle: { fontSize: 11 },
+          labelBgPadding: [4, 2] as [number, number],
+          ariaLabel: `Connection ${e.source} to ${e.target}${e.label ? ` (${e.label})` : ''}`,
+        };
+      }),
+    [flow, props.pathEdges, props.edgeHealth],
+  );
+  return (
+    <div className="canvas" aria-label="Policy canvas">
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={(changes: NodeChange<Node<NodeData>>[]) => {
+          const moved = changes.filter((c) => c.type === 'position' && c.position);
+          if (moved.length) {
+            const next = applyNodeChanges(moved, nodes);
+            const p = new Map(props.positions);
+            for (const n of next) p.set(n.id, n.position);
+            props.onPositions(p);
+          }
+        }}
+        onNodeClick={(_, n) => props.onSelect(n.id)}
+        onPaneClick={() => props.onSelect(null)}
+        onEdgesDelete={(es) => es.forEach((e) => props.onDeleteEdge(e.id))}
+        deleteKeyCode={null}
+        nodesConnectable={false}
+        fitView
+        minZoom={0.1}
+        onlyRenderVisibleElements
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls />
+        <MiniMap pannable zoomable ariaLabel="Minimap" />
+      </ReactFlow>
+    </div>
+  );
+}
