@@ -105,12 +105,107 @@ function lineColumn(text: string, pos: number): { line: number; column: number }
   return { line, column: pos - start + 1 };
 }
 
-/** A JSON.parse error as "line L, column C: message" where the engine tells the position. */
+/**
+ * The offset of the first syntax error in `s`, or -1 when `s` is valid JSON. Engines do not all
+ * say where JSON.parse stopped (V8 leaves the position out of "Unexpected token" errors).
+ */
+export function jsonErrorOffset(s: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  };
+  const str = (): boolean => {
+    i++;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return true;
+      }
+      if (c < 32) return false;
+      if (c === 92) {
+        const e = s[i + 1];
+        if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) i += 6;
+        else return false;
+      } else i++;
+    }
+    return false;
+  };
+  const num = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+  const value = (): boolean => {
+    ws();
+    const c = s[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (s[i] === '}') {
+        i++;
+        return true;
+      }
+      for (;;) {
+        ws();
+        if (s[i] !== '"' || !str()) return false;
+        ws();
+        if (s[i] !== ':') return false;
+        i++;
+        if (!value()) return false;
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === '}') {
+          i++;
+          return true;
+        } else return false;
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (s[i] === ']') {
+        i++;
+        return true;
+      }
+      for (;;) {
+        if (!value()) return false;
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === ']') {
+          i++;
+          return true;
+        } else return false;
+      }
+    }
+    if (c === '"') return str();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      num.lastIndex = i;
+      const m = num.exec(s);
+      if (!m) {
+        i++;
+        return false;
+      }
+      i += m[0].length;
+      return true;
+    }
+    const lit = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : '';
+    if (lit === '') return false;
+    let k = 0;
+    while (k < lit.length && s[i + k] === lit[k]) k++;
+    i += k;
+    return k === lit.length;
+  };
+  try {
+    if (!value()) return Math.min(i, s.length);
+  } catch {
+    return -1; // nested too deeply to scan
+  }
+  ws();
+  return i < s.length ? i : -1;
+}
+
+/** A JSON.parse error as "line L, column C: message (near: …)". */
 function describeJsonError(text: string, e: unknown): string {
   const raw = e instanceof Error ? e.message : String(e);
-  const lc = /line (\d+) column (\d+)/.exec(raw);
-  const posMatch = /position (\d+)/.exec(raw);
-  // Drop the engine's echo of the text (`"{…" is not valid JSON`) and its own position suffix.
+  // Keep the engine's words, without its echo of the text and its own position.
   let msg = raw
     .replace(/^JSON\.parse: /, '')
     .replace(/ (in JSON )?at position \d+( \(line \d+ column \d+\))?/, '')
@@ -118,15 +213,16 @@ function describeJsonError(text: string, e: unknown): string {
     .replace(/, ".*" is not valid JSON$/s, '')
     .trim();
   if (msg === '') msg = 'not valid JSON';
-  let where: { line: number; column: number } | null = null;
-  if (posMatch) where = lineColumn(text, Number(posMatch[1]));
-  else if (lc) where = { line: Number(lc[1]), column: Number(lc[2]) };
-  if (where) {
-    const lineText = text.split('\n')[where.line - 1] ?? '';
-    const snippet = lineText.length > 80 ? lineText.slice(Math.max(0, where.column - 40), where.column + 40) : lineText;
-    return `line ${where.line}, column ${where.column}: ${msg}${snippet.trim() ? ` (near: ${snippet.trim()})` : ''}`;
+  let pos = jsonErrorOffset(text);
+  if (pos < 0) {
+    const m = /position (\d+)/.exec(raw);
+    pos = m ? Number(m[1]) : -1;
   }
-  return msg;
+  if (pos < 0) return msg;
+  const { line, column } = lineColumn(text, pos);
+  const lineText = text.split('\n')[line - 1] ?? '';
+  const near = (lineText.length > 60 ? lineText.slice(Math.max(0, column - 30), column + 30) : lineText).trim();
+  return `line ${line}, column ${column}: ${msg}${near ? ` (near: ${near})` : ''}`;
 }
 
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false; error: string } {

@@ -70,12 +70,6 @@ function withRule(g: PolicyGraph, key: string, rule: Rule): PolicyGraph {
   return { ...g, rules: withMember(g.rules, key, rule) };
 }
 
-function withoutMember<T>(o: Record<string, T>, key: string): Record<string, T> {
-  const c = { ...o };
-  delete c[key];
-  return c;
-}
-
 function checkFields(fields: Record<string, unknown>): Record<string, unknown> {
   if (!isPlainObject(fields)) throw new EditError('Branch fields must be an object.');
   for (const k of REF_MEMBERS) {
@@ -357,38 +351,54 @@ export function referencesTo(g: PolicyGraph, ref: Ref): Parent[] {
  */
 export function deleteNode(g: PolicyGraph, ref: Ref): PolicyGraph {
   if (!refExists(g, ref) && referencesTo(g, ref).length === 0) throw new EditError(`There is no ${describe(ref)}.`);
-  let cur = g;
-  const queue: Ref[] = [ref];
-  while (queue.length) {
-    const victim = queue.shift()!;
-    const children: Ref[] = [];
-    if (victim.kind === 'rule') {
-      const r = getOwn(cur.rules, victim.key);
-      if (r) for (const b of r.branches) if (b.ref && !sameRef(b.ref, victim)) children.push(b.ref);
-      cur = { ...cur, rules: withoutMember(cur.rules, victim.key) };
-    } else {
-      cur = { ...cur, endpoints: withoutMember(cur.endpoints, victim.key) };
-    }
-    // Drop every reference to the victim.
-    const rules: Record<string, Rule> = {};
-    for (const [k, r] of Object.entries(cur.rules)) {
-      if (!r.branches.some((b) => sameRef(b.ref, victim))) {
-        setOwn(rules, k, r);
-        continue;
-      }
-      const branches =
-        r.ruleType === 'failover'
-          ? r.branches.map((b) => (sameRef(b.ref, victim) ? { ...b, ref: null } : b))
-          : r.branches.filter((b) => !sameRef(b.ref, victim));
-      setOwn(rules, k, { ...r, branches });
-    }
-    cur = { ...cur, rules, start: sameRef(cur.start, victim) ? null : cur.start };
-    // Children nothing references any more go too.
-    for (const c of children) {
-      if (refExists(cur, c) && !queue.some((q) => sameRef(q, c)) && referencesTo(cur, c).length === 0) queue.push(c);
-    }
+  const id = (r: Ref) => nodeId(g, r);
+  const victimId = id(ref);
+  const childrenOf = (r: Ref): Ref[] =>
+    r.kind === 'rule' ? (getOwn(g.rules, r.key)?.branches ?? []).flatMap((b) => (b.ref && refExists(g, b.ref) ? [b.ref] : [])) : [];
+  // The victim's descendants.
+  const below = new Map<string, Ref>();
+  const stack = childrenOf(ref);
+  while (stack.length) {
+    const r = stack.pop()!;
+    const rid = id(r);
+    if (rid === victimId || below.has(rid)) continue;
+    below.set(rid, r);
+    stack.push(...childrenOf(r));
   }
-  return cur;
+  // Those still reachable from a reference outside the victim's subgraph stay.
+  const kept = new Set<string>();
+  const roots: Ref[] = [];
+  if (g.start && below.has(id(g.start))) roots.push(g.start);
+  for (const key of Object.keys(g.rules)) {
+    const rid = id({ kind: 'rule', key });
+    if (rid === victimId || below.has(rid)) continue;
+    for (const c of childrenOf({ kind: 'rule', key })) if (below.has(id(c))) roots.push(c);
+  }
+  while (roots.length) {
+    const r = roots.pop()!;
+    const rid = id(r);
+    if (kept.has(rid) || !below.has(rid)) continue;
+    kept.add(rid);
+    roots.push(...childrenOf(r));
+  }
+  const doomed = (r: Ref | null) => r !== null && (sameRef(r, ref) || (refExists(g, r) && below.has(id(r)) && !kept.has(id(r))));
+
+  const rules: Record<string, Rule> = {};
+  for (const [k, r] of Object.entries(g.rules)) {
+    if (doomed({ kind: 'rule', key: k })) continue;
+    if (!r.branches.some((b) => doomed(b.ref))) {
+      setOwn(rules, k, r);
+      continue;
+    }
+    const branches =
+      r.ruleType === 'failover'
+        ? r.branches.map((b) => (doomed(b.ref) ? { ...b, ref: null } : b))
+        : r.branches.filter((b) => !doomed(b.ref));
+    setOwn(rules, k, { ...r, branches });
+  }
+  const endpoints: Record<string, Endpoint> = {};
+  for (const [k, e] of Object.entries(g.endpoints)) if (!doomed({ kind: 'endpoint', key: k })) setOwn(endpoints, k, e);
+  return { ...g, rules, endpoints, start: doomed(g.start) ? null : g.start };
 }
 
 /** Rules and endpoints the start point does not lead to (rules first, each in document order). */

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { Coverage, CoverageRegion } from '../api';
+import { diffCoverage, endpointShares, regionKey } from './diff';
+
+function region(
+  country: string,
+  subdivision: string | null,
+  name: string,
+  endpoint: number | null,
+  shares?: [number, number][],
+): CoverageRegion {
+  return {
+    country,
+    subdivision,
+    name,
+    continent: 'EU',
+    endpoint,
+    shares: shares ?? (endpoint === null ? [] : [[endpoint, 1]]),
+    coordinates: null,
+  };
+}
+
+// Version A: eu answers Europe, us answers the US; Germany is split 50/50 by weight.
+const A: Coverage = {
+  record_type: 'A',
+  endpoints: [
+    { id: 'eu', value: '192.0.2.1', type: 'value' },
+    { id: 'us', value: '192.0.2.2', type: 'value' },
+  ],
+  regions: [
+    region('GB', null, 'United Kingdom', 0),
+    region('FR', null, 'France', 0),
+    region('DE', null, 'Germany', 0, [
+      [0, 0.5],
+      [1, 0.5],
+    ]),
+    region('US', null, 'United States', 1),
+    region('US', 'CA', 'California', 1),
+    region('BR', null, 'Brazil', null),
+  ],
+  grid: null,
+  elapsed_ms: 3,
+};
+
+// Version B lists endpoints in another order and adds one: indices differ, ids do not.
+const B: Coverage = {
+  record_type: 'A',
+  endpoints: [
+    { id: 'us', value: '192.0.2.2', type: 'value' },
+    { id: 'sa', value: '192.0.2.3', type: 'value' },
+    { id: 'eu', value: '192.0.2.1', type: 'value' },
+  ],
+  regions: [
+    region('GB', null, 'United Kingdom', 2),
+    region('FR', null, 'France', 0),
+    region('DE', null, 'Germany', 2),
+    region('US', null, 'United States', 0),
+    region('US', 'CA', 'California', null),
+    region('BR', null, 'Brazil', 1),
+  ],
+  grid: null,
+  elapsed_ms: 4,
+};
+
+describe('regionKey', () => {
+  it('names countries by code and subdivisions by country-subdivision', () => {
+    expect(regionKey({ country: 'GB', subdivision: null })).toBe('GB');
+    expect(regionKey({ country: 'US', subdivision: 'CA' })).toBe('US-CA');
+    expect(regionKey({ country: 'UA', subdivision: '30' })).toBe('UA-30');
+  });
+});
+
+describe('diffCoverage', () => {
+  const d = diffCoverage(A, B);
+
+  it('lists regions whose dominant endpoint id changes, by name, comparing ids not indices', () => {
+    expect(d.moved).toEqual([
+      { country: 'BR', subdivision: null, name: 'Brazil', from: null, to: 'sa' },
+      { country: 'US', subdivision: 'CA', name: 'California', from: 'us', to: null },
+      { country: 'FR', subdivision: null, name: 'France', from: 'eu', to: 'us' },
+    ]);
+  });
+
+  it('weighs every region equally when computing shares, sorted by endpoint id', () => {
+    // A: eu = (1 + 1 + 0.5) / 6, us = (0.5 + 1 + 1) / 6. B: eu = 2/6, sa = 1/6, us = 2/6.
+    expect(d.shares.map((s) => s.endpoint)).toEqual(['eu', 'sa', 'us']);
+    const byId = Object.fromEntries(d.shares.map((s) => [s.endpoint, s]));
+    expect(byId.eu.before).toBeCloseTo(2.5 / 6, 12);
+    expect(byId.eu.after).toBeCloseTo(2 / 6, 12);
+    expect(byId.sa.before).toBe(0);
+    expect(byId.sa.after).toBeCloseTo(1 / 6, 12);
+    expect(byId.us.before).toBeCloseTo(2.5 / 6, 12);
+    expect(byId.us.after).toBeCloseTo(2 / 6, 12);
+  });
+
+  it('finds nothing between a coverage and itself, whatever the endpoint order', () => {
+    const reordered: Coverage = {
+      ...A,
+      endpoints: [A.endpoints[1], A.endpoints[0]],
+      regions: A.regions.map((r) => {
+        const swap = (i: number) => 1 - i;
+        return { ...r, endpoint: r.endpoint === null ? null : swap(r.endpoint), shares: r.shares.map(([i, f]) => [swap(i), f]) };
+      }),
+    };
+    const same = diffCoverage(A, reordered);
+    expect(same.moved).toEqual([]);
+    for (const s of same.shares) expect(s.after).toBeCloseTo(s.before, 12);
+  });
+
+  it('treats a region missing on one side as no answer there', () => {
+    const fewer: Coverage = { ...B, regions: B.regions.filter((r) => r.country !== 'GB') };
+    const m = diffCoverage(fewer, B).moved.find((x) => x.country === 'GB');
+    expect(m).toEqual({ country: 'GB', subdivision: null, name: 'United Kingdom', from: null, to: 'eu' });
+  });
+
+  it('gives zero shares for a coverage without regions', () => {
+    const empty: Coverage = { ...A, regions: [] };
+    expect([...endpointShares(empty).values()]).toEqual([0, 0]);
+  });
+});
