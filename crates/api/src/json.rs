@@ -13,9 +13,11 @@
 //! | `GET /api/v1/policies/{id}/diff?from=N&to=M` | structural diff by JSON Pointer |
 //! | `POST /api/v1/validate` `{document}` | errors and warnings with pointers |
 //! | `POST /api/v1/explain` `{document, client, unhealthy?, unhealthy_targets?, seed?}` | decision trace |
+//! | `POST /api/v1/coverage` `{document, unhealthy?, unhealthy_targets?, rule?, grid?: {step?}, samples?}` | the endpoint every country, US state and Ukrainian oblast gets, and with `grid` every cell of a latitude/longitude grid (`step` 0.5 to 10 degrees, default 2; from `rule` when given); random answers sampled `samples` times (1 to 1,000, default 64): `{record_type, endpoints: [{id, value, type}], regions: [{country, subdivision, name, continent, endpoint, shares: [[index, share]], coordinates}], grid: {step, lat0, lon0, rows, cols, cells} or null, rule, samples, elapsed_ms}` (see `control::coverage`) |
 //! | `GET /api/v1/records[?zone=ID]` | policy records |
 //! | `POST /api/v1/records` `{zone_id, name, ttl, policy_id, version}` | create a policy record |
 //! | `GET /api/v1/records/{id}` | one policy record |
+//! | `GET /api/v1/records/{id}/live` | answers per endpoint since the record's zone was loaded into DNS: `{record, name, policy_id, version, served, endpoints: [{id, answers}], at_ms}` (`served` false, no endpoints, when DNS does not serve it) |
 //! | `PATCH /api/v1/records/{id}` `{version, policy_id?, ttl?}` | update or roll back |
 //! | `DELETE /api/v1/records/{id}` | delete |
 //! | `GET /api/v1/zones`, `POST /api/v1/zones` `{name, caller_reference, comment?}` | hosted zones |
@@ -296,6 +298,25 @@ struct Explain {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Coverage {
+    document: String,
+    #[serde(default)]
+    unhealthy: Vec<String>,
+    #[serde(default)]
+    unhealthy_targets: Vec<String>,
+    rule: Option<String>,
+    grid: Option<CoverageGrid>,
+    samples: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageGrid {
+    step: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewRecord {
     zone_id: String,
     name: String,
@@ -397,6 +418,24 @@ async fn route(s: &Service, call: &Call) -> Reply {
             })?;
             Ok((StatusCode::OK, v))
         }
+        (Method::POST, ["coverage"]) => {
+            let b: Coverage = body(call)?;
+            let req = control::coverage::CoverageRequest {
+                document: b.document,
+                unhealthy: b.unhealthy,
+                unhealthy_targets: b.unhealthy_targets,
+                rule: b.rule,
+                grid_step: b.grid.map(|g| g.step.unwrap_or(control::coverage::DEFAULT_GRID_STEP)),
+                samples: b.samples,
+            };
+            // Thousands of evaluations: off the runtime's worker threads.
+            let service = s.clone();
+            let v = tokio::task::spawn_blocking(move || service.coverage(&req)).await.map_err(
+                |e| Error::new(Code::ServiceUnavailable, format!("coverage failed: {e}")),
+            )??;
+            Ok((StatusCode::OK, v))
+        }
+        (Method::GET, ["records", id, "live"]) => Ok((StatusCode::OK, s.live_counters(id).await?)),
         (Method::GET, ["records"]) => {
             let p = s
                 .list_instances(

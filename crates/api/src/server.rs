@@ -6,7 +6,14 @@
 //! also accepts `Authorization: Bearer <token>` with a token from [`crate::keys::bearer_token`]
 //! (for the browser editor, which cannot sign requests). `GET /healthz` and `GET /metrics`
 //! (Prometheus) need no authentication.
+//!
+//! Every other `GET` or `HEAD` (any path outside `/2013-04-01`, `/api`, `/healthz` and
+//! `/metrics`) is the browser editor, served without authentication from the files embedded
+//! by the `editor` crate (see `serve_editor`): the file at that path if there is one;
+//! else, for a path whose last segment has no extension (`/`, `/policies/abc`), `index.html`,
+//! so that the editor's own routes load the application; else 404.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -102,6 +109,9 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
         );
         return r;
     }
+    if (parts.method == Method::GET || parts.method == Method::HEAD) && !is_api_path(&path) {
+        return serve_editor(&path, &parts.headers);
+    }
     let (api, rest) = if let Some(rest) = path.strip_prefix("/2013-04-01/") {
         (Api::Route53, rest)
     } else if let Some(rest) = path.strip_prefix("/api/v1/") {
@@ -151,6 +161,127 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     };
     tracing::debug!(method = %parts.method, %path, principal, status = response.status().as_u16(), "API request");
     response
+}
+
+/// Paths the APIs and the operational endpoints own; every other `GET` is the editor's.
+fn is_api_path(path: &str) -> bool {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    under("/2013-04-01") || under("/api") || path == "/healthz" || path == "/metrics"
+}
+
+/// The `Content-Security-Policy` of the editor's pages: nothing but this server's own files
+/// and API (React Flow positions nodes with inline styles, hence `'unsafe-inline'` for
+/// styles only), no framing.
+pub const EDITOR_CSP: &str = "default-src 'self'; script-src 'self'; img-src 'self' data:; \
+    style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Whether the editor was built into this binary (else `/` serves a page saying how to build
+/// it).
+pub fn editor_built() -> bool {
+    editor::is_built()
+}
+
+/// Serves a `GET` or `HEAD` of the editor (no authentication: the files are public; the
+/// editor authenticates its API calls with a bearer token).
+///
+/// - the embedded file at `path`, if there is one; Vite's content-hashed files under
+///   `/assets/` with `Cache-Control: public, max-age=31536000, immutable`, the others with
+///   `no-cache` (revalidated each time, by `ETag` and `If-None-Match`: 304);
+/// - else `index.html` (`no-cache`) when the last segment of the path has no extension: the
+///   editor's own routes (`/`, `/policies/abc`) load the application, which reads the path;
+/// - else 404.
+///
+/// Every file has an `ETag`; a gzip copy is served to clients that accept it (`Vary:
+/// Accept-Encoding`). HTML pages carry [`EDITOR_CSP`]; everything `X-Content-Type-Options:
+/// nosniff`.
+fn serve_editor(path: &str, headers: &HeaderMap) -> Response {
+    let last = path.rsplit('/').next().unwrap_or("");
+    let asset = match editor::asset(path) {
+        Some(a) => a,
+        None if !last.contains('.') => editor::index(),
+        None => {
+            let mut r = (StatusCode::NOT_FOUND, format!("no file at {path}\n")).into_response();
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            return r;
+        }
+    };
+    let gzip = asset.gzip.as_ref().filter(|_| accepts_gzip(headers));
+    // The gzip copy has its own tag; either tag validates the file, whichever copy is sent.
+    let gzip_etag = format!("{}-gz\"", asset.etag.trim_end_matches('"'));
+    let etag = if gzip.is_some() { gzip_etag.clone() } else { asset.etag.clone() };
+    let not_modified = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == asset.etag || t == gzip_etag);
+    let mut r = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let bytes = match gzip.unwrap_or(&asset.bytes) {
+            Cow::Borrowed(b) => Bytes::from_static(b),
+            Cow::Owned(b) => Bytes::from(b.clone()),
+        };
+        let mut r = (StatusCode::OK, bytes).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+        if gzip.is_some() {
+            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        r
+    };
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if asset.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
+    );
+    if asset.gzip.is_some() {
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if asset.is_html() {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(EDITOR_CSP));
+        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
+    r
+}
+
+/// Whether `Accept-Encoding` admits gzip (named, or `*`, with a non-zero quality).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut star = false;
+    let mut gzip = None;
+    for item in headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match coding.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(q > 0.0),
+            "*" => star = q > 0.0,
+            _ => {}
+        }
+    }
+    gzip.unwrap_or(star)
 }
 
 /// Verifies the request's signature (or bearer token); the access key id on success, or the
@@ -289,6 +420,96 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn get(path: &str, headers: &[(&'static str, &str)]) -> Response {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        serve_editor(path, &map)
+    }
+
+    fn header<'a>(r: &'a Response, name: &str) -> &'a str {
+        r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[test]
+    fn api_paths_are_not_the_editor() {
+        for p in ["/2013-04-01", "/2013-04-01/hostedzone", "/api", "/api/v1/zones", "/api/x"] {
+            assert!(is_api_path(p), "{p}");
+        }
+        for p in ["/healthz", "/metrics"] {
+            assert!(is_api_path(p), "{p}");
+        }
+        for p in ["/", "/index.html", "/apiary", "/policies/x", "/assets/a.js", "/healthz/x"] {
+            assert!(!is_api_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn gzip_acceptance() {
+        let accepts = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            accepts_gzip(&h)
+        };
+        assert!(accepts("gzip"));
+        assert!(accepts("br, gzip;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("*, gzip;q=0"));
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn the_editor_page_and_its_routes() {
+        let index = editor::index();
+        for path in ["/", "/index.html", "/policies/abc", "/records/x/"] {
+            let r = get(path, &[]);
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8", "{path}");
+            assert_eq!(header(&r, "cache-control"), "no-cache", "{path}");
+            assert_eq!(header(&r, "etag"), index.etag, "{path}");
+            assert_eq!(header(&r, "x-content-type-options"), "nosniff");
+            assert_eq!(header(&r, "content-security-policy"), EDITOR_CSP);
+        }
+        let r = get("/nope.js", &[]);
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(header(&r, "x-content-type-options"), "nosniff");
+        let r = get("/assets/nope-123.css", &[]);
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let r = get("/policies/abc", &[("if-none-match", &index.etag)]);
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(header(&r, "etag"), index.etag);
+        let r = get("/", &[("if-none-match", "\"other\", W/\"x\"")]);
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn hashed_assets_are_immutable_and_compressed_when_accepted() {
+        let Some(path) = editor::paths().into_iter().find(|p| p.starts_with("assets/")) else {
+            assert!(!editor::is_built(), "a built editor has files under assets/");
+            return;
+        };
+        let asset = editor::asset(&path).unwrap();
+        let r = get(&format!("/{path}"), &[]);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(header(&r, "cache-control"), "public, max-age=31536000, immutable");
+        assert_eq!(header(&r, "content-type"), asset.content_type);
+        assert_eq!(header(&r, "content-encoding"), "");
+        assert!(header(&r, "content-security-policy").is_empty(), "CSP is for pages");
+        if asset.gzip.is_some() {
+            let r = get(&format!("/{path}"), &[("accept-encoding", "gzip, deflate")]);
+            assert_eq!(header(&r, "content-encoding"), "gzip");
+            assert_eq!(header(&r, "vary"), "Accept-Encoding");
+            assert_ne!(header(&r, "etag"), asset.etag, "the gzip copy has its own tag");
+            let tag = header(&r, "etag").to_owned();
+            let r = get(&format!("/{path}"), &[("if-none-match", &tag)]);
+            assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        }
+    }
 
     #[test]
     fn decoding() {

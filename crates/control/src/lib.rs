@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 pub mod cidr;
+pub mod coverage;
 pub mod geo_codes;
 pub mod health;
 pub mod instances;
@@ -264,6 +265,8 @@ pub struct Service {
     pub(crate) limits: Limits,
     pub(crate) name_servers: Vec<String>,
     pub(crate) health_status: Option<health::StatusFn>,
+    /// Representative points of countries for coverage, per loaded GeoIP data.
+    pub(crate) coverage_points: Arc<coverage::PointsCache>,
 }
 
 impl Service {
@@ -284,6 +287,7 @@ impl Service {
             limits: Limits::default(),
             name_servers: Vec::new(),
             health_status: None,
+            coverage_points: Arc::default(),
         }
     }
 

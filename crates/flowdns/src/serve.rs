@@ -168,7 +168,24 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             }
         )
     })?;
-    tracing::info!(addr = %api_listener.local_addr()?, "serving the API over HTTP");
+    let api_addr = api_listener.local_addr()?;
+    tracing::info!(addr = %api_addr, "serving the API over HTTP");
+    if api::server::editor_built() {
+        let mut shown = api_addr;
+        if shown.ip().is_unspecified() {
+            shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        tracing::info!(url = %format!("http://{shown}/"), "serving the editor");
+    } else {
+        tracing::warn!(
+            "the editor is not built into this binary (http://{api_addr}/ says so): build it \
+             with `cd web && npm ci && npm run build`, then rebuild flowdns; or run ./scripts/setup"
+        );
+    }
+    // The coverage map's representative points of countries, from the GeoIP data, in the
+    // background so that the editor's first map does not wait for them.
+    let coverage_service = service.clone();
+    tokio::task::spawn_blocking(move || coverage_service.prepare_coverage());
     let metrics_shared = shared.clone();
     let metrics_board = board.clone();
     let metrics: api::server::MetricsFn =

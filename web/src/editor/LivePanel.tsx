@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, type HealthCheck, type LiveCounters, type PolicyRecord } from '../api';
 import type { PolicyGraph } from '../model/types';
+import { nodeId } from '../model/convert';
 
 export interface LiveView {
   record: string;
@@ -49,7 +50,7 @@ export function LivePanel(props: {
         setServed(now.served);
         setError(null);
         const m = new Map<string, number>();
-        for (const r of out) if (r.qps !== null) m.set(graph.rules[r.id] ? `endpoint:${r.id}` : r.id, r.qps);
+        for (const r of out) if (r.qps !== null) m.set(nodeId(graph, { kind: 'endpoint', key: r.id }), r.qps);
         onLive({ record: chosen, qps: m });
       } catch (e) {
         if (!stop) setError(String((e as Error).message ?? e));

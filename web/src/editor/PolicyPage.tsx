@@ -13,7 +13,7 @@ import {
   type Validation,
 } from '../api';
 import { navigate, Link } from '../router';
-import { fromDocument, parseDocumentText, toDocument, toFlow, toText } from '../model/convert';
+import { fromDocument, nodeId, parseDocumentText, toDocument, toFlow, toText } from '../model/convert';
 import { targetOfPointer } from '../model/pointer';
 import {
   addEndpoint,
@@ -21,6 +21,7 @@ import {
   canConnect,
   connect,
   deleteNode,
+  disconnectEdge,
   removeBranch,
   renameNode,
   setEndpoint,
@@ -277,8 +278,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
         if (s.event === 'choose' && t.branch !== undefined) edges.add(`${t.node}#${t.branch}`);
       }
       for (const e of explanation.endpoints) {
-        const id = graph.rules[e.id] ? `endpoint:${e.id}` : e.id;
-        mark(id);
+        mark(nodeId(graph, { kind: 'endpoint', key: e.id }));
       }
     }
     if (live) {
@@ -440,11 +440,10 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           pathEdges={pathEdges}
           edgeHealth={edgeHealth}
           onDeleteEdge={(id) => {
-            const [parent, b] = id.split('#');
-            if (parent === 'start') edit({ op: 'disconnectStart' });
-            else {
-              const r = refOfNode(graph, parent);
-              if (r && r !== 'start') edit({ op: 'removeBranch', rule: r.key, index: Number(b) });
+            try {
+              apply(disconnectEdge(graph, id));
+            } catch {
+              // An edge that no longer exists: nothing to delete.
             }
           }}
         />

@@ -4,6 +4,7 @@
 // Everything here is reachable from the keyboard; the node picker at the top selects any node.
 import { useState } from 'react';
 import type { GeoLocation, HealthCheck, RegionInfo } from '../api';
+import { refOfNodeId } from '../model/convert';
 import { ENDPOINT_TYPES, RULE_LABEL, RULE_TYPES, type Branch, type PolicyGraph, type Ref, type RuleType } from '../model/types';
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'NAPTR', 'PTR', 'SPF', 'SRV', 'TXT', 'DS'];
@@ -29,14 +30,7 @@ const VALUE_HINT: Record<string, string> = {
   DS: '12345 13 2 ...',
 };
 
-export function refOfNode(g: PolicyGraph, id: string): Ref | 'start' | null {
-  if (id === 'start') return 'start';
-  if (id.startsWith('endpoint:')) return { kind: 'endpoint', key: id.slice(9) };
-  if (id.startsWith('rule:')) return { kind: 'rule', key: id.slice(5) };
-  if (id in g.rules) return { kind: 'rule', key: id };
-  if (id in g.endpoints) return { kind: 'endpoint', key: id };
-  return null;
-}
+export const refOfNode = refOfNodeId;
 
 export interface FieldIssues {
   /** Messages keyed by `branch|field` ("-1|" for the node itself, "-1|Value" for an endpoint field). */
