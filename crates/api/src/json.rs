@@ -32,6 +32,7 @@
 //! | `PUT /api/v1/health-checks/{id}/override` `{healthy, reason?}`, `DELETE .../override` | force a check's status until cleared (logged with the caller's key id) |
 //! | `GET /api/v1/health-checks` | health checks with their configuration and live status |
 //! | `GET /api/v1/geolocations` | every geolocation code |
+//! | `GET /api/v1/regions` | latency regions and geoproximity Local Zones with the coordinates flowdns uses: `{regions: [{code, name, latitude, longitude}], local_zones: [...]}` |
 //! | `GET /api/v1/zones/{id}/tags`, `GET /api/v1/health-checks/{id}/tags` | a zone's or a health check's tags: `{resource_type, id, tags: [{key, value}]}`, sorted by key |
 //! | `PATCH .../tags` `{add?: [{key, value?}], remove?: [key]}` | add (or replace the values of) 1 to 10 tags and remove 1 to 10 keys, all or nothing (Route 53's `ChangeTagsForResource`); answers the tags after |
 //! | `PUT .../tags` `{tags: [{key, value?}]}` | replace every tag (0 to 50), all or nothing; answers the tags after |
@@ -632,6 +633,16 @@ async fn route(s: &Service, call: &Call) -> Reply {
         }
         (_, ["zones", id, "tags"]) => tags_route(s, call, "hostedzone", id).await,
         (_, ["health-checks", id, "tags"]) => tags_route(s, call, "healthcheck", id).await,
+        (Method::GET, ["regions"]) => {
+            let item = |r: &policy::codes::RegionInfo| json!({"code": r.code, "name": r.name, "latitude": r.latitude, "longitude": r.longitude});
+            Ok((
+                StatusCode::OK,
+                json!({
+                    "regions": policy::codes::AWS_REGIONS.iter().map(item).collect::<Vec<_>>(),
+                    "local_zones": policy::codes::LOCAL_ZONES.iter().map(item).collect::<Vec<_>>(),
+                }),
+            ))
+        }
         (Method::GET, ["geolocations"]) => {
             let p = s.list_geo_locations(None, None, None, Some("1000"))?;
             let items: Vec<Value> = p

@@ -1,7 +1,7 @@
 // The policy canvas: React Flow drawing the graph model, laid out with dagre. Node ids are the
 // document keys (and `start`), so `[data-id="<key>"]` finds a node. Positions come from the
 // layout, and nodes the user drags keep their place until "Auto layout" is pressed.
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import {
   Background,
   Controls,
@@ -14,6 +14,7 @@ import {
   type NodeProps,
   type NodeChange,
   applyNodeChanges,
+  useReactFlow,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { PolicyGraph } from '../model/types';
@@ -39,6 +40,18 @@ export interface CanvasProps {
   pathEdges: Set<string>;
   edgeHealth: Map<string, 'ok' | 'bad' | 'unknown'>;
   onDeleteEdge: (edgeId: string) => void;
+  /** Changes whenever a new layout is applied: the view is fitted to the graph again. */
+  layoutKey: number;
+}
+
+/** Fits the viewport to the graph after each new layout (rendered inside React Flow). */
+function FitOnLayout(props: { layoutKey: number }) {
+  const rf = useReactFlow();
+  useEffect(() => {
+    const t = requestAnimationFrame(() => rf.fitView({ padding: 0.15, maxZoom: 1.2 }));
+    return () => cancelAnimationFrame(t);
+  }, [props.layoutKey, rf]);
+  return null;
 }
 
 export const NODE_WIDTH = 210;
@@ -164,10 +177,11 @@ export function Canvas(props: CanvasProps) {
         deleteKeyCode={null}
         nodesConnectable={false}
         fitView
-        minZoom={0.1}
-        onlyRenderVisibleElements
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
+        minZoom={0.05}
         proOptions={{ hideAttribution: true }}
       >
+        <FitOnLayout layoutKey={props.layoutKey} />
         <Background />
         <Controls />
         <MiniMap pannable zoomable ariaLabel="Minimap" />

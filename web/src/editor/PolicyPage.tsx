@@ -139,8 +139,10 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
     const f = toFlow(graph);
     return JSON.stringify([f.nodes.map((n) => n.id), f.edges.map((e) => `${e.source}>${e.target}`)]);
   }, [graph]);
+  const [layoutKey, setLayoutKey] = useState(0);
   const relayout = useCallback(() => {
     setPositions(layout(toFlow(graph), { nodeWidth: NODE_WIDTH, nodeHeight: NODE_HEIGHT }));
+    setLayoutKey((k) => k + 1);
   }, [graph]);
   useEffect(() => {
     relayout();
@@ -439,6 +441,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           decor={decor}
           pathEdges={pathEdges}
           edgeHealth={edgeHealth}
+          layoutKey={layoutKey}
           onDeleteEdge={(id) => {
             try {
               apply(disconnectEdge(graph, id));

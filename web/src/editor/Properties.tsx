@@ -74,7 +74,7 @@ export function Properties(p: PropertiesProps) {
     <div className="props" aria-label="Properties">
       <label className="node-picker">
         Node
-        <select value={p.selected ?? ''} onChange={(e) => p.onSelect(e.target.value || null)}>
+        <select aria-label="Node" value={p.selected ?? ''} onChange={(e) => p.onSelect(e.target.value || null)}>
           <option value="">(none)</option>
           {p.nodeIds.map((id) => (
             <option key={id} value={id}>
@@ -500,7 +500,7 @@ export function ConnectTo(p: PropertiesProps & { parent: Parent; multivalue?: bo
     <div className="connect-to">
       <label>
         Connect to
-        <select value={choice} onChange={(e) => setChoice(e.target.value)}>
+        <select aria-label="Connect to" value={choice} onChange={(e) => setChoice(e.target.value)}>
           <option value="">(choose)</option>
           {!p.multivalue && (
             <optgroup label="New rule">
