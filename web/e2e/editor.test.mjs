@@ -230,6 +230,59 @@ test('import the escaped document the AWS CLI prints, and export a version byte 
   await page.getByRole('button', { name: 'Close' }).click();
 });
 
+test('delete a node with the Delete key, then undo and redo', async () => {
+  await page.getByRole('tab', { name: 'Properties' }).click();
+  const weighted = page.locator(`.react-flow__node[data-id="${state.weighted}"]`);
+  await weighted.click();
+  await page.keyboard.press('Delete');
+  await weighted.waitFor({ state: 'detached' });
+  // Its endpoints went with it: nothing else used them.
+  assert.equal(await page.locator('.react-flow__node').count(), 3);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await weighted.waitFor();
+  assert.equal(await page.locator('.react-flow__node').count(), 6);
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await weighted.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await weighted.waitFor();
+});
+
+test('the live overlay shows the answers each endpoint gave', async () => {
+  for (let i = 0; i < 5; i++) server.dig('app.example.com', 'A', LONDON);
+  await page.getByRole('tab', { name: 'Live' }).click();
+  const row = page.getByRole('table', { name: 'Answers by endpoint' }).locator('tr', { hasText: state.gb });
+  await row.waitFor();
+  const answers = Number(await row.locator('td').nth(1).innerText());
+  assert.ok(answers >= 5, `the GB endpoint answered at least the 5 London queries, shows ${answers}`);
+  // Traffic during the next poll shows as a rate on the canvas node.
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    server.dig('app.example.com', 'A', LONDON);
+    if (await page.locator(`.react-flow__node[data-id="${state.gb}"] .pnode-live`).count()) break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  assert.match(await page.locator(`.react-flow__node[data-id="${state.gb}"] .pnode-live`).innerText(), /q\/s/);
+});
+
+test('health checks: live status, and an override with a reason', async () => {
+  const id = server.cli('health', 'create', JSON.stringify({ Type: 'TCP', IPAddress: '127.0.0.1', Port: 9, RequestInterval: 10, FailureThreshold: 1 }));
+  await page.getByRole('link', { name: 'Health checks' }).click();
+  const row = page.locator(`tr[data-health-check="${id}"]`);
+  await row.waitFor();
+  await row.getByLabel(`Override reason for ${id}`).fill('maintenance window');
+  await row.getByRole('button', { name: `Force ${id} healthy` }).click();
+  await row.filter({ hasText: 'Forced healthy: maintenance window' }).waitFor();
+  await row.getByRole('button', { name: `Clear override of ${id}` }).click();
+  await row.getByLabel(`Override reason for ${id}`).waitFor();
+});
+
+test('signing out forgets the token', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Access key ID').waitFor();
+  const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
+  assert.equal(stored, '{}');
+});
+
 test('no console errors', () => {
   // The one refused request is the sign-in with a wrong secret (the test asks for it); the
   // browser logs its 403 as a failed resource load.

@@ -39,7 +39,11 @@ export interface CanvasProps {
   decor: Map<string, NodeDecor>;
   pathEdges: Set<string>;
   edgeHealth: Map<string, 'ok' | 'bad' | 'unknown'>;
-  onDeleteEdge: (edgeId: string) => void;
+  /**
+   * Deletes what the Delete key removed: nodes (each with its subtree when nothing else uses it;
+   * their edges go with them), or else edges. The start point cannot be deleted.
+   */
+  onDelete: (nodeIds: string[], edgeIds: string[]) => void;
   /** Changes whenever a new layout is applied: the view is fitted to the graph again. */
   layoutKey: number;
 }
@@ -129,6 +133,7 @@ export function Canvas(props: CanvasProps) {
           position: props.positions.get(n.id) ?? { x: 0, y: 0 },
           data: { kind: n.kind, title, key: n.kind === 'start' ? '' : n.key, sub, decor, unconnected },
           selected: props.selected === n.id,
+          deletable: n.kind !== 'start',
           ariaLabel: n.kind === 'start' ? 'Start point' : `${title} ${n.key}`,
           domAttributes: decor?.onPath ? ({ 'data-on-path': 'true' } as Record<string, string>) : undefined,
           width: NODE_WIDTH,
@@ -136,26 +141,38 @@ export function Canvas(props: CanvasProps) {
       }),
     [flow, props.positions, props.decor, props.selected, props.graph],
   );
-  const edges: Edge[] = useMemo(
-    () =>
-      flow.edges.map((e) => {
-        const onPath = props.pathEdges.has(e.id);
-        const h = props.edgeHealth.get(e.id);
-        return {
-          id: e.id,
-          source: e.source,
-          target: e.target,
-          label: e.label,
-          animated: onPath,
-          className: [onPath ? 'on-path' : '', h === 'bad' ? 'unhealthy' : ''].join(' '),
-          style: onPath ? { strokeWidth: 3, stroke: '#b45309' } : h === 'bad' ? { stroke: '#b91c1c', strokeDasharray: '6 4' } : undefined,
-          labelStyle: { fontSize: 11 },
-          labelBgPadding: [4, 2] as [number, number],
-          ariaLabel: `Connection ${e.source} to ${e.target}${e.label ? ` (${e.label})` : ''}`,
-        };
-      }),
-    [flow, props.pathEdges, props.edgeHealth],
-  );
+  const edges: Edge[] = useMemo(() => {
+    // Branches of one rule that lead to the same child are drawn as one line with all their
+    // labels ("GB · JP"); each keeps its own edge (for deletion and the simulated path), and the
+    // others are drawn without a label underneath the first.
+    const groups = new Map<string, string[]>();
+    for (const e of flow.edges) {
+      const k = `${e.source}>${e.target}`;
+      groups.set(k, [...(groups.get(k) ?? []), e.label]);
+    }
+    const first = new Set<string>();
+    return flow.edges.map((e) => {
+      const k = `${e.source}>${e.target}`;
+      const lead = !first.has(k);
+      first.add(k);
+      const onPath = props.pathEdges.has(e.id);
+      const h = props.edgeHealth.get(e.id);
+      const labels = (groups.get(k) ?? []).filter(Boolean);
+      return {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        label: lead ? labels.join(' · ') : undefined,
+        animated: onPath,
+        zIndex: onPath ? 2 : lead ? 1 : 0,
+        className: [onPath ? 'on-path' : '', h === 'bad' ? 'unhealthy' : ''].join(' '),
+        style: onPath ? { strokeWidth: 3, stroke: '#b45309' } : h === 'bad' ? { stroke: '#b91c1c', strokeDasharray: '6 4' } : undefined,
+        labelStyle: { fontSize: 11 },
+        labelBgPadding: [4, 2] as [number, number],
+        ariaLabel: `Connection ${e.source} to ${e.target}${e.label ? ` (${e.label})` : ''}`,
+      };
+    });
+  }, [flow, props.pathEdges, props.edgeHealth]);
   return (
     <div className="canvas" aria-label="Policy canvas">
       <ReactFlow
@@ -163,6 +180,8 @@ export function Canvas(props: CanvasProps) {
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={(changes: NodeChange<Node<NodeData>>[]) => {
+          // Selection from the keyboard (Enter on a focused node) or a click.
+          for (const c of changes) if (c.type === 'select' && c.selected) props.onSelect(c.id);
           const moved = changes.filter((c) => c.type === 'position' && c.position);
           if (moved.length) {
             const next = applyNodeChanges(moved, nodes);
@@ -173,8 +192,13 @@ export function Canvas(props: CanvasProps) {
         }}
         onNodeClick={(_, n) => props.onSelect(n.id)}
         onPaneClick={() => props.onSelect(null)}
-        onEdgesDelete={(es) => es.forEach((e) => props.onDeleteEdge(e.id))}
-        deleteKeyCode={null}
+        onDelete={({ nodes: ns, edges: es }) =>
+          props.onDelete(
+            ns.map((n) => n.id),
+            es.map((e) => e.id),
+          )
+        }
+        deleteKeyCode={['Delete', 'Backspace']}
         nodesConnectable={false}
         fitView
         fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
@@ -184,7 +208,15 @@ export function Canvas(props: CanvasProps) {
         <FitOnLayout layoutKey={props.layoutKey} />
         <Background />
         <Controls />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <MiniMap
+          pannable
+          zoomable
+          ariaLabel="Minimap"
+          nodeColor={(n) => {
+            const d = n.data as NodeData;
+            return d.decor?.onPath ? '#f59e0b' : d.kind === 'rule' ? '#1d4ed8' : d.kind === 'endpoint' ? '#15803d' : '#111827';
+          }}
+        />
       </ReactFlow>
     </div>
   );

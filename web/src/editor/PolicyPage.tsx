@@ -442,11 +442,23 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           pathEdges={pathEdges}
           edgeHealth={edgeHealth}
           layoutKey={layoutKey}
-          onDeleteEdge={(id) => {
+          onDelete={(nodeIds, edgeIds) => {
+            let g = graph;
             try {
-              apply(disconnectEdge(graph, id));
+              if (nodeIds.length) {
+                for (const id of nodeIds) {
+                  const r = refOfNode(g, id);
+                  if (r && r !== 'start' && (r.kind === 'rule' ? r.key in g.rules : r.key in g.endpoints)) g = deleteNode(g, r);
+                }
+                setSelected(null);
+              } else {
+                // Later branches first, so that earlier indices stay valid.
+                const sorted = [...edgeIds].sort((x, y) => Number(y.split('#').pop()) - Number(x.split('#').pop()));
+                for (const id of sorted) g = disconnectEdge(g, id);
+              }
+              apply(g);
             } catch {
-              // An edge that no longer exists: nothing to delete.
+              // Elements that no longer exist: nothing to delete.
             }
           }}
         />
