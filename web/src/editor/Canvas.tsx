@@ -1,7 +1,7 @@
 // The policy canvas: React Flow drawing the graph model, laid out with dagre. Node ids are the
 // document keys (and `start`), so `[data-id="<key>"]` finds a node. Positions come from the
 // layout, and nodes the user drags keep their place until "Auto layout" is pressed.
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import {
   Background,
   Controls,
@@ -109,6 +109,8 @@ const nodeTypes = { policy: memo(PolicyNode) };
 
 export function Canvas(props: CanvasProps) {
   const flow = useMemo(() => toFlow(props.graph), [props.graph]);
+  // Sizes React Flow measured in the page (the minimap and fitView read them from the nodes).
+  const [measured, setMeasured] = useState<Map<string, { width: number; height: number }>>(new Map());
   const nodes: Node<NodeData>[] = useMemo(
     () =>
       flow.nodes.map((n) => {
@@ -137,9 +139,10 @@ export function Canvas(props: CanvasProps) {
           ariaLabel: n.kind === 'start' ? 'Start point' : `${title} ${n.key}`,
           domAttributes: decor?.onPath ? ({ 'data-on-path': 'true' } as Record<string, string>) : undefined,
           width: NODE_WIDTH,
+          measured: measured.get(n.id),
         } as Node<NodeData>;
       }),
-    [flow, props.positions, props.decor, props.selected, props.graph],
+    [flow, props.positions, props.decor, props.selected, props.graph, measured],
   );
   const edges: Edge[] = useMemo(() => {
     // Branches of one rule that lead to the same child are drawn as one line with all their
@@ -182,6 +185,14 @@ export function Canvas(props: CanvasProps) {
         onNodesChange={(changes: NodeChange<Node<NodeData>>[]) => {
           // Selection from the keyboard (Enter on a focused node) or a click.
           for (const c of changes) if (c.type === 'select' && c.selected) props.onSelect(c.id);
+          const sized = changes.filter((c) => c.type === 'dimensions' && c.dimensions);
+          if (sized.length) {
+            setMeasured((old) => {
+              const m = new Map(old);
+              for (const c of sized) if (c.type === 'dimensions' && c.dimensions) m.set(c.id, c.dimensions);
+              return m;
+            });
+          }
           const moved = changes.filter((c) => c.type === 'position' && c.position);
           if (moved.length) {
             const next = applyNodeChanges(moved, nodes);
