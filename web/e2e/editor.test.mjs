@@ -276,6 +276,32 @@ test('health checks: live status, and an override with a reason', async () => {
   await row.getByLabel(`Override reason for ${id}`).waitFor();
 });
 
+test('a geoproximity rule shows its catchments, and the map redraws when a bias changes', async () => {
+  await page.getByRole('link', { name: 'Traffic policies' }).click();
+  await page.getByRole('link', { name: 'New policy' }).click();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByLabel('Policy document', { exact: true }).fill(readFileSync(join(ROOT, 'examples', 'geoproximity.json'), 'utf8'));
+  await page.getByRole('button', { name: 'Import document' }).click();
+  await selectNode('geoproximity_rule');
+  await page.getByRole('button', { name: 'Show geoproximity map' }).click();
+  const london = page.locator('.props [data-grid-endpoint="london"]');
+  await london.waitFor();
+  const before = await london.getAttribute('d');
+  assert.ok((await page.locator('.props [data-grid-endpoint="us_west"]').count()) === 1, 'us_west has a catchment');
+  await page.getByLabel('Bias of branch 3').focus();
+  const t0 = Date.now();
+  await page.keyboard.press('End');
+  await page.waitForFunction((d) => {
+    const p = document.querySelector('.props [data-grid-endpoint="london"]');
+    return p && p.getAttribute('d') !== d;
+  }, before);
+  const ms = Date.now() - t0;
+  console.log(`geoproximity map redrawn ${ms} ms after the bias change (250 ms of it is the debounce)`);
+  const after = await london.getAttribute('d');
+  assert.ok(after.length > before.length, 'a bias of 99 gives London a larger catchment');
+  await shot('geoproximity-map');
+});
+
 test('signing out forgets the token', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Access key ID').waitFor();

@@ -436,7 +436,8 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           selected={selected}
           onSelect={(id) => {
             setSelected(id);
-            if (id) setTab('properties');
+            // Simulate and Coverage stay open (the coverage grid follows the selected rule).
+            if (id && tab !== 'simulate' && tab !== 'coverage') setTab('properties');
           }}
           decor={decor}
           pathEdges={pathEdges}
@@ -483,6 +484,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
                 localZones={regions.local_zones}
                 issues={issues}
                 nodeIds={nodeIds}
+                document={docText}
               />
             )}
             {tab === 'simulate' && (

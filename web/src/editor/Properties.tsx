@@ -3,6 +3,7 @@
 // type and value, and the "Connect to" menu that adds a new or an existing rule or endpoint.
 // Everything here is reachable from the keyboard; the node picker at the top selects any node.
 import { useState } from 'react';
+import { CoveragePanel } from '../map/CoveragePanel';
 import type { GeoLocation, HealthCheck, RegionInfo } from '../api';
 import { refOfNodeId } from '../model/convert';
 import { ENDPOINT_TYPES, RULE_LABEL, RULE_TYPES, type Branch, type PolicyGraph, type Ref, type RuleType } from '../model/types';
@@ -50,6 +51,8 @@ export interface PropertiesProps {
   localZones: RegionInfo[];
   issues: FieldIssues;
   nodeIds: string[];
+  /** The document on screen, for the rule's catchment map. */
+  document: string;
 }
 
 export type EditAction =
@@ -162,6 +165,8 @@ function RuleProps(p: PropertiesProps & { rule: string }) {
   const r = p.graph.rules[p.rule];
   const type = r.ruleType as RuleType;
   const failover = type === 'failover';
+  const [showMap, setShowMap] = useState(false);
+  const mapped = type === 'geoproximity' || type === 'latency';
   return (
     <section>
       <h3>{RULE_LABEL[type] ?? r.ruleType}</h3>
@@ -170,6 +175,14 @@ function RuleProps(p: PropertiesProps & { rule: string }) {
       {r.branches.map((b, i) => (
         <BranchProps key={`${p.rule}-${i}`} {...p} branch={b} index={i} type={type} />
       ))}
+      {mapped && (
+        <div className="rule-map">
+          <button aria-expanded={showMap} onClick={() => setShowMap((v) => !v)}>
+            {showMap ? 'Hide' : 'Show'} {type === 'geoproximity' ? 'geoproximity' : 'latency'} map
+          </button>
+          {showMap && <CoveragePanel document={p.document} unhealthy={[]} ruleForGrid={p.rule} />}
+        </div>
+      )}
       {(!failover || r.branches.length < 2) && (
         <div className="add-branch">
           <h4>{failover ? (r.branches.some((b) => b.slot === 'Primary') ? 'Secondary (on failover)' : 'Primary') : 'Add a branch'}</h4>
