@@ -141,7 +141,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
   }, [graph]);
   const [layoutKey, setLayoutKey] = useState(0);
   const relayout = useCallback(() => {
-    setPositions(layout(toFlow(graph), { nodeWidth: NODE_WIDTH, nodeHeight: NODE_HEIGHT }));
+    setPositions(layout(toFlow(graph), { nodeWidth: NODE_WIDTH, nodeHeight: NODE_HEIGHT, nodeSep: 70, rankSep: 110 }));
     setLayoutKey((k) => k + 1);
   }, [graph]);
   useEffect(() => {

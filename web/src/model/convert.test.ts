@@ -123,9 +123,9 @@ describe('edge labels', () => {
     expect(labels('weighted.json').slice(1)).toEqual(['spread_load>srv1:weight 3', 'spread_load>srv2:weight 1', 'spread_load>srv3:weight 1']);
     expect(labels('latency.json').slice(1)).toEqual(['closest_region>us_lb:us-east-1', 'closest_region>europe_lb:eu-west-1']);
     expect(labels('geoproximity.json').slice(1)).toEqual([
-      'nearest_site>california:Region aws:route53:us-west-1 bias -10',
-      'nearest_site>atlanta:LocalZone aws:route53:us-east-1-atl-1a bias 10',
-      'nearest_site>london:Coordinate 51.50, -0.16 bias 0',
+      'nearest_site>california:us-west-1 bias -10',
+      'nearest_site>atlanta:us-east-1-atl-1a bias 10',
+      'nearest_site>london:51.50, -0.16',
     ]);
   });
 
@@ -135,8 +135,8 @@ describe('edge labels', () => {
     expect(branchLabel('geo', b({ Continent: 'NA' }), 0)).toBe('Continent NA');
     expect(branchLabel('geo', b({ IsDefault: 'true' }), 0)).toBe('Default');
     expect(branchLabel('geo', b({ Country: '' }), 0)).toBe('(no location)');
-    expect(branchLabel('geoproximity', b({ Region: 'aws:route53:eu-west-1', Bias: 5 }), 0)).toBe('Region aws:route53:eu-west-1 bias 5');
-    expect(branchLabel('geoproximity', b({ Latitude: '10.00', Longitude: '20.00' }), 0)).toBe('Coordinate 10.00, 20.00');
+    expect(branchLabel('geoproximity', b({ Region: 'aws:route53:eu-west-1', Bias: 5 }), 0)).toBe('eu-west-1 bias 5');
+    expect(branchLabel('geoproximity', b({ Latitude: '10.00', Longitude: '20.00' }), 0)).toBe('10.00, 20.00');
     expect(branchLabel('weighted', b({ Weight: 7 }), 0)).toBe('weight 7');
     expect(branchLabel('multivalue', b({}), 2)).toBe('item 3');
     expect(branchLabel('failover', b({}, 'Primary'), 0)).toBe('Primary');

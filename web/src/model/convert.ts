@@ -587,17 +587,21 @@ export function branchLabel(ruleType: string, b: Branch, index: number): string 
     case 'weighted':
       return get('Weight') === undefined ? '(no weight)' : `weight ${asText(get('Weight'))}`;
     case 'geoproximity': {
+      // Short enough to sit on an edge: the region or Local Zone without its `aws:route53:`
+      // prefix, or the coordinates.
+      const short = (v: unknown) => asText(v).replace(/^aws:route53:/, '');
       let where = '';
       const loc = get('Location');
       if (isPlainObject(loc)) {
         const type = asText(getOwn(loc, 'Type'));
-        if (type === 'Coordinate') where = `Coordinate ${asText(getOwn(loc, 'Latitude'))}, ${asText(getOwn(loc, 'Longitude'))}`;
-        else where = `${type || 'Location'} ${asText(getOwn(loc, 'LocationName'))}`.trim();
-      } else if (get('Region') !== undefined) where = `Region ${asText(get('Region'))}`;
+        if (type === 'Coordinate') where = `${asText(getOwn(loc, 'Latitude'))}, ${asText(getOwn(loc, 'Longitude'))}`;
+        else where = short(getOwn(loc, 'LocationName')) || `(${type || 'no location'})`;
+      } else if (get('Region') !== undefined) where = short(get('Region'));
       else if (get('Latitude') !== undefined || get('Longitude') !== undefined) {
-        where = `Coordinate ${asText(get('Latitude'))}, ${asText(get('Longitude'))}`;
+        where = `${asText(get('Latitude'))}, ${asText(get('Longitude'))}`;
       } else where = '(no location)';
-      return get('Bias') === undefined ? where : `${where} bias ${asText(get('Bias'))}`;
+      const bias = get('Bias');
+      return bias === undefined || asText(bias) === '0' ? where : `${where} bias ${asText(bias)}`;
     }
     case 'multivalue':
       return `item ${index + 1}`;
