@@ -5,6 +5,7 @@ answer counters of a policy record."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 
 import pytest
@@ -212,3 +213,31 @@ def test_live_counters_count_dns_answers(server, r53, zone, dig, cleanup):
 
     missing = json_api(server, "GET", "records/00000000-0000-4000-8000-000000000000/live")
     assert (missing.status, missing.error_code()) == (404, "NoSuchTrafficPolicyInstance")
+
+
+def test_regions_list_latency_regions_and_local_zones(server):
+    """The editor's region pickers: every latency region and Local Zone with its coordinates."""
+    result = ok_json(json_api(server, "GET", "regions"))
+    regions = {r["code"]: r for r in result["regions"]}
+    zones = {r["code"]: r for r in result["local_zones"]}
+    assert "us-east-1" in regions and "eu-west-1" in regions
+    assert "us-east-1-atl-1a" in zones
+    assert not set(regions) & set(zones)
+    for r in [*regions.values(), *zones.values()]:
+        assert -90 <= r["latitude"] <= 90 and -180 <= r["longitude"] <= 180, r
+        assert r["name"], r
+    # What the editor offers is what the validator accepts: a latency rule over every region.
+    doc = {
+        "AWSPolicyFormatVersion": "2015-10-01",
+        "RecordType": "A",
+        "StartRule": "lat",
+        "Endpoints": {f"e{i}": {"Type": "value", "Value": f"192.0.2.{i % 250 + 1}"} for i in range(len(regions))},
+        "Rules": {
+            "lat": {
+                "RuleType": "latency",
+                "Regions": [{"Region": code, "EndpointReference": f"e{i}"} for i, code in enumerate(sorted(regions))],
+            }
+        },
+    }
+    v = ok_json(json_api(server, "POST", "validate", {"document": json.dumps(doc)}))
+    assert v["errors"] == [], v["errors"][:3]

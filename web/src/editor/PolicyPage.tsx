@@ -248,12 +248,10 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
     const add = (list: 'errors' | 'warnings', pointer: string, message: string) => {
       const t = targetOfPointer(graph, pointer) ?? { node: 'start' };
       get(t.node)[list].push(message);
-      if (list === 'errors') {
-        let m = byNode.get(t.node);
-        if (!m) byNode.set(t.node, (m = new Map()));
-        const k = `${t.branch ?? -1}|${t.field ?? ''}`;
-        m.set(k, [...(m.get(k) ?? []), message]);
-      }
+      let m = byNode.get(t.node);
+      if (!m) byNode.set(t.node, (m = new Map()));
+      const k = `${t.branch ?? -1}|${t.field ?? ''}`;
+      m.set(k, [...(m.get(k) ?? []), list === 'errors' ? message : `Warning: ${message}`]);
     };
     for (const e of validation?.errors ?? []) add('errors', e.pointer, e.message);
     for (const w of validation?.warnings ?? []) add('warnings', w.pointer, w.message);
