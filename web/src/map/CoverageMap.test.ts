@@ -5,7 +5,7 @@ import world110 from 'world-atlas/countries-110m.json';
 import usStates from 'us-atlas/states-10m.json';
 import type { Coverage, CoverageRegion } from '../api';
 import { buildShapes } from './data';
-import { CoverageMapView, gridPaths, regionTitle } from './CoverageMap';
+import { CoverageMapView, MAX_STRIPES, gridPaths, legendCounts, regionTitle, splitStripes } from './CoverageMap';
 import { DiffTables } from './DiffPanel';
 import { diffCoverage } from './diff';
 import { groupByEndpoint } from './CoveragePanel';
@@ -68,8 +68,36 @@ describe('CoverageMapView', () => {
     expect(de).toContain('data-endpoint="rest"');
   });
 
-  it('lists every share of a split answer in the title', () => {
-    expect(element(html, 'data-country="FR"')).toContain('<title>France: gb (192.0.2.1); shares: gb 70%, rest 30%</title>');
+  it('stripes a split answer with its endpoints, keeps the dominant and lists every share', () => {
+    const fr = element(html, 'data-country="FR"')!;
+    expect(fr).toContain('data-endpoint="gb"');
+    expect(fr).toContain('data-split="true"');
+    expect(fr).toContain('data-shares="gb:0.7,rest:0.3"');
+    expect(fr).toContain('<title>France: split — gb 70%, rest 30%</title>');
+    const id = /fill="url\(#([^)]+)\)"/.exec(fr)![1];
+    const pattern = new RegExp(`<pattern id="${id}"[^>]*>(.*?)</pattern>`).exec(html)![1];
+    // 70% in gb's colour, then 30% in rest's: each stripe runs to the end of the period.
+    expect(pattern).toBe(
+      `<rect x="0" y="0" width="8" height="8" fill="${endpointColour(0)}"></rect>` +
+        `<rect x="5.6" y="0" width="2.4" height="8" fill="${endpointColour(2)}"></rect>`,
+    );
+    // Single answers are neither striped nor marked split.
+    const gb = element(html, 'data-country="GB"')!;
+    expect(gb).not.toContain('data-split');
+    expect(gb).not.toContain('data-shares');
+  });
+
+  it('names a single answer with minor other shares, without calling it split', () => {
+    const c = fullCoverage();
+    const de = c.regions.find((x) => x.country === 'DE')!;
+    de.shares = [
+      [2, 0.97],
+      [1, 0.03],
+    ];
+    expect(regionTitle(c, de)).toBe('Germany: rest (192.0.2.3); shares: rest 97%, us-west 3%');
+    const h = render({ coverage: c });
+    expect(element(h, 'data-country="DE"')).toContain(`fill="${endpointColour(2)}"`);
+    expect(element(h, 'data-country="DE"')).not.toContain('data-split');
   });
 
   it('draws the US by state from the subdivision entries', () => {
@@ -117,20 +145,98 @@ describe('CoverageMapView', () => {
     expect(html).toMatch(/<strong>No answer<\/strong>: Lvivska oblast/);
   });
 
-  it('counts countries per endpoint in the legend', () => {
+  it('counts countries per endpoint in the legend, a split one for each endpoint in it', () => {
     const legend = /<ul class="cm-legend"[^>]*>(.*?)<\/ul>/.exec(html)![1];
     const c = fullCoverage();
     const countries = (i: number) => c.regions.filter((x) => !x.subdivision && x.endpoint === i).length;
     expect(legend).toContain(`<li data-endpoint="gb">`);
-    expect(legend).toMatch(new RegExp(`data-endpoint="gb".*?${countries(0)} countries, 1 subdivision<`));
+    // France (split 70/30) counts for gb, its dominant, and for rest.
+    expect(legend).toMatch(new RegExp(`data-endpoint="gb".*?${countries(0)} countries \\(1 split\\), 1 subdivision<`));
     expect(legend).toMatch(new RegExp(`data-endpoint="us-west".*?${countries(1)} country, 2 subdivisions<`));
+    const subdivisions = (i: number) => c.regions.filter((x) => x.subdivision && x.endpoint === i).length;
+    expect(legend).toMatch(
+      new RegExp(`data-endpoint="rest".*?${countries(2) + 1} countries \\(1 split\\), ${subdivisions(2)} subdivisions<`),
+    );
     expect(legend).toContain('192.0.2.3');
+    expect(legend).toMatch(/data-legend="split".*?1 region split between endpoints/);
+  });
+
+  it('counts a weighted default split for both endpoints, not 0 for the one that loses the draws', () => {
+    // A geolocation rule: GB to endpoint_1, every other location to a 50/50 weighted rule whose
+    // 64 draws came out 31 to 33.
+    const c = fullCoverage();
+    c.endpoints = [
+      { id: 'endpoint_1', value: '192.0.2.1', type: 'value' },
+      { id: 'endpoint_2', value: '192.0.2.2', type: 'value' },
+      { id: 'endpoint_3', value: '192.0.2.3', type: 'value' },
+    ];
+    for (const x of c.regions) {
+      if (x.country === 'GB' || x.endpoint === null) continue;
+      x.endpoint = 2;
+      x.shares = [
+        [1, 31 / 64],
+        [2, 33 / 64],
+      ];
+    }
+    const split = c.regions.filter((x) => x.endpoint === 2);
+    const splitCountries = split.filter((x) => !x.subdivision).length;
+    const splitSubdivisions = split.length - splitCountries;
+    expect(legendCounts(c)[1]).toEqual({
+      countries: splitCountries,
+      subdivisions: splitSubdivisions,
+      splitCountries,
+      splitSubdivisions,
+    });
+    const h = render({ coverage: c });
+    const legend = /<ul class="cm-legend"[^>]*>(.*?)<\/ul>/.exec(h)![1];
+    const text = `${splitCountries} countries (${splitCountries} split), ${splitSubdivisions} subdivisions (${splitSubdivisions} split)<`;
+    expect(legend).toMatch(new RegExp(`data-endpoint="endpoint_2".*?${text.replace(/[()]/g, '\\$&')}`));
+    expect(legend).toMatch(new RegExp(`data-endpoint="endpoint_3".*?${text.replace(/[()]/g, '\\$&')}`));
+    expect(legend).toMatch(/data-endpoint="endpoint_1".*?1 country</);
+    const fr = element(h, 'data-country="FR"')!;
+    expect(fr).toContain('data-endpoint="endpoint_3"');
+    expect(fr).toContain('data-shares="endpoint_2:0.48,endpoint_3:0.52"');
+    expect(fr).toContain('<title>France: split — endpoint_3 51.6%, endpoint_2 48.4%</title>');
+    // Every one of those regions has the same share-set: one pattern for all of them.
+    expect(h.match(/<pattern id="cm-split-/g)).toHaveLength(1);
+    expect(element(h, 'data-country="SG"')).toMatch(/^<circle[^>]*fill="url\(#cm-split-/);
+    expect(element(h, 'data-subdivision="US-CA"')).toContain('data-split="true"');
+  });
+
+  it('defines one pattern per distinct share-set', () => {
+    const c = fullCoverage();
+    const set = (code: string, shares: [number, number][]) => {
+      const x = c.regions.find((y) => y.country === code && !y.subdivision)!;
+      x.endpoint = shares[0][0];
+      x.shares = shares;
+    };
+    set('DE', [
+      [0, 0.7],
+      [2, 0.3],
+    ]); // as France
+    set('ES', [
+      [2, 0.7],
+      [0, 0.3],
+    ]); // same endpoints, other shares
+    set('IT', [
+      [1, 0.5],
+      [2, 0.5],
+    ]);
+    const h = render({ coverage: c });
+    const fill = (code: string) => /fill="(url\(#[^)]+\))"/.exec(element(h, `data-country="${code}"`)!)![1];
+    expect(fill('DE')).toBe(fill('FR'));
+    expect(new Set([fill('FR'), fill('ES'), fill('IT')]).size).toBe(3);
+    expect(h.match(/<pattern id="cm-split-/g)).toHaveLength(3);
   });
 
   it('dims other endpoints when one is highlighted, and outlines a highlighted region', () => {
     const h = render({ highlight: 'us-west' });
     expect(element(h, 'data-subdivision="US-CA"')).not.toContain('cm-dim');
     expect(element(h, 'data-country="GB"')).toContain('cm-dim');
+    expect(element(h, 'data-country="FR"')).toContain('cm-dim');
+    // A split region stays lit for each endpoint that serves it.
+    expect(element(render({ highlight: 'rest' }), 'data-country="FR"')).not.toContain('cm-dim');
+    expect(element(render({ highlight: 'gb' }), 'data-country="FR"')).not.toContain('cm-dim');
     const o = render({ highlight: 'GB' });
     expect(element(o, 'data-country="GB"')).not.toContain('cm-dim');
     expect(o).toMatch(/class="cm-outline"[^>]*><path d="M/);
@@ -179,6 +285,28 @@ describe('gridPaths', () => {
   });
 });
 
+describe('splitStripes', () => {
+  const s = (id: string, share: number, index: number) => ({ id, share, index });
+  const colour = (x: { index: number }) => `c${x.index}`;
+
+  it('gives each endpoint a stripe as wide as its share', () => {
+    expect(splitStripes([s('a', 0.5, 0), s('b', 0.25, 1), s('c', 0.25, 2)], colour)).toEqual([
+      { colour: 'c0', from: 0, width: 0.5 },
+      { colour: 'c1', from: 0.5, width: 0.25 },
+      { colour: 'c2', from: 0.75, width: 0.25 },
+    ]);
+  });
+
+  it(`draws at most ${MAX_STRIPES} endpoints, the largest, sharing the whole width`, () => {
+    const shares = [0.3, 0.2, 0.2, 0.1, 0.1, 0.1].map((f, i) => s(`e${i}`, f, i));
+    const stripes = splitStripes(shares, colour);
+    expect(stripes.map((x) => x.colour)).toEqual(['c0', 'c1', 'c2', 'c3']);
+    expect(stripes.map((x) => x.width)).toEqual([0.375, 0.25, 0.25, 0.125]);
+    // Multivalue shares sum to more than 1: the stripes still fill the period.
+    expect(splitStripes([s('a', 1, 0), s('b', 1, 1)], colour).map((x) => x.width)).toEqual([0.5, 0.5]);
+  });
+});
+
 describe('regionTitle', () => {
   it('says "no answer" for a region without an endpoint', () => {
     expect(regionTitle(fullCoverage(), r('BR', null, 'Brazil', null))).toBe('Brazil: no answer');
@@ -210,5 +338,27 @@ describe('DiffTables', () => {
     ]);
     expect(html).toMatch(/<tr data-endpoint="us-west"><td>us-west<\/td><td class="num">[\d.]+%<\/td><td class="num">[\d.]+%<\/td><td class="num dp-down">−[\d.]+ pp<\/td><\/tr>/);
     expect(html).toMatch(/<tr data-endpoint=""><td><em>No answer<\/em><\/td>.*?dp-up/);
+  });
+
+  it('shows the shares of a split answer in the From and To columns', () => {
+    const a = fullCoverage();
+    const b = fullCoverage();
+    const de = b.regions.find((x) => x.country === 'DE')!;
+    de.shares = [
+      [2, 0.5],
+      [1, 0.5],
+    ];
+    // France: 70/30 before, 30/70 after, so its dominant changes too.
+    const fr = b.regions.find((x) => x.country === 'FR')!;
+    fr.endpoint = 2;
+    fr.shares = [
+      [2, 0.7],
+      [0, 0.3],
+    ];
+    const html = renderToStaticMarkup(createElement(DiffTables, { diff: diffCoverage(a, b), before: 'version 1', after: 'version 2' }));
+    expect(html.match(/<tr data-region="[^"]+">.*?<\/tr>/g)).toEqual([
+      '<tr data-region="FR"><td>France</td><td>gb 70% · rest 30%</td><td>rest 70% · gb 30%</td></tr>',
+      '<tr data-region="DE"><td>Germany</td><td>rest</td><td>rest 50% · us-west 50%</td></tr>',
+    ]);
   });
 });

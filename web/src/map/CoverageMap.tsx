@@ -1,6 +1,7 @@
 // A world map of which endpoint answers each Route 53 location: countries filled by their
-// dominant endpoint, the US drawn by state, an optional grid overlay for geoproximity and
-// latency catchments, and a legend. Plain SVG, no tiles.
+// endpoint (striped with every endpoint's colour when the answer is split at random), the US
+// drawn by state, an optional grid overlay for geoproximity and latency catchments, and a
+// legend. Plain SVG, no tiles.
 
 import {
   useCallback,
@@ -18,6 +19,7 @@ import type { Coverage, CoverageRegion } from '../api';
 import { loadShapes, type MapShapes, type Shape } from './data';
 import { regionKey } from './diff';
 import { NO_ANSWER, NO_DATA, endpointColour } from './palette';
+import { isAnswered, isSplit, percent, sharesAttribute, sharesById, type IdShare } from './shares';
 import './map.css';
 
 export interface CoverageMapProps {
@@ -105,28 +107,80 @@ function endpointLabel(e: Endpoint): string {
   return e.value ? `${e.id} (${e.value})` : e.id;
 }
 
-function pct(f: number): string {
-  return `${Math.round(f * 1000) / 10}%`;
+/**
+ * Hover text: "United Kingdom: gb (192.0.2.1)"; "France: split — eu 50%, us 50%" when the answer
+ * is split (see `isSplit`); a single answer with minor other shares lists them after it.
+ */
+export function regionTitle(c: Coverage, r: CoverageRegion): string {
+  if (!isAnswered(c, r)) return `${r.name}: no answer`;
+  const shares = sharesById(c, r);
+  const parts = shares.map((s) => `${s.id} ${percent(s.share)}`).join(', ');
+  if (isSplit(shares)) return `${r.name}: split — ${parts}`;
+  const main = `${r.name}: ${endpointLabel(c.endpoints[r.endpoint!])}`;
+  return shares.length > 1 ? `${main}; shares: ${parts}` : main;
 }
 
-/** Hover text: "United Kingdom: gb (192.0.2.1)", with every share when the answer is split. */
-export function regionTitle(c: Coverage, r: CoverageRegion): string {
-  if (r.endpoint === null || r.endpoint === undefined || !c.endpoints[r.endpoint]) return `${r.name}: no answer`;
-  const main = `${r.name}: ${endpointLabel(c.endpoints[r.endpoint])}`;
-  if (r.shares.length <= 1) return main;
-  const parts = [...r.shares]
-    .sort((a, b) => b[1] - a[1])
-    .map(([i, f]) => `${c.endpoints[i]?.id ?? '?'} ${pct(f)}`);
-  return `${main}; shares: ${parts.join(', ')}`;
+/** Most endpoints drawn as stripes of a split region; the title names every one. */
+export const MAX_STRIPES = 4;
+
+/** Width of one repeat of the stripes, in view-box units at every zoom. */
+const STRIPE_PERIOD = 8;
+
+/** One stripe of a split fill: `from` and `width` are fractions of the stripe period. */
+export interface Stripe {
+  colour: string;
+  from: number;
+  width: number;
+}
+
+/**
+ * The stripes for a split answer: the `MAX_STRIPES` largest shares (in the order of `shares`),
+ * each as wide as its part of their sum, with positions rounded to a thousandth.
+ */
+export function splitStripes(shares: readonly IdShare[], colourOf: (s: IdShare) => string): Stripe[] {
+  const top = shares.slice(0, MAX_STRIPES);
+  const total = top.reduce((sum, s) => sum + s.share, 0);
+  if (total <= 0) return [];
+  const out: Stripe[] = [];
+  let cumulative = 0;
+  for (const s of top) {
+    const from = Math.round((cumulative / total) * 1000) / 1000;
+    cumulative += s.share;
+    const to = Math.round((cumulative / total) * 1000) / 1000;
+    out.push({ colour: colourOf(s), from, width: Math.round((to - from) * 1000) / 1000 });
+  }
+  return out;
+}
+
+interface SplitPattern {
+  id: string;
+  stripes: Stripe[];
+}
+
+/** A region's answer, computed once per coverage. */
+interface Answer {
+  shares: IdShare[];
+  split: boolean;
+  /** The id of the striped pattern of a split answer. */
+  pattern: string | null;
 }
 
 interface Fill {
   key: string;
   fill: string;
   endpoint: string;
+  /** `sharesAttribute` of a split answer, else empty (not split). */
+  sharesAttr: string;
   title: string;
   noAnswer: boolean;
   dim: boolean;
+}
+
+/** The data attributes that describe a region's answer to tests and scripts. */
+function answerAttributes(f: Fill): Record<string, string> {
+  return f.sharesAttr
+    ? { 'data-endpoint': f.endpoint, 'data-split': 'true', 'data-shares': f.sharesAttr }
+    : { 'data-endpoint': f.endpoint };
 }
 
 /** The map itself, given loaded shapes (exported so it can be rendered without loading). */
@@ -151,6 +205,30 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
     const i = coverage.endpoints.findIndex((e) => e.id === highlight);
     return i >= 0 ? i : null;
   }, [highlight, coverage]);
+  const highlightId = highlightEndpoint !== null ? (coverage?.endpoints[highlightEndpoint]?.id ?? null) : null;
+
+  // Every region's shares, and one striped pattern per distinct set of stripes.
+  const { answers, patterns } = useMemo(() => {
+    const answers = new Map<string, Answer>();
+    const byStripes = new Map<string, SplitPattern>();
+    for (const r of coverage?.regions ?? []) {
+      const shares = sharesById(coverage!, r);
+      const split = isSplit(shares);
+      let pattern: string | null = null;
+      if (split) {
+        const stripes = splitStripes(shares, (s) => colourOf(s.index));
+        const key = stripes.map((x) => `${x.colour}:${x.from}:${x.width}`).join('|');
+        let p = byStripes.get(key);
+        if (!p) {
+          p = { id: `cm-split-${uid}-${byStripes.size}`, stripes };
+          byStripes.set(key, p);
+        }
+        pattern = p.id;
+      }
+      answers.set(regionKey(r), { shares, split, pattern });
+    }
+    return { answers, patterns: [...byStripes.values()] };
+  }, [coverage, colourOf, uid]);
   const byState = useMemo(() => (coverage?.regions ?? []).some((r) => r.country === 'US' && r.subdivision), [coverage]);
 
   const fillFor = useCallback(
@@ -161,22 +239,26 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
           key,
           fill: NO_DATA,
           endpoint: '',
+          sharesAttr: '',
           title: coverage ? `${fallbackName}: not a Route 53 location` : fallbackName,
           noAnswer: false,
           dim: highlightEndpoint !== null,
         };
       }
-      const e = r.endpoint !== null && r.endpoint !== undefined ? coverage.endpoints[r.endpoint] : undefined;
+      const e = isAnswered(coverage, r) ? coverage.endpoints[r.endpoint!] : undefined;
+      const a = answers.get(key);
+      const serves = a?.split ? a.shares.some((s) => s.id === highlightId) : e !== undefined && e.id === highlightId;
       return {
         key,
-        fill: colourOf(e ? r.endpoint : null),
+        fill: a?.pattern ? `url(#${a.pattern})` : colourOf(e ? r.endpoint : null),
         endpoint: e?.id ?? '',
+        sharesAttr: a?.split ? sharesAttribute(a.shares) : '',
         title: regionTitle(coverage, r),
         noAnswer: !e,
-        dim: highlightEndpoint !== null && r.endpoint !== highlightEndpoint,
+        dim: highlightEndpoint !== null && !serves,
       };
     },
-    [regions, coverage, colourOf, highlightEndpoint],
+    [regions, answers, coverage, colourOf, highlightEndpoint, highlightId],
   );
 
   // Land layers: memoised apart from zoom state so panning does not rebuild 230 paths.
@@ -201,7 +283,7 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
       const f = fillFor(shape.code, shape.name);
       note(f, d);
       return (
-        <path key={shape.code} d={d} fill={f.fill} className={cls(f)} data-country={shape.code} data-endpoint={f.endpoint}>
+        <path key={shape.code} d={d} fill={f.fill} className={cls(f)} data-country={shape.code} {...answerAttributes(f)}>
           <title>{f.title}</title>
         </path>
       );
@@ -211,7 +293,7 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
       const f = fillFor(code, shape.name);
       note(f, d);
       return (
-        <path key={code} d={d} fill={f.fill} className={cls(f)} data-country={code} data-endpoint={f.endpoint}>
+        <path key={code} d={d} fill={f.fill} className={cls(f)} data-country={code} {...answerAttributes(f)}>
           <title>{f.title}</title>
         </path>
       );
@@ -222,7 +304,7 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
           const f = fillFor(key, shape.name);
           note(f, d);
           return (
-            <path key={key} d={d} fill={f.fill} className={cls(f)} data-subdivision={key} data-endpoint={f.endpoint}>
+            <path key={key} d={d} fill={f.fill} className={cls(f)} data-subdivision={key} {...answerAttributes(f)}>
               <title>{f.title}</title>
             </path>
           );
@@ -323,6 +405,8 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
   };
 
   const dotRadius = 3.2 / view.k;
+  // The stripes keep their width on screen: the pattern lives in the zoomed coordinates.
+  const period = Math.round((STRIPE_PERIOD / view.k) * 1000) / 1000;
   const noAnswerCount = (coverage?.regions ?? []).filter((r) => r.endpoint === null || !coverage?.endpoints[r.endpoint]).length;
 
   return (
@@ -378,6 +462,29 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
             <pattern id={hatchId} width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
               <line x1="0" y1="0" x2="0" y2="6" className="cm-hatch-line" />
             </pattern>
+            {patterns.map((p) => (
+              <pattern
+                key={p.id}
+                id={p.id}
+                width={period}
+                height={period}
+                patternUnits="userSpaceOnUse"
+                patternTransform="rotate(45)"
+                className="cm-split-pattern"
+              >
+                {/* Each stripe runs to the end of the period and the next one covers the rest: no seams. */}
+                {p.stripes.map((x, i) => (
+                  <rect
+                    key={i}
+                    x={round3(x.from * period)}
+                    y="0"
+                    width={round3((1 - x.from) * period)}
+                    height={period}
+                    fill={x.colour}
+                  />
+                ))}
+              </pattern>
+            ))}
           </defs>
           <g transform={`translate(${round2(view.x)} ${round2(view.y)}) scale(${round2(view.k)})`}>
             {projected && <path className="cm-sphere" d={projected.sphere} />}
@@ -405,7 +512,7 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
                       r={dotRadius}
                       fill={f.fill}
                       className={f.dim ? 'cm-dot cm-dim' : 'cm-dot'}
-                      data-endpoint={f.endpoint}
+                      {...answerAttributes(f)}
                       {...attrs}
                     >
                       <title>{f.title}</title>
@@ -429,6 +536,10 @@ export function CoverageMapView(props: CoverageMapProps & { shapes: MapShapes | 
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }
 
 function clampView(v: { k: number; x: number; y: number }) {
@@ -494,12 +605,8 @@ function Legend(props: {
   hatchId: string;
 }) {
   const { coverage } = props;
-  const counts = coverage.endpoints.map(() => ({ countries: 0, subdivisions: 0 }));
-  for (const r of coverage.regions) {
-    if (r.endpoint === null || !counts[r.endpoint]) continue;
-    if (r.subdivision) counts[r.endpoint].subdivisions++;
-    else counts[r.endpoint].countries++;
-  }
+  const counts = legendCounts(coverage);
+  const splitRegions = coverage.regions.filter((r) => isSplit(sharesById(coverage, r))).length;
   return (
     <ul className="cm-legend" aria-label="Legend">
       {coverage.endpoints.map((e, i) => (
@@ -509,10 +616,21 @@ function Legend(props: {
           {e.value && <span className="cm-legend-value">{e.value}</span>}
           <span className="cm-legend-count">
             {plural(counts[i].countries, 'country', 'countries')}
+            {counts[i].splitCountries > 0 && ` (${counts[i].splitCountries} split)`}
             {counts[i].subdivisions > 0 && `, ${plural(counts[i].subdivisions, 'subdivision', 'subdivisions')}`}
+            {counts[i].subdivisions > 0 && counts[i].splitSubdivisions > 0 && ` (${counts[i].splitSubdivisions} split)`}
           </span>
         </li>
       ))}
+      {splitRegions > 0 && (
+        <li data-legend="split">
+          <span className="cm-swatch cm-swatch-split" aria-hidden="true" />
+          <span className="cm-legend-id">Striped</span>
+          <span className="cm-legend-count">
+            {plural(splitRegions, 'region', 'regions')} split between endpoints (counted for each of them)
+          </span>
+        </li>
+      )}
       <li data-endpoint="">
         <svg className="cm-swatch" aria-hidden="true" viewBox="0 0 14 14">
           <rect width="14" height="14" fill={NO_ANSWER} />
@@ -523,6 +641,27 @@ function Legend(props: {
       </li>
     </ul>
   );
+}
+
+/** Per endpoint index: the regions it serves, a split region counting for every endpoint in it. */
+export function legendCounts(coverage: Coverage) {
+  const counts = coverage.endpoints.map(() => ({ countries: 0, subdivisions: 0, splitCountries: 0, splitSubdivisions: 0 }));
+  for (const r of coverage.regions) {
+    const shares = sharesById(coverage, r);
+    if (shares.length === 0) continue;
+    const split = isSplit(shares);
+    for (const s of split ? shares : [{ ...shares[0], index: r.endpoint! }]) {
+      const c = counts[s.index];
+      if (r.subdivision) {
+        c.subdivisions++;
+        if (split) c.splitSubdivisions++;
+      } else {
+        c.countries++;
+        if (split) c.splitCountries++;
+      }
+    }
+  }
+  return counts;
 }
 
 function plural(n: number, one: string, many: string): string {

@@ -1,5 +1,5 @@
 // What changes for clients between two versions of a policy: both coverages side by side, the
-// locations whose endpoint changes, and each endpoint's share of locations before and after.
+// locations whose answer changes, and each endpoint's share of locations before and after.
 
 import { useEffect, useMemo, useState } from 'react';
 import { api, type Coverage } from '../api';
@@ -108,6 +108,10 @@ export function DiffTables(props: { diff: CoverageDiff; before: string; after: s
     <>
       <div className="dp-section">
         <h3>Countries and states that change endpoint</h3>
+        <p className="cp-meta">
+          Where answers are drawn at random, a location counts as changed when more than 10% of its answers go to other
+          endpoints (a total-variation distance above 0.1 between its shares), not when near-equal shares swap places.
+        </p>
         {diff.moved.length === 0 ? (
           <p className="dp-empty">No country or state changes endpoint.</p>
         ) : (
@@ -123,8 +127,8 @@ export function DiffTables(props: { diff: CoverageDiff; before: string; after: s
               {diff.moved.map((m) => (
                 <tr key={regionKey(m)} data-region={regionKey(m)}>
                   <td>{m.name}</td>
-                  <td className={m.from === null ? 'dp-from-none' : undefined}>{m.from ?? 'no answer'}</td>
-                  <td className={m.to === null ? 'dp-to-none' : undefined}>{m.to ?? 'no answer'}</td>
+                  <td className={m.fromShares === null ? 'dp-from-none' : undefined}>{m.fromShares ?? 'no answer'}</td>
+                  <td className={m.toShares === null ? 'dp-to-none' : undefined}>{m.toShares ?? 'no answer'}</td>
                 </tr>
               ))}
             </tbody>

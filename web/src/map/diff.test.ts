@@ -73,11 +73,13 @@ describe('regionKey', () => {
 describe('diffCoverage', () => {
   const d = diffCoverage(A, B);
 
-  it('lists regions whose dominant endpoint id changes, by name, comparing ids not indices', () => {
+  it('lists regions whose answer changes, by name, comparing ids not indices', () => {
     expect(d.moved).toEqual([
-      { country: 'BR', subdivision: null, name: 'Brazil', from: null, to: 'sa' },
-      { country: 'US', subdivision: 'CA', name: 'California', from: 'us', to: null },
-      { country: 'FR', subdivision: null, name: 'France', from: 'eu', to: 'us' },
+      { country: 'BR', subdivision: null, name: 'Brazil', from: null, to: 'sa', fromShares: null, toShares: 'sa' },
+      { country: 'US', subdivision: 'CA', name: 'California', from: 'us', to: null, fromShares: 'us', toShares: null },
+      { country: 'FR', subdivision: null, name: 'France', from: 'eu', to: 'us', fromShares: 'eu', toShares: 'us' },
+      // The dominant stays eu, but half of Germany's answers move from us to eu.
+      { country: 'DE', subdivision: null, name: 'Germany', from: 'eu', to: 'eu', fromShares: 'eu 50% · us 50%', toShares: 'eu' },
     ]);
   });
 
@@ -110,7 +112,94 @@ describe('diffCoverage', () => {
   it('treats a region missing on one side as no answer there', () => {
     const fewer: Coverage = { ...B, regions: B.regions.filter((r) => r.country !== 'GB') };
     const m = diffCoverage(fewer, B).moved.find((x) => x.country === 'GB');
-    expect(m).toEqual({ country: 'GB', subdivision: null, name: 'United Kingdom', from: null, to: 'eu' });
+    expect(m).toEqual({ country: 'GB', subdivision: null, name: 'United Kingdom', from: null, to: 'eu', fromShares: null, toShares: 'eu' });
+    expect(diffCoverage(B, fewer).moved.find((x) => x.country === 'GB')).toMatchObject({ from: 'eu', to: null, toShares: null });
+  });
+
+  /** One region answered by endpoints x and y with the given shares; the dominant is the larger. */
+  function splitOf(endpoints: string[], shares: [number, number][]): Coverage {
+    const top = [...shares].sort((p, q) => q[1] - p[1] || p[0] - q[0])[0];
+    return {
+      record_type: 'A',
+      endpoints: endpoints.map((id, i) => ({ id, value: `192.0.2.${i + 1}`, type: 'value' })),
+      regions: [region('FR', null, 'France', top ? top[0] : null, shares)],
+      grid: null,
+      elapsed_ms: 1,
+    };
+  }
+
+  it('does not list a split whose dominant endpoint flips between near-equal shares', () => {
+    // 64 samples: 33 against 31, then 31 against 33.
+    const v1 = splitOf(['endpoint_2', 'endpoint_3'], [
+      [0, 33 / 64],
+      [1, 31 / 64],
+    ]);
+    const v2 = splitOf(['endpoint_2', 'endpoint_3'], [
+      [0, 31 / 64],
+      [1, 33 / 64],
+    ]);
+    expect(v1.regions[0].endpoint).toBe(0);
+    expect(v2.regions[0].endpoint).toBe(1);
+    expect(diffCoverage(v1, v2).moved).toEqual([]);
+    // Exactly 10% of the answers moving is not a change yet; 12% is.
+    const at = (p: number) => splitOf(['a', 'b'], [
+      [0, p],
+      [1, 1 - p],
+    ]);
+    expect(diffCoverage(at(0.55), at(0.45)).moved).toEqual([]);
+    expect(diffCoverage(at(0.56), at(0.44)).moved).toEqual([
+      {
+        country: 'FR',
+        subdivision: null,
+        name: 'France',
+        from: 'a',
+        to: 'b',
+        fromShares: 'a 56% · b 44%',
+        toShares: 'b 56% · a 44%',
+      },
+    ]);
+  });
+
+  it('lists a region that goes from one endpoint to a 50/50 split, with the same dominant', () => {
+    const v1 = splitOf(['a', 'b'], [[0, 1]]);
+    const v2 = splitOf(['a', 'b'], [
+      [0, 0.5],
+      [1, 0.5],
+    ]);
+    const expected = { country: 'FR', subdivision: null, name: 'France', from: 'a', to: 'a', fromShares: 'a', toShares: 'a 50% · b 50%' };
+    expect(diffCoverage(v1, v2).moved).toEqual([expected]);
+    expect(diffCoverage(v2, v1).moved).toEqual([
+      { ...expected, fromShares: expected.toShares, toShares: expected.fromShares },
+    ]);
+  });
+
+  it('matches shares by endpoint id when the two versions list the endpoints in another order', () => {
+    const v1 = splitOf(['x', 'y', 'z'], [
+      [0, 0.6],
+      [1, 0.4],
+    ]);
+    // The same answer (x 60%, y 40%) with the endpoints listed backwards.
+    const same = splitOf(['z', 'y', 'x'], [
+      [2, 0.6],
+      [1, 0.4],
+    ]);
+    expect(diffCoverage(v1, same).moved).toEqual([]);
+    // The same indices now name z and y: 60% of the answers move from x to z.
+    const other = splitOf(['z', 'y', 'x'], [
+      [0, 0.6],
+      [1, 0.4],
+    ]);
+    expect(diffCoverage(v1, other).moved).toEqual([
+      {
+        country: 'FR',
+        subdivision: null,
+        name: 'France',
+        from: 'x',
+        to: 'z',
+        fromShares: 'x 60% · y 40%',
+        toShares: 'z 60% · y 40%',
+      },
+    ]);
   });
 
   it('gives zero shares for a coverage without regions', () => {

@@ -1,16 +1,25 @@
 // Comparing the coverage of two policy documents (for example two versions of one policy).
 
 import type { Coverage, CoverageRegion } from '../api';
+import { compareIds, describeShares, isAnswered, sharesById, sharesDiffer } from './shares';
 
-/** A region whose dominant endpoint differs between the two coverages. */
+/**
+ * A region whose answer changes between the two coverages: it gains or loses an answer, or its
+ * shares by endpoint move by more than `CHANGE_DISTANCE` (see `shareDistance`). A split answer
+ * whose dominant endpoint flips between near-equal shares is not a change.
+ */
 export interface MovedRegion {
   country: string;
   subdivision: string | null;
   name: string;
-  /** Endpoint id before, or null for "no answer". */
+  /** Dominant endpoint id before, or null for "no answer". */
   from: string | null;
-  /** Endpoint id after, or null for "no answer". */
+  /** Dominant endpoint id after, or null for "no answer". */
   to: string | null;
+  /** The answer before as text (see `describeShares`), or null for "no answer". */
+  fromShares: string | null;
+  /** The answer after as text (see `describeShares`), or null for "no answer". */
+  toShares: string | null;
 }
 
 /** One endpoint's share of regions before and after, each in 0..1. */
@@ -31,8 +40,8 @@ export function regionKey(r: { country: string; subdivision: string | null }): s
 }
 
 function dominantId(c: Coverage, r: CoverageRegion | undefined): string | null {
-  if (!r || r.endpoint === null || r.endpoint === undefined) return null;
-  return c.endpoints[r.endpoint]?.id ?? null;
+  if (!r || !isAnswered(c, r)) return null;
+  return c.endpoints[r.endpoint!].id;
 }
 
 /**
@@ -60,8 +69,8 @@ export function endpointShares(c: Coverage): Map<string, number> {
 }
 
 /**
- * What changes from coverage `a` to coverage `b`: the regions whose dominant endpoint id changes
- * (sorted by name), and every endpoint's share of regions before and after (sorted by id; see
+ * What changes from coverage `a` to coverage `b`: the regions whose answer changes (see
+ * `MovedRegion`; a region missing on one side has no answer there; sorted by name), and every endpoint's share of regions before and after (sorted by id; see
  * `endpointShares` for what the share means, the "predicted shift of traffic" when every
  * region counts the same).
  */
@@ -73,17 +82,27 @@ export function diffCoverage(a: Coverage, b: Coverage): CoverageDiff {
   for (const k of keys) {
     const ra = before.get(k);
     const rb = after.get(k);
-    const from = dominantId(a, ra);
-    const to = dominantId(b, rb);
-    if (from === to) continue;
+    const sharesA = sharesById(a, ra);
+    const sharesB = sharesById(b, rb);
+    const answeredA = sharesA.length > 0;
+    const answeredB = sharesB.length > 0;
+    if (answeredA === answeredB && (!answeredA || !sharesDiffer(sharesA, sharesB))) continue;
     const r = (rb ?? ra)!;
-    moved.push({ country: r.country, subdivision: r.subdivision, name: r.name, from, to });
+    moved.push({
+      country: r.country,
+      subdivision: r.subdivision,
+      name: r.name,
+      from: dominantId(a, ra),
+      to: dominantId(b, rb),
+      fromShares: describeShares(sharesA),
+      toShares: describeShares(sharesB),
+    });
   }
   moved.sort((x, y) => x.name.localeCompare(y.name) || regionKey(x).localeCompare(regionKey(y)));
 
   const sa = endpointShares(a);
   const sb = endpointShares(b);
-  const ids = [...new Set([...sa.keys(), ...sb.keys()])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const ids = [...new Set([...sa.keys(), ...sb.keys()])].sort(compareIds);
   const shares = ids.map((endpoint) => ({ endpoint, before: sa.get(endpoint) ?? 0, after: sb.get(endpoint) ?? 0 }));
   return { moved, shares };
 }
