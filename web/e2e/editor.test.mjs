@@ -183,8 +183,12 @@ test('the coverage map colours Great Britain with the GB branch endpoint', async
   const gb = page.locator('[data-country="GB"]');
   await gb.first().waitFor();
   await page.waitForFunction((ep) => document.querySelector('[data-country="GB"]')?.getAttribute('data-endpoint') === ep, state.gb);
-  const fr = await page.locator('[data-country="FR"]').first().getAttribute('data-endpoint');
-  assert.ok([state.weighted, ''].includes(fr) === false, 'France is coloured by an endpoint of the weighted rule');
+  // France falls to the default branch: the weighted rule, split between its two endpoints.
+  const fr = page.locator('[data-country="FR"]').first();
+  const frEndpoint = await fr.getAttribute('data-endpoint');
+  assert.ok(frEndpoint && frEndpoint !== state.gb, `France is served by the weighted rule, got ${frEndpoint}`);
+  assert.equal(await fr.getAttribute('data-split'), 'true');
+  assert.match(await fr.getAttribute('data-shares'), /^endpoint_\d:0\.\d+,endpoint_\d:0\.\d+$/);
   await shot('coverage');
 });
 
@@ -196,7 +200,16 @@ test('a version diff lists the countries that move', async () => {
   await page.locator('tr[data-region="JP"]').waitFor();
   const moved = await page.locator('tr[data-region]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-region')));
   assert.deepEqual(moved, ['JP']);
+  // Both versions side by side: the geolocation rule is marked changed on each, nothing else.
+  for (const side of ['Version 1', 'Version 2']) {
+    const marked = await page
+      .locator(`section[aria-label^="${side}"] .react-flow__node[data-diff]`)
+      .evaluateAll((ns) => ns.map((n) => `${n.getAttribute('data-id')}:${n.getAttribute('data-diff')}`));
+    assert.deepEqual(marked, [`${state.geo}:changed`], side);
+  }
   await shot('diff');
+  await page.getByRole('link', { name: 'Open v2' }).click();
+  await page.getByRole('heading', { name: /e2e-geo v2/ }).waitFor();
 });
 
 test('a validation error appears on its node, and saving is refused', async () => {

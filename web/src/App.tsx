@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { Component, useEffect, useState, type ErrorInfo, type ReactNode } from 'react';
 import { ApiError, call, deriveToken, setUnauthorizedHandler, storeToken, storedToken } from './api';
 import { Link, match, navigate, usePath } from './router';
 import { PolicyList } from './pages/PolicyList';
 import { RecordsPage } from './pages/RecordsPage';
 import { HealthPage } from './pages/HealthPage';
 import { PolicyPage } from './editor/PolicyPage';
+import { DiffPage } from './editor/DiffPage';
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken());
@@ -105,10 +106,12 @@ function SignIn(props: { notice: string | null; onSignedIn: (token: string) => v
 }
 
 function Shell(props: { onSignOut: () => void }) {
-  const { path } = usePath();
+  const { path, query } = usePath();
   let page: React.ReactNode;
   let m: Record<string, string> | null;
-  if ((m = match('/policies/:id/versions/:n', path))) page = <PolicyPage key={`${m.id}`} policyId={m.id} version={Number(m.n)} />;
+  if ((m = match('/policies/:id/diff', path)))
+    page = <DiffPage policyId={m.id} from={Number(query.get('from'))} to={Number(query.get('to'))} />;
+  else if ((m = match('/policies/:id/versions/:n', path))) page = <PolicyPage key={`${m.id}`} policyId={m.id} version={Number(m.n)} />;
   else if ((m = match('/policies/:id', path)) && m.id !== 'new') page = <PolicyPage key={m.id} policyId={m.id} />;
   else if (match('/policies/new', path)) page = <PolicyPage key="new" policyId={null} />;
   else if (match('/records', path)) page = <RecordsPage />;
@@ -129,7 +132,34 @@ function Shell(props: { onSignOut: () => void }) {
           Sign out
         </button>
       </header>
-      {page}
+      <ErrorBoundary key={path + location.search}>{page}</ErrorBoundary>
     </div>
   );
+}
+
+/** A page that throws shows what happened instead of a blank screen; navigating away resets it. */
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  componentDidCatch(error: Error, info: ErrorInfo) {
+    console.error('the page failed:', error, info.componentStack);
+  }
+  render() {
+    if (this.state.error) {
+      return (
+        <main className="page">
+          <h1>This page failed</h1>
+          <p role="alert" className="error">
+            {String(this.state.error.message ?? this.state.error)}
+          </p>
+          <p>
+            <Link to="/">Back to the traffic policies</Link>
+          </p>
+        </main>
+      );
+    }
+    return this.props.children;
+  }
 }

@@ -28,6 +28,8 @@ export interface NodeDecor {
   /** Live overlay: answers per second (endpoints) and health of the branches into the node. */
   qps?: number;
   health?: 'ok' | 'bad' | 'unknown';
+  /** Version diff: how the node differs from the other version. */
+  diff?: 'added' | 'removed' | 'changed';
 }
 
 export interface CanvasProps {
@@ -46,6 +48,8 @@ export interface CanvasProps {
   onDelete: (nodeIds: string[], edgeIds: string[]) => void;
   /** Changes whenever a new layout is applied: the view is fitted to the graph again. */
   layoutKey: number;
+  /** A view only (the version diff): nothing can be deleted or dragged. */
+  readOnly?: boolean;
 }
 
 /** Fits the viewport to the graph after each new layout (rendered inside React Flow). */
@@ -78,9 +82,11 @@ function PolicyNode({ data, selected }: NodeProps<Node<NodeData>>) {
     selected ? 'selected' : '',
     d?.errors.length ? 'has-error' : '',
     d?.onPath ? 'on-path' : '',
+    d?.diff ? `diff-${d.diff}` : '',
   ].join(' ');
   return (
-    <div className={cls} data-on-path={d?.onPath ? 'true' : undefined} data-errors={d?.errors.length || undefined}>
+    <div className={cls} data-on-path={d?.onPath ? 'true' : undefined} data-errors={d?.errors.length || undefined} data-diff={d?.diff}>
+      {d?.diff && <div className={`pnode-diff ${d.diff}`}>{d.diff}</div>}
       {data.kind !== 'start' && <Handle type="target" position={Position.Top} isConnectable={false} />}
       <div className="pnode-title">{data.title}</div>
       <div className="pnode-key">{data.key}</div>
@@ -137,7 +143,9 @@ export function Canvas(props: CanvasProps) {
           selected: props.selected === n.id,
           deletable: n.kind !== 'start',
           ariaLabel: n.kind === 'start' ? 'Start point' : `${title} ${n.key}`,
-          domAttributes: decor?.onPath ? ({ 'data-on-path': 'true' } as Record<string, string>) : undefined,
+          domAttributes: (decor?.onPath || decor?.diff
+            ? { ...(decor.onPath ? { 'data-on-path': 'true' } : {}), ...(decor.diff ? { 'data-diff': decor.diff } : {}) }
+            : undefined) as Record<string, string> | undefined,
           width: NODE_WIDTH,
           measured: measured.get(n.id),
         } as Node<NodeData>;
@@ -209,7 +217,8 @@ export function Canvas(props: CanvasProps) {
             es.map((e) => e.id),
           )
         }
-        deleteKeyCode={['Delete', 'Backspace']}
+        deleteKeyCode={props.readOnly ? null : ['Delete', 'Backspace']}
+        nodesDraggable={!props.readOnly}
         nodesConnectable={false}
         fitView
         fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}

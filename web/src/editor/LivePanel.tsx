@@ -16,6 +16,8 @@ const POLL_MS = 2000;
 
 export function LivePanel(props: {
   records: PolicyRecord[];
+  /** The version on screen: counters of a record that now serves another version are not shown. */
+  version: number | null;
   graph: PolicyGraph;
   healthChecks: HealthCheck[];
   onLive: (v: LiveView | null) => void;
@@ -24,9 +26,15 @@ export function LivePanel(props: {
   const [rows, setRows] = useState<{ id: string; answers: number; qps: number | null }[]>([]);
   const [served, setServed] = useState<boolean | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [moved, setMoved] = useState<number | null>(null);
   const last = useRef<LiveCounters | null>(null);
-  const chosen = record || props.records[0]?.id || '';
-  const { onLive, graph } = props;
+  const chosen = props.records.some((r) => r.id === record) ? record : props.records[0]?.id || '';
+  const { onLive } = props;
+  // The graph is read when a poll lands; editing the canvas does not restart the rates.
+  const graphRef = useRef(props.graph);
+  graphRef.current = props.graph;
+  const versionRef = useRef(props.version);
+  versionRef.current = props.version;
   useEffect(() => {
     last.current = null;
     if (!chosen) {
@@ -38,6 +46,15 @@ export function LivePanel(props: {
       try {
         const now = await api.live(chosen);
         if (stop) return;
+        if (versionRef.current !== null && now.version !== versionRef.current) {
+          // The record was moved to another version since the page loaded.
+          last.current = null;
+          setMoved(now.version);
+          setRows([]);
+          onLive(null);
+          return;
+        }
+        setMoved(null);
         const prev = last.current;
         const dt = prev ? (now.at_ms - prev.at_ms) / 1000 : 0;
         const out = now.endpoints.map((e) => {
@@ -50,7 +67,7 @@ export function LivePanel(props: {
         setServed(now.served);
         setError(null);
         const m = new Map<string, number>();
-        for (const r of out) if (r.qps !== null) m.set(nodeId(graph, { kind: 'endpoint', key: r.id }), r.qps);
+        for (const r of out) if (r.qps !== null) m.set(nodeId(graphRef.current, { kind: 'endpoint', key: r.id }), r.qps);
         onLive({ record: chosen, qps: m });
       } catch (e) {
         if (!stop) setError(String((e as Error).message ?? e));
@@ -63,7 +80,7 @@ export function LivePanel(props: {
       clearInterval(t);
       onLive(null);
     };
-  }, [chosen, onLive, graph]);
+  }, [chosen, onLive]);
   if (!props.records.length) {
     return <p className="muted">No policy record serves this version, so there is no live traffic to show. Bind it in Records.</p>;
   }
@@ -82,6 +99,9 @@ export function LivePanel(props: {
           ))}
         </select>
       </label>
+      {moved !== null && (
+        <p className="notice">This record now serves v{moved}: open that version to see its traffic.</p>
+      )}
       {served === false && <p className="notice">This record is not in the DNS snapshot yet (or the server runs without DNS).</p>}
       {error && (
         <p role="alert" className="error">

@@ -79,10 +79,16 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
   const graph = hist.present;
 
   // Reference data for the properties panel.
+  const [refError, setRefError] = useState<string | null>(null);
   useEffect(() => {
-    api.healthChecks().then(setHealthChecks, () => {});
-    api.geolocations().then(setGeolocations, () => {});
-    api.regions().then(setRegions, () => {});
+    const fail = (what: string) => (e: unknown) => setRefError(`Could not load ${what}: ${String((e as Error).message ?? e)}`);
+    const checks = () => api.healthChecks().then(setHealthChecks, fail('the health checks'));
+    checks();
+    api.geolocations().then(setGeolocations, fail('the geolocation list'));
+    api.regions().then(setRegions, fail('the region list'));
+    // Branch health on the canvas and in the live overlay follows the checkers.
+    const t = setInterval(checks, 5000);
+    return () => clearInterval(t);
   }, []);
 
   const loadVersions = useCallback(async () => {
@@ -124,11 +130,18 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
   const docText = useMemo(() => toText(toDocument(graph)), [graph]);
   const dirty = base !== null && graph !== base.graph;
 
-  // Live validation by the server's validator, debounced.
+  // Live validation by the server's validator, debounced; an answer for an older document is
+  // dropped, so pointers are always placed on the graph they were computed for.
+  const validationSeq = useRef(0);
   useEffect(() => {
+    const seq = ++validationSeq.current;
+    setValidation(null);
     const t = setTimeout(() => {
-      api.validate(docText).then(setValidation, (e) =>
-        setValidation({ valid: false, record_type: null, errors: [{ pointer: '', message: String(e.message ?? e) }], warnings: [] }),
+      const done = (v: Validation) => {
+        if (seq === validationSeq.current) setValidation(v);
+      };
+      api.validate(docText).then(done, (e) =>
+        done({ valid: false, record_type: null, errors: [{ pointer: '', message: String(e.message ?? e) }], warnings: [] }),
       );
     }, 350);
     return () => clearTimeout(t);
@@ -190,7 +203,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           case 'connectNewRule': {
             const r = addRule(g, a.ruleType);
             next = hang(a.parent, { kind: 'rule', key: r.key }, r.graph);
-            if (typeof next !== 'string') setSelected(r.key);
+            if (typeof next !== 'string') setSelected(nodeId(next, { kind: 'rule', key: r.key }));
             break;
           }
           case 'connectNewEndpoint': {
@@ -213,9 +226,9 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
             break;
           case 'rename': {
             if (!/^[A-Za-z0-9_.-]{1,100}$/.test(a.key)) return 'Key: 1 to 100 letters, digits, "_", "-" or ".".';
-            if (a.key in g.rules || a.key in g.endpoints) return `Key: ${a.key} is already used by another node.`;
+            if (Object.hasOwn(g.rules, a.key) || Object.hasOwn(g.endpoints, a.key)) return `Key: ${a.key} is already used by another node.`;
             next = renameNode(g, a.ref, a.key);
-            setSelected(a.key);
+            setSelected(nodeId(next, { kind: a.ref.kind, key: a.key }));
             break;
           }
           case 'delete':
@@ -324,7 +337,17 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
     [graph],
   );
 
+  const [saving, setSaving] = useState(false);
   const save = async () => {
+    if (saving) return;
+    setSaving(true);
+    try {
+      await saveNow();
+    } finally {
+      setSaving(false);
+    }
+  };
+  const saveNow = async () => {
     setSaveError(null);
     const v = await api.validate(docText).catch((e) => ({ valid: false, record_type: null, errors: [{ pointer: '', message: String(e.message ?? e) }], warnings: [] }) as Validation);
     setValidation(v);
@@ -395,7 +418,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           Comment
           <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="what changed" />
         </label>
-        <button className="primary" onClick={save}>
+        <button className="primary" onClick={save} disabled={saving}>
           Save as new version
         </button>
         <span className={`validity ${errorCount ? 'bad' : 'ok'}`} aria-live="polite" data-testid="validity">
@@ -403,6 +426,11 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           {warningCount ? `, ${warningCount} warning(s)` : ''}
         </span>
       </div>
+      {refError && (
+        <p role="alert" className="error banner">
+          {refError}
+        </p>
+      )}
       {saveError && (
         <p role="alert" className="error banner">
           {saveError}
@@ -511,10 +539,18 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
               />
             )}
             {tab === 'versions' && !props.policyId && <p className="muted">Save the policy to start its version history.</p>}
-            {tab === 'records' && props.policyId && <RecordsTable policyId={props.policyId} onChange={loadVersions} />}
+            {tab === 'records' && props.policyId && (
+              <RecordsTable policyId={props.policyId} onChange={() => loadVersions().catch((e) => setRefError(String(e.message ?? e)))} />
+            )}
             {tab === 'records' && !props.policyId && <p className="muted">Save the policy first, then bind it to a DNS name here.</p>}
             {tab === 'live' && (
-              <LivePanel records={servedBy} graph={graph} healthChecks={healthChecks} onLive={setLive} />
+              <LivePanel
+                records={servedBy}
+                version={base?.version?.version ?? null}
+                graph={graph}
+                healthChecks={healthChecks}
+                onLive={setLive}
+              />
             )}
           </div>
         </aside>
@@ -541,7 +577,25 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
   );
 }
 
+/** Closes a dialog on Escape and gives focus back to what had it when the dialog opened. */
+function useEscape(onClose: () => void) {
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') close.current();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      before?.focus?.();
+    };
+  }, []);
+}
+
 function ImportDialog(props: { onClose: () => void; onImport: (g: PolicyGraph) => void }) {
+  useEscape(props.onClose);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -582,6 +636,8 @@ function ImportDialog(props: { onClose: () => void; onImport: (g: PolicyGraph) =
 }
 
 function ExportDialog(props: { text: string; exact: boolean; fileName: string; onClose: () => void }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  useEscape(props.onClose);
   const url = useMemo(() => URL.createObjectURL(new Blob([props.text], { type: 'application/json' })), [props.text]);
   useEffect(() => () => URL.revokeObjectURL(url), [url]);
   return (
@@ -599,7 +655,16 @@ function ExportDialog(props: { text: string; exact: boolean; fileName: string; o
           <a className="button" href={url} download={props.fileName}>
             Download
           </a>
-          <button onClick={() => navigator.clipboard?.writeText(props.text)}>Copy</button>
+          <button
+            onClick={() =>
+              navigator.clipboard
+                .writeText(props.text)
+                .then(() => setCopied('Copied.'), (e) => setCopied(`Could not copy: ${String(e)}; select the text and copy it instead.`))
+            }
+          >
+            Copy
+          </button>
+          {copied && <span role="status">{copied}</span>}
           <button onClick={props.onClose}>Close</button>
         </div>
       </div>

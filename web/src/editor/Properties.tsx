@@ -99,7 +99,7 @@ export function Properties(p: PropertiesProps) {
 function Issues(props: { messages: string[] }) {
   if (!props.messages.length) return null;
   return (
-    <ul className="field-errors" role="alert">
+    <ul className="field-errors">
       {props.messages.map((m, i) => (
         <li key={i}>{m}</li>
       ))}
@@ -219,7 +219,7 @@ function BranchProps(p: PropertiesProps & { rule: string; branch: Branch; index:
         {label} → {b.ref ? b.ref.key : <em>not connected</em>}
       </legend>
       <Issues messages={issues('')} />
-      {type === 'geo' && <GeoLocationField {...p} fields={f} set={set} msgs={[...issues('Country'), ...issues('Continent'), ...issues('Subdivision'), ...issues('IsDefault')]} />}
+      {type === 'geo' && <GeoLocationField {...p} name={`Location of ${label}`} fields={f} set={set} msgs={[...issues('Country'), ...issues('Continent'), ...issues('Subdivision'), ...issues('IsDefault')]} />}
       {type === 'latency' && (
         <label>
           Region
@@ -272,7 +272,9 @@ function BranchProps(p: PropertiesProps & { rule: string; branch: Branch; index:
           Evaluate target health
         </label>
       )}
-      {b.ref === null && <ConnectTo {...p} parent={{ rule: p.rule, branch: i }} multivalue={type === 'multivalue'} />}
+      {b.ref === null && (
+        <ConnectTo {...p} parent={{ rule: p.rule, branch: i }} multivalue={type === 'multivalue'} name={`Connect ${label} to`} />
+      )}
       <button onClick={() => p.edit({ op: 'removeBranch', rule: p.rule, index: i })} aria-label={`Delete the connection of ${label}`}>
         Delete connection
       </button>
@@ -280,7 +282,7 @@ function BranchProps(p: PropertiesProps & { rule: string; branch: Branch; index:
   );
 }
 
-function GeoLocationField(p: PropertiesProps & { fields: Record<string, unknown>; set: (f: Record<string, unknown>) => void; msgs: string[] }) {
+function GeoLocationField(p: PropertiesProps & { name: string; fields: Record<string, unknown>; set: (f: Record<string, unknown>) => void; msgs: string[] }) {
   const f = p.fields;
   const current =
     f.IsDefault === true || f.IsDefault === 'true' || f.Country === '*'
@@ -299,7 +301,7 @@ function GeoLocationField(p: PropertiesProps & { fields: Record<string, unknown>
     <label>
       Location
       <select
-        aria-label="Location"
+        aria-label={p.name}
         value={current}
         onChange={(e) => {
           const v = e.target.value;
@@ -484,7 +486,7 @@ function EndpointProps(p: PropertiesProps & { ekey: string }) {
 }
 
 /** Route 53's "Connect to" menu: a new rule of any type, a new endpoint, or an existing node. */
-export function ConnectTo(p: PropertiesProps & { parent: Parent; multivalue?: boolean }) {
+export function ConnectTo(p: PropertiesProps & { parent: Parent; multivalue?: boolean; name?: string }) {
   const g = p.graph;
   const [choice, setChoice] = useState('');
   const [value, setValue] = useState('');
@@ -513,7 +515,7 @@ export function ConnectTo(p: PropertiesProps & { parent: Parent; multivalue?: bo
     <div className="connect-to">
       <label>
         Connect to
-        <select aria-label="Connect to" value={choice} onChange={(e) => setChoice(e.target.value)}>
+        <select aria-label={p.name ?? 'Connect to'} value={choice} onChange={(e) => setChoice(e.target.value)}>
           <option value="">(choose)</option>
           {!p.multivalue && (
             <optgroup label="New rule">

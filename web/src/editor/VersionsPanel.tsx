@@ -1,30 +1,17 @@
-// The versions table, and the comparison of two versions: what changed in the document (by JSON
-// Pointer, from the server's diff) and what the change does to traffic (from coverage).
-import { useEffect, useState } from 'react';
-import { api, type Difference, type PolicyRecord, type PolicyVersion } from '../api';
-import { Link } from '../router';
-import { DiffPanel } from '../map/DiffPanel';
+// The versions table, and the choice of two versions to compare (the comparison is DiffPage).
+import { useState } from 'react';
+import type { PolicyRecord, PolicyVersion } from '../api';
+import { Link, navigate } from '../router';
 
 export function VersionsPanel(props: { policyId: string; versions: PolicyVersion[]; records: PolicyRecord[]; shown: number | null }) {
   const sorted = [...props.versions].sort((a, b) => b.version - a.version);
   const [left, setLeft] = useState<number | null>(null);
   const [right, setRight] = useState<number | null>(null);
-  const [cmp, setCmp] = useState<{ l: PolicyVersion; r: PolicyVersion; diff: Difference[] } | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const l = left ?? sorted[1]?.version ?? sorted[0]?.version ?? null;
   const r = right ?? props.shown ?? sorted[0]?.version ?? null;
-  useEffect(() => setCmp(null), [props.policyId]);
-  const compare = async () => {
+  const compare = () => {
     if (l === null || r === null) return;
-    setError(null);
-    try {
-      const lv = props.versions.find((v) => v.version === l)!;
-      const rv = props.versions.find((v) => v.version === r)!;
-      const d = await api.diff(props.policyId, l, r);
-      setCmp({ l: lv, r: rv, diff: d.differences });
-    } catch (e) {
-      setError(String((e as Error).message ?? e));
-    }
+    navigate(`/policies/${encodeURIComponent(props.policyId)}/diff?from=${l}&to=${r}`);
   };
   return (
     <section aria-label="Versions">
@@ -76,33 +63,6 @@ export function VersionsPanel(props: { policyId: string; versions: PolicyVersion
             </select>
           </label>
           <button onClick={compare}>Compare</button>
-        </div>
-      )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {cmp && (
-        <div className="compare-result">
-          <h3>
-            v{cmp.l.version} → v{cmp.r.version}: {cmp.diff.length} change(s) in the document
-          </h3>
-          <ul className="doc-diff" aria-label="Document changes">
-            {cmp.diff.map((d, i) => (
-              <li key={i} data-kind={d.kind}>
-                <span className={`badge ${d.kind === 'removed' ? 'bad' : d.kind === 'added' ? 'ok' : 'unknown'}`}>{d.kind}</span>{' '}
-                <span className="mono">{d.pointer}</span>
-                {d.before !== undefined && <span className="mono small"> {JSON.stringify(d.before)}</span>}
-                {d.after !== undefined && <span className="mono small"> → {JSON.stringify(d.after)}</span>}
-              </li>
-            ))}
-          </ul>
-          <DiffPanel
-            policyName={cmp.l.name}
-            left={{ version: cmp.l.version, document: cmp.l.document }}
-            right={{ version: cmp.r.version, document: cmp.r.document }}
-          />
         </div>
       )}
     </section>

@@ -214,9 +214,10 @@ function CreateRecord(props: {
         if (!name.trim()) return setError('DNS name: enter a name such as www (relative to the zone) or www.example.com.');
         if (!Number.isInteger(t) || t < 0 || t > 2147483647) return setError('TTL: a whole number of seconds, 0 to 2147483647.');
         if (!ver) return setError('Version: pick a version.');
-        const fqdn = name.trim().endsWith('.') || (zname && name.trim().endsWith(zname.replace(/\.$/, '')))
-          ? name.trim()
-          : `${name.trim()}.${zname}`;
+        // A name inside the zone is taken as written; anything else is relative to the zone.
+        const n = name.trim().replace(/\.$/, '').toLowerCase();
+        const z = zname.replace(/\.$/, '').toLowerCase();
+        const fqdn = n === z || n.endsWith(`.${z}`) ? `${n}.` : `${n}.${z}.`;
         try {
           await api.createRecord(zoneId, fqdn, t, pid, Number(ver));
           setName('');
