@@ -75,6 +75,7 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
   const [regions, setRegions] = useState<{ regions: RegionInfo[]; local_zones: RegionInfo[] }>({ regions: [], local_zones: [] });
   const [records, setRecords] = useState<PolicyRecord[]>([]);
   const [live, setLive] = useState<LiveView | null>(null);
+  const [coverageDown, setCoverageDown] = useState<string[]>([]);
   const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>(new Map());
   const graph = hist.present;
 
@@ -516,10 +517,25 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
             {tab === 'simulate' && (
               <Simulate document={docText} healthChecks={referencedChecks} targets={aliasTargets} onResult={setExplanation} />
             )}
+            {tab === 'coverage' && referencedChecks.length > 0 && (
+              <fieldset className="coverage-down">
+                <legend>Treat as unhealthy</legend>
+                {referencedChecks.map((h) => (
+                  <label key={h} className="check">
+                    <input
+                      type="checkbox"
+                      checked={coverageDown.includes(h)}
+                      onChange={() => setCoverageDown((d) => (d.includes(h) ? d.filter((x) => x !== h) : [...d, h].sort()))}
+                    />
+                    health check {h}
+                  </label>
+                ))}
+              </fieldset>
+            )}
             {tab === 'coverage' && (
               <CoveragePanel
                 document={docText}
-                unhealthy={[]}
+                unhealthy={coverageDown}
                 ruleForGrid={(() => {
                   const r = selected ? refOfNode(graph, selected) : null;
                   if (r && r !== 'start' && r.kind === 'rule') {

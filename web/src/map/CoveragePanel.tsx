@@ -1,5 +1,5 @@
 // The coverage of one policy document: asks the server which endpoint answers each Route 53
-// location (with the given endpoints marked unhealthy), shows it on a map and as a table.
+// location (with the given health checks treated as unhealthy), shows it on a map and as a table.
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, type Coverage, type CoverageRegion, type CoverageRequest } from '../api';
@@ -11,7 +11,7 @@ import './map.css';
 export interface CoveragePanelProps {
   /** The policy document (JSON text) as edited. */
   document: string;
-  /** Endpoint ids to treat as unhealthy. */
+  /** Health check ids to treat as unhealthy (the branches they gate are skipped). */
   unhealthy: string[];
   /** A geoproximity or latency rule id: ask for a 2° grid of its catchments and overlay it. */
   ruleForGrid?: string | null;
