@@ -228,7 +228,7 @@ export function Canvas(props: CanvasProps) {
         <FitOnLayout layoutKey={props.layoutKey} />
         <Background />
         <Controls />
-        <MiniMap
+        {!props.readOnly && <MiniMap
           pannable
           zoomable
           ariaLabel="Minimap"
@@ -236,7 +236,7 @@ export function Canvas(props: CanvasProps) {
             const d = n.data as NodeData;
             return d.decor?.onPath ? '#f59e0b' : d.kind === 'rule' ? '#1d4ed8' : d.kind === 'endpoint' ? '#15803d' : '#111827';
           }}
-        />
+        />}
       </ReactFlow>
     </div>
   );
