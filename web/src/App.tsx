@@ -6,6 +6,7 @@ import { RecordsPage } from './pages/RecordsPage';
 import { HealthPage } from './pages/HealthPage';
 import { PolicyPage } from './editor/PolicyPage';
 import { DiffPage } from './editor/DiffPage';
+import { Alert } from './Alert';
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken());
@@ -95,11 +96,7 @@ function SignIn(props: { notice: string | null; onSignedIn: (token: string) => v
         <button type="submit" disabled={busy}>
           Sign in
         </button>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
       </form>
     </main>
   );

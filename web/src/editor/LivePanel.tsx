@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, type HealthCheck, type LiveCounters, type PolicyRecord } from '../api';
 import type { PolicyGraph } from '../model/types';
 import { nodeId } from '../model/convert';
+import { Alert } from '../Alert';
 
 export interface LiveView {
   record: string;
@@ -103,11 +104,7 @@ export function LivePanel(props: {
         <p className="notice">This record now serves v{moved}: open that version to see its traffic.</p>
       )}
       {served === false && <p className="notice">This record is not in the DNS snapshot yet (or the server runs without DNS).</p>}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <table className="grid-table" aria-label="Answers by endpoint">
         <thead>
           <tr>

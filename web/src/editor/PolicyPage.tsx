@@ -37,6 +37,7 @@ import { VersionsPanel } from './VersionsPanel';
 import { LivePanel, type LiveView } from './LivePanel';
 import { RecordsTable } from '../pages/RecordsPage';
 import { CoveragePanel } from '../map/CoveragePanel';
+import { Alert } from '../Alert';
 
 const EMPTY: PolicyGraph = {
   formatVersion: '2015-10-01',
@@ -427,16 +428,8 @@ export function PolicyPage(props: { policyId: string | null; version?: number })
           {warningCount ? `, ${warningCount} warning(s)` : ''}
         </span>
       </div>
-      {refError && (
-        <p role="alert" className="error banner">
-          {refError}
-        </p>
-      )}
-      {saveError && (
-        <p role="alert" className="error banner">
-          {saveError}
-        </p>
-      )}
+      <Alert message={refError} className="banner" />
+      <Alert message={saveError} className="banner" />
       {validation && validation.errors.length > 0 && (
         <details className="diagnostics">
           <summary>Validation: {validation.errors.length} error(s)</summary>
@@ -625,11 +618,7 @@ function ImportDialog(props: { onClose: () => void; onImport: (g: PolicyGraph) =
           Policy document
           <textarea ref={ref} rows={16} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
         </label>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         <div className="row">
           <button
             className="primary"

@@ -3,6 +3,7 @@
 // mark the path on the canvas.
 import { useState } from 'react';
 import { api, type Explanation } from '../api';
+import { Alert } from '../Alert';
 
 export interface SimulateProps {
   document: string;
@@ -80,11 +81,7 @@ export function Simulate(p: SimulateProps) {
           ))}
         </fieldset>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div role="status" aria-live="polite" className="sim-answer">
         {result &&
           (result.answer.length

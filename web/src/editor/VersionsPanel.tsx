@@ -42,29 +42,26 @@ export function VersionsPanel(props: { policyId: string; versions: PolicyVersion
       </table>
       {sorted.length > 1 && (
         <div className="row compare">
-          <label>
-            Compare version
-            <select value={l ?? ''} onChange={(e) => setLeft(Number(e.target.value))}>
-              {sorted.map((v) => (
-                <option key={v.version} value={v.version}>
-                  v{v.version}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            with version
-            <select value={r ?? ''} onChange={(e) => setRight(Number(e.target.value))}>
-              {sorted.map((v) => (
-                <option key={v.version} value={v.version}>
-                  v{v.version}
-                </option>
-              ))}
-            </select>
-          </label>
+          <VersionSelect label="Compare version" value={l} versions={sorted} onChange={setLeft} />
+          <VersionSelect label="with version" value={r} versions={sorted} onChange={setRight} />
           <button onClick={compare}>Compare</button>
         </div>
       )}
     </section>
+  );
+}
+
+function VersionSelect(props: { label: string; value: number | null; versions: PolicyVersion[]; onChange: (v: number) => void }) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value ?? ''} onChange={(e) => props.onChange(Number(e.target.value))}>
+        {props.versions.map((v) => (
+          <option key={v.version} value={v.version}>
+            v{v.version}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type HealthCheck } from '../api';
+import { Alert } from '../Alert';
 
 function describe(c: Record<string, unknown>): string {
   const t = String(c.Type ?? '');
@@ -35,11 +36,7 @@ export function HealthPage() {
         <button onClick={load}>Refresh</button>
       </div>
       <p className="muted">Status refreshes every 5 seconds. An override forces a status until it is cleared, and is logged with your key.</p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {checks && checks.length === 0 && <p>No health checks. Create them with the AWS CLI, the JSON API or `flowdns health create`.</p>}
       {checks && checks.length > 0 && (
         <table className="grid-table" aria-label="Health checks">
@@ -108,11 +105,7 @@ function HealthRow(props: { check: HealthCheck; onChange: () => void }) {
             </button>
           </div>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
       </td>
     </tr>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, type PolicyRecord, type PolicySummary } from '../api';
 import { Link } from '../router';
+import { Alert } from '../Alert';
 
 export function PolicyList() {
   const [policies, setPolicies] = useState<PolicySummary[] | null>(null);
@@ -22,11 +23,7 @@ export function PolicyList() {
           New policy
         </Link>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {policies === null && !error && <p>Loading…</p>}
       {policies && policies.length === 0 && <p>No traffic policies yet. Create one, or import a document.</p>}
       {policies && policies.length > 0 && (

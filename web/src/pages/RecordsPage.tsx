@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type PolicyRecord, type PolicySummary, type PolicyVersion, type Zone } from '../api';
 import { Link } from '../router';
+import { Alert } from '../Alert';
 
 export function RecordsPage() {
   return (
@@ -55,11 +56,7 @@ export function RecordsTable(props: { policyId?: string; onChange?: () => void }
   const zoneName = (id: string) => zones.find((z) => z.id === id)?.name ?? id;
   return (
     <section aria-label="Policy records">
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {records && records.length === 0 && <p>No policy records{props.policyId ? ' use this policy' : ''} yet.</p>}
       {records && records.length > 0 && (
         <table className="grid-table" aria-label="Policy records table">
@@ -171,11 +168,7 @@ function RecordRow(props: {
             Delete
           </button>
         </div>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
       </td>
     </tr>
   );
@@ -272,11 +265,7 @@ function CreateRecord(props: {
         </label>
         <button type="submit">Create policy record</button>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
     </form>
   );
 }
