@@ -156,10 +156,15 @@ export function Canvas(props: CanvasProps) {
     // Branches of one rule that lead to the same child are drawn as one line with all their
     // labels ("GB · JP"); each keeps its own edge (for deletion and the simulated path), and the
     // others are drawn without a label underneath the first.
+    // A branch gated by a health check carries its live status in its label.
+    const mark = (id: string, label: string) => {
+      const h = props.edgeHealth.get(id);
+      return h === 'ok' ? `✓ ${label}` : h === 'bad' ? `✗ ${label} (unhealthy)` : label;
+    };
     const groups = new Map<string, string[]>();
     for (const e of flow.edges) {
       const k = `${e.source}>${e.target}`;
-      groups.set(k, [...(groups.get(k) ?? []), e.label]);
+      groups.set(k, [...(groups.get(k) ?? []), e.label ? mark(e.id, e.label) : '']);
     }
     const first = new Set<string>();
     return flow.edges.map((e) => {
