@@ -2,17 +2,22 @@
 // key in the browser. The secret never leaves `deriveToken`; only the token is kept, in session
 // storage, so closing the tab or signing out forgets it.
 
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+
 const TOKEN_KEY = 'flowdns.token';
 
-/** `<access key id>.<hex(HMAC-SHA256(secret, "flowdns-bearer-v1:" + access key id))>`. */
-export async function deriveToken(accessKeyId: string, secret: string): Promise<string> {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(`flowdns-bearer-v1:${accessKeyId}`)));
-  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${accessKeyId}.${hex}`;
+/**
+ * `<access key id>.<hex(HMAC-SHA256(secret, "flowdns-bearer-v1:" + access key id))>`.
+ *
+ * Computed with @noble/hashes rather than WebCrypto: browsers only offer `crypto.subtle` in
+ * secure contexts (HTTPS or localhost), and the editor must also work over plain HTTP from
+ * another machine.
+ */
+export function deriveToken(accessKeyId: string, secret: string): string {
+  const mac = hmac(sha256, utf8ToBytes(secret), utf8ToBytes(`flowdns-bearer-v1:${accessKeyId}`));
+  return `${accessKeyId}.${bytesToHex(mac)}`;
 }
 
 export function storedToken(): string | null {
