@@ -1,60 +1,84 @@
 //! The configuration file (TOML). Every key is optional; unknown keys are errors, so a typo is
-//! never silently ignored.
+//! never silently ignored. The reference of every key is `docs/configuration.md`; a test checks
+//! that it lists exactly the keys this parser accepts, and that its examples parse.
 //!
-//! ```toml
-//! # Your own locations, usable wherever a region code is: "Region": "dc-fra" in latency
-//! # rules, "aws:route53:dc-fra" in geoproximity rules.
-//! [[locations]]
-//! code = "dc-fra"
-//! name = "Frankfurt, rack 12"
-//! latitude = 50.11
-//! longitude = 8.68
-//!
-//! # Measured round-trip times (CSV: client,region,rtt_ms); relative to this file.
-//! latency_table = "latency.csv"
-//!
-//! # Account limits reported and enforced by the API (defaults shown).
-//! [limits]
-//! hosted_zones = 100000
-//! health_checks = 100000
-//! traffic_policies = 10000
-//! traffic_policy_instances = 100000
-//! cidr_collections = 10000            # Route 53: 5
-//! cidr_blocks_per_collection = 1000   # Route 53: 1,000
-//!
-//! # Networks health checks must never reach (loopback and private ones are allowed).
-//! [health]
-//! deny = ["169.254.0.0/16", "10.20.0.0/16"]
-//! ```
+//! In TOML, keys that belong to no table (`data_dir`, `upstream`, `latency_table`...) must come
+//! before the first `[table]` or `[[array]]` header: after one, they belong to that table.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Config {
-    #[serde(default)]
-    locations: Vec<LocationConfig>,
+    /// Where the store, the access keys and the GeoIP databases live.
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A database URL for the store instead of `<data_dir>/flowdns.db`.
+    pub(crate) store: Option<String>,
+    /// Recursive resolver for alias-style endpoint targets.
+    pub(crate) upstream: Option<String>,
     latency_table: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) dns: DnsConfig,
+    #[serde(default)]
+    pub(crate) api: ApiConfig,
+    #[serde(default)]
+    pub(crate) geoip: GeoipConfig,
+    #[serde(default)]
+    pub(crate) log: LogConfig,
     #[serde(default)]
     limits: LimitsConfig,
     #[serde(default)]
     health: HealthConfig,
+    #[serde(default)]
+    locations: Vec<LocationConfig>,
     /// Directory the relative paths in the file are resolved against.
     #[serde(skip)]
     base: PathBuf,
+    /// The file this was read from.
+    #[serde(skip)]
+    pub(crate) path: Option<PathBuf>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DnsConfig {
+    pub(crate) listen: Option<Vec<SocketAddr>>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiConfig {
+    pub(crate) listen: Option<SocketAddr>,
+    pub(crate) name_servers: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GeoipConfig {
+    pub(crate) files: Option<Vec<PathBuf>>,
+    /// Seconds between checks of the databases' modification times; 0: only on SIGHUP.
+    pub(crate) reload_interval: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogConfig {
+    pub(crate) level: Option<String>,
+    pub(crate) format: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct HealthConfig {
     #[serde(default)]
     deny: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct LimitsConfig {
     hosted_zones: Option<u64>,
@@ -65,7 +89,7 @@ struct LimitsConfig {
     cidr_blocks_per_collection: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct LocationConfig {
     code: String,
@@ -75,15 +99,40 @@ struct LocationConfig {
     longitude: f64,
 }
 
+/// The hint added to a parse error about a key that is not allowed where it stands.
+const ORDER_HINT: &str = "keys outside any table (data_dir, store, upstream, latency_table) \
+    must come before the first [table] or [[locations]]";
+
 impl Config {
     pub(crate) fn load(path: Option<&Path>) -> Result<Config> {
         let Some(path) = path else { return Ok(Config::default()) };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-        let mut config: Config = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let mut config = Config::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.trim_end()))?;
         config.base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.path = Some(path.to_path_buf());
         Ok(config)
+    }
+
+    /// Parses the text of a configuration file (paths stay relative).
+    pub(crate) fn parse(text: &str) -> std::result::Result<Config, String> {
+        toml::from_str::<Config>(text).map_err(|e| {
+            let msg = e.to_string();
+            let top_level = ["data_dir", "store", "upstream", "latency_table"];
+            if msg.contains("unknown field")
+                && top_level.iter().any(|k| msg.contains(&format!("`{k}`")))
+            {
+                format!("{}\n({ORDER_HINT})", msg.trim_end())
+            } else {
+                msg
+            }
+        })
+    }
+
+    /// A path from the file, relative to the file's directory.
+    pub(crate) fn resolve_path(&self, p: &Path) -> PathBuf {
+        self.base.join(p)
     }
 
     /// The region catalog: built-in regions plus the configured locations.
@@ -101,6 +150,11 @@ impl Config {
             Ok(c) => Ok(c),
             Err(errors) => bail!("configuration: {}", errors.join("; ")),
         }
+    }
+
+    /// The configured locations' codes.
+    pub(crate) fn location_codes(&self) -> Vec<String> {
+        self.locations.iter().map(|l| l.code.clone()).collect()
     }
 
     /// The API's account limits: the defaults, with the configured ones.
@@ -141,7 +195,121 @@ impl Config {
         Ok(out)
     }
 
+    /// The configured `[health] deny` entries as written.
+    pub(crate) fn health_deny_text(&self) -> &[String] {
+        &self.health.deny
+    }
+
     pub(crate) fn latency_table(&self) -> Option<PathBuf> {
         self.latency_table.as_ref().map(|p| self.base.join(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::Config;
+
+    fn root() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// The ```toml blocks of a Markdown file.
+    fn toml_blocks(markdown: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current: Option<String> = None;
+        for line in markdown.lines() {
+            match &mut current {
+                None if line.trim() == "```toml" => current = Some(String::new()),
+                Some(block) if line.trim() == "```" => {
+                    out.push(std::mem::take(block));
+                    current = None;
+                }
+                Some(block) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                None => {}
+            }
+        }
+        out
+    }
+
+    /// The dotted key paths of a serialised configuration (arrays of tables as `name[]`).
+    fn key_paths(
+        value: &serde_json::Value,
+        prefix: &str,
+        out: &mut std::collections::BTreeSet<String>,
+    ) {
+        if let serde_json::Value::Object(map) = value {
+            for (k, v) in map {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                match v {
+                    serde_json::Value::Object(_) => key_paths(v, &path, out),
+                    serde_json::Value::Array(items)
+                        if items.first().is_some_and(serde_json::Value::is_object) =>
+                    {
+                        key_paths(&items[0], &format!("{path}[]"), out)
+                    }
+                    _ => {
+                        out.insert(path);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_example_in_the_docs_parses() {
+        for file in ["docs/configuration.md", "README.md"] {
+            let text = std::fs::read_to_string(root().join(file)).unwrap();
+            let blocks = toml_blocks(&text);
+            assert!(!blocks.is_empty(), "{file} has a TOML example");
+            for block in blocks {
+                let config =
+                    Config::parse(&block).unwrap_or_else(|e| panic!("{file}: {e}\n{block}"));
+                config.catalog().unwrap();
+                config.health_deny().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn the_reference_lists_exactly_the_keys_the_parser_accepts() {
+        let doc = std::fs::read_to_string(root().join("docs/configuration.md")).unwrap();
+        // The full example holds every key: it parses (so each of its keys is accepted), and
+        // serialising what it parsed to gives every field the parser has, set or not.
+        let full = toml_blocks(&doc).into_iter().next().unwrap();
+        let config = Config::parse(&full).unwrap();
+        let mut accepted = std::collections::BTreeSet::new();
+        key_paths(&serde_json::to_value(&config).unwrap(), "", &mut accepted);
+        // Keys in the reference tables: rows starting with | `key` |.
+        let documented: std::collections::BTreeSet<String> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split_once('`').map(|(k, _)| k.to_owned()))
+            .collect();
+        let undocumented: Vec<_> = accepted.difference(&documented).collect();
+        let unknown: Vec<_> = documented.difference(&accepted).collect();
+        assert!(undocumented.is_empty(), "accepted but not documented: {undocumented:?}");
+        assert!(unknown.is_empty(), "documented but not accepted: {unknown:?}");
+        // And the full example sets every one of them.
+        let mut set = std::collections::BTreeSet::new();
+        let toml_value: toml::Value = toml::from_str(&full).unwrap();
+        key_paths(&serde_json::to_value(&toml_value).unwrap(), "", &mut set);
+        let missing: Vec<_> = accepted.difference(&set).collect();
+        assert!(missing.is_empty(), "the full example lacks: {missing:?}");
+    }
+
+    #[test]
+    fn a_top_level_key_after_a_table_is_explained() {
+        let e = Config::parse(
+            "[[locations]]\ncode = \"x\"\nlatitude = 1\nlongitude = 2\nlatency_table = \"l.csv\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("latency_table") && e.contains("must come before"), "{e}");
+        let e = Config::parse("[dns]\nlisten = \"127.0.0.1:53\"\n").unwrap_err();
+        assert!(e.contains("listen"), "{e}");
     }
 }

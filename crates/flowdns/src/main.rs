@@ -3,11 +3,13 @@
 
 mod cidr_cmd;
 mod config;
+mod config_cmd;
 mod geoip;
 mod health_cmd;
 mod manage;
 mod policy_cmd;
 mod serve;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,15 +23,14 @@ struct Cli {
     /// Configuration file (TOML). Defaults to $FLOWDNS_CONFIG when set.
     #[arg(long, global = true, env = "FLOWDNS_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Where the store (flowdns.db) lives.
-    #[arg(
-        long,
-        global = true,
-        env = "FLOWDNS_DATA_DIR",
-        value_name = "DIR",
-        default_value = "./flowdns-data"
-    )]
-    data_dir: PathBuf,
+    /// Where the store (flowdns.db), access keys and GeoIP databases live; also
+    /// $FLOWDNS_DATA_DIR. Default: ./flowdns-data if it exists here, else the user's or the
+    /// system's data directory (see `flowdns config check`).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL of the store instead of DIR/flowdns.db (sqlite:PATH); also $FLOWDNS_STORE.
+    #[arg(long, global = true, value_name = "URL")]
+    store: Option<String>,
     /// Print results as JSON (for scripts).
     #[arg(long, global = true)]
     json: bool,
@@ -56,6 +57,34 @@ enum Command {
     Cidr(CidrCommand),
     /// Run the authoritative DNS server.
     Serve(ServeArgs),
+    /// The configuration file: check it and show the effective settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// GeoIP databases in the data directory.
+    #[command(subcommand)]
+    Geoip(GeoipCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file and print the effective settings (flags, environment,
+    /// file, defaults) with where each comes from; secrets are not shown.
+    Check {
+        /// The file (default: --config or $FLOWDNS_CONFIG).
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GeoipCommand {
+    /// Check and install GeoIP databases (.mmdb) into DATA_DIR/geoip, replacing files of the
+    /// same name atomically; a running server picks them up (see `[geoip] reload_interval`,
+    /// or send it SIGHUP).
+    Update {
+        /// A database file, or a directory whose *.mmdb files are installed.
+        #[arg(long, value_name = "FILE|DIR")]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -197,12 +226,13 @@ enum RecordCommand {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Address to answer DNS on, UDP and TCP (repeatable; IPv4 or IPv6). Use 0.0.0.0:53 and
-    /// [::]:53 in production.
-    #[arg(long = "dns-listen", value_name = "ADDR", default_value = "127.0.0.1:5353")]
+    /// Address to answer DNS on, UDP and TCP (repeatable; IPv4 or IPv6); default
+    /// 127.0.0.1:5353. Use 0.0.0.0:53 and [::]:53 in production.
+    #[arg(long = "dns-listen", value_name = "ADDR")]
     dns_listen: Vec<std::net::SocketAddr>,
-    /// GeoIP database in MaxMind format (.mmdb), repeatable; also $FLOWDNS_GEOIP.
-    #[arg(long = "geoip", value_name = "PATH", env = "FLOWDNS_GEOIP", value_delimiter = ':')]
+    /// GeoIP database in MaxMind format (.mmdb), repeatable; also $FLOWDNS_GEOIP. Default:
+    /// every *.mmdb file in DATA_DIR/geoip.
+    #[arg(long = "geoip", value_name = "PATH", value_delimiter = ':')]
     geoip: Vec<PathBuf>,
     /// Measured latencies (CSV: client,region,rtt_ms); overrides the configuration file.
     #[arg(long, value_name = "FILE")]
@@ -212,22 +242,17 @@ struct ServeArgs {
     #[arg(long, value_name = "ADDR[:PORT]")]
     upstream: Option<String>,
     /// Address of the control-plane HTTP API (Route 53 compatible under /2013-04-01/, JSON
-    /// under /api/v1/). Requests are signed with an access key (see the README).
-    #[arg(long = "api-listen", value_name = "ADDR", default_value = "127.0.0.1:8053")]
-    api_listen: std::net::SocketAddr,
+    /// under /api/v1/), default 127.0.0.1:8053. Requests are signed with an access key (see
+    /// the README).
+    #[arg(long = "api-listen", value_name = "ADDR")]
+    api_listen: Option<std::net::SocketAddr>,
     /// Name server written as an NS record of zones created through the API (repeatable).
     /// Default: ns1.<zone> and ns2.<zone>.
     #[arg(long = "name-server", value_name = "NAME")]
     name_servers: Vec<String>,
-    /// Log format.
-    #[arg(long, value_enum, default_value = "text")]
-    log_format: LogFormat,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
+    /// Log format (default: text).
+    #[arg(long, value_enum)]
+    log_format: Option<settings::LogFormat>,
 }
 
 #[derive(Subcommand)]
@@ -325,7 +350,30 @@ impl std::error::Error for Refused {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match config::Config::load(cli.config.as_deref()) {
+    let config_path = match &cli.command {
+        Command::Config(ConfigCommand::Check { file: Some(file) }) => Some(file.clone()),
+        _ => cli.config.clone(),
+    };
+    let mut flags = settings::Flags {
+        data_dir: cli.data_dir.clone(),
+        store: cli.store.clone(),
+        ..settings::Flags::default()
+    };
+    if let Command::Serve(a) = &cli.command {
+        flags.dns_listen = a.dns_listen.clone();
+        flags.api_listen = a.api_listen;
+        flags.geoip = a.geoip.clone();
+        flags.upstream = a.upstream.clone();
+        flags.latency_table = a.latency_table.clone();
+        flags.name_servers = a.name_servers.clone();
+        flags.log_format = a.log_format;
+    }
+    let loaded = config::Config::load(config_path.as_deref()).and_then(|config| {
+        let env = |name: &str| std::env::var(name).ok();
+        settings::resolve(&flags, &env, &config, &settings::Host::current())
+            .map(|settings| (config, settings))
+    });
+    let (config, settings) = match loaded {
         Ok(c) => c,
         Err(e) => {
             eprintln!("flowdns: {e:#}");
@@ -350,18 +398,33 @@ fn main() -> ExitCode {
                 json,
             },
         ),
-        Command::Serve(a) => {
-            init_logging(a.log_format);
+        Command::Config(ConfigCommand::Check { .. }) => {
+            config_cmd::check(&settings, &config, json).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Geoip(GeoipCommand::Update { from }) => {
+            let dir = settings.data_dir.join("geoip");
+            geoip::install(&from, &dir).map(|installed| {
+                for path in installed {
+                    println!("{}", path.display());
+                }
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Serve(_) => {
+            init_logging(settings.log_format, &settings.log_level);
+            warn_if_new_store(&settings);
             let opts = serve::ServeOptions {
-                data_dir: cli.data_dir.clone(),
-                dns_listen: a.dns_listen,
-                geoip: a.geoip,
-                latency_table: a.latency_table.or_else(|| config.latency_table()),
-                upstream: a.upstream,
-                api_listen: a.api_listen,
+                data_dir: settings.data_dir.clone(),
+                store: settings.store.clone(),
+                dns_listen: settings.dns_listen.clone(),
+                geoip: settings.geoip.clone(),
+                geoip_reload: settings.geoip_reload,
+                latency_table: settings.latency_table.clone(),
+                upstream: settings.upstream.clone(),
+                api_listen: settings.api_listen,
                 limits: config.limits(),
                 health_deny: Vec::new(),
-                name_servers: a.name_servers,
+                name_servers: settings.name_servers.clone(),
             };
             config
                 .health_deny()
@@ -371,7 +434,7 @@ fn main() -> ExitCode {
                 .map(|()| ExitCode::SUCCESS)
         }
         command => runtime()
-            .block_on(manage(command, &cli.data_dir, &config, json))
+            .block_on(manage(command, &settings, &config, json))
             .map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -392,20 +455,46 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWDNS_LOG")
-        // hickory-server logs every query at info level: too much for a busy server by default
-        // (FLOWDNS_LOG=info,hickory_server=info brings it back).
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,hickory_server=warn"));
+fn init_logging(format: settings::LogFormat, level: &str) {
+    // The level was checked when the settings were resolved.
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(settings::DEFAULT_LOG_LEVEL));
     use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        settings::LogFormat::Text => builder.init(),
+        settings::LogFormat::Json => builder.json().init(),
     }
+}
+
+/// Says on stderr where a new, empty store is about to be created, and why there: a store
+/// created somewhere unexpected is otherwise only noticed when everything seems gone.
+fn warn_if_new_store(settings: &settings::Settings) {
+    if settings.store_exists() {
+        return;
+    }
+    let from = settings
+        .source(if settings.store.is_some() { "store" } else { "data_dir" })
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    eprintln!(
+        "flowdns: warning: creating a new, empty store at {} ({from}); give --data-dir or set \
+         FLOWDNS_DATA_DIR if your store is elsewhere",
+        settings.store_display()
+    );
+}
+
+/// Whether a command may create the store: the ones that add the first data to it.
+fn creates_store(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Zone(ZoneCommand::Import { .. })
+            | Command::Policy(PolicyCommand::Create { .. })
+            | Command::Health(HealthCommand::Create { .. })
+    )
 }
 
 /// The service layer over the store for commands that run without a server (no DNS state;
@@ -425,13 +514,27 @@ fn offline_service(
 
 async fn manage(
     command: Command,
-    data_dir: &std::path::Path,
+    settings: &settings::Settings,
     config: &config::Config,
     json: bool,
 ) -> anyhow::Result<()> {
-    let store = store::Store::open(data_dir)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e}", data_dir.display()))?;
+    if !settings.store_exists() {
+        if !creates_store(&command) {
+            let from = settings
+                .source(if settings.store.is_some() { "store" } else { "data_dir" })
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            return Err(Refused(format!(
+                "no store at {} ({from}); give --data-dir DIR or set FLOWDNS_DATA_DIR to the \
+                 directory that holds flowdns.db, or start one with `flowdns zone import`, \
+                 `policy create` or `health create`",
+                settings.store_display()
+            ))
+            .into());
+        }
+        warn_if_new_store(settings);
+    }
+    let store = settings.open_store().await?;
     match command {
         Command::Zone(ZoneCommand::Import { file, origin }) => {
             manage::zone_import(&store, &file, origin.as_deref(), json).await
@@ -525,7 +628,9 @@ async fn manage(
             }
         }
         Command::Policy(PolicyCommand::Validate(_) | PolicyCommand::Explain(_))
-        | Command::Serve(_) => Ok(()),
+        | Command::Serve(_)
+        | Command::Config(_)
+        | Command::Geoip(_) => Ok(()),
     }
 }
 

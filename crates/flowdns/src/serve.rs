@@ -21,8 +21,12 @@ const POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 pub(crate) struct ServeOptions {
     pub(crate) data_dir: PathBuf,
+    /// A database URL instead of the data directory's store.
+    pub(crate) store: Option<String>,
     pub(crate) dns_listen: Vec<SocketAddr>,
-    pub(crate) geoip: Vec<PathBuf>,
+    pub(crate) geoip: crate::settings::GeoipSource,
+    /// How often the GeoIP files are checked for changes (`None`: only on SIGHUP).
+    pub(crate) geoip_reload: Option<Duration>,
     pub(crate) latency_table: Option<PathBuf>,
     pub(crate) upstream: Option<String>,
     pub(crate) api_listen: SocketAddr,
@@ -31,18 +35,21 @@ pub(crate) struct ServeOptions {
     pub(crate) name_servers: Vec<String>,
 }
 
+/// An upstream resolver's address: ADDR or ADDR:PORT.
+pub(crate) fn parse_upstream(s: &str) -> Result<SocketAddr> {
+    s.parse::<SocketAddr>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "upstream {s:?}: expected an address such as 192.0.2.53 or 192.0.2.53:5353"
+            )
+        })
+}
+
 /// The upstream resolver: `--upstream`, else the first nameserver of /etc/resolv.conf.
 fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
     if let Some(s) = opt {
-        let addr = s
-            .parse::<SocketAddr>()
-            .or_else(|_| s.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "--upstream {s:?}: expected an address such as 192.0.2.53 or 192.0.2.53:5353"
-                )
-            })?;
-        return Ok(Some(addr));
+        return Ok(Some(parse_upstream(s)?));
     }
     Ok(std::fs::read_to_string("/etc/resolv.conf")
         .ok()
@@ -51,10 +58,17 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
 
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let catalog = Arc::new(catalog);
-    let store = Store::open(&opts.data_dir)
-        .await
-        .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;
-    let geo = crate::geoip::load(&opts.geoip, opts.latency_table.as_deref())?;
+    let store = match &opts.store {
+        None => Store::open(&opts.data_dir)
+            .await
+            .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?,
+        Some(url) => Store::open_url(url).await.with_context(|| {
+            format!("cannot open the store {}", crate::settings::redact_url(url))
+        })?,
+    };
+    // SIGHUP reloads the GeoIP data (and no longer ends the process) from now on.
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let geo = crate::geoip::load(&opts.geoip.paths()?, opts.latency_table.as_deref())?;
     for w in geo.warnings() {
         tracing::warn!("{w}");
     }
@@ -219,6 +233,13 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     ));
 
     let refresher = resolver.map(|r| tokio::spawn(dns::alias::refresh(shared.clone(), r)));
+    let geoip_watch = tokio::spawn(crate::geoip::watch(
+        opts.geoip.clone(),
+        opts.latency_table.clone(),
+        opts.geoip_reload,
+        hangup,
+        shared.clone(),
+    ));
 
     dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
         .await
@@ -228,6 +249,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     api_task.abort();
     checker.abort();
     definitions.abort();
+    geoip_watch.abort();
     if let Some(r) = refresher {
         r.abort();
     }

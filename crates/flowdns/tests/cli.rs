@@ -463,3 +463,204 @@ fn cidr_collections_from_the_cli() {
     }
     let _ = std::fs::remove_dir_all(&data);
 }
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowdns-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn config_check_takes_flags_then_environment_then_file_then_defaults() {
+    let dir = fresh_dir("precedence");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("flowdns.toml");
+    std::fs::write(
+        &config,
+        "data_dir = \"from-file\"\nupstream = \"192.0.2.1\"\n\
+         [dns]\nlisten = [\"127.0.0.1:1053\"]\n[api]\nlisten = \"127.0.0.1:1080\"\n\
+         [log]\nformat = \"json\"\n",
+    )
+    .unwrap();
+    let check = |args: &[&str], env: &[(&str, &str)]| -> serde_json::Value {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_flowdns"));
+        c.args(args).args(["--json", "config", "check"]).arg(&config);
+        for var in ["FLOWDNS_DATA_DIR", "FLOWDNS_DNS_LISTEN", "FLOWDNS_API_LISTEN", "FLOWDNS_LOG"] {
+            c.env_remove(var);
+        }
+        c.env_remove("FLOWDNS_LOG_FORMAT").env_remove("FLOWDNS_UPSTREAM");
+        c.env_remove("FLOWDNS_GEOIP").env_remove("FLOWDNS_CONFIG");
+        c.envs(env.iter().copied());
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    // The file over the defaults; relative paths from the file's directory.
+    let v = check(&[], &[]);
+    assert_eq!(v["data_dir"], dir.join("from-file").display().to_string());
+    assert_eq!(v["sources"]["data_dir"], "configuration file");
+    assert_eq!(v["dns"]["listen"], serde_json::json!(["127.0.0.1:1053"]));
+    assert_eq!(v["api"]["listen"], "127.0.0.1:1080");
+    assert_eq!(v["log"]["format"], "json");
+    assert_eq!(v["upstream"], "192.0.2.1");
+    // Defaults for what the file does not set.
+    assert_eq!(v["log"]["level"], "info,hickory_server=warn");
+    assert_eq!(v["sources"]["log.level"], "default");
+    assert_eq!(v["geoip"]["directory"], dir.join("from-file/geoip").display().to_string());
+    // The environment over the file.
+    let v = check(
+        &[],
+        &[
+            ("FLOWDNS_DATA_DIR", "/srv/from-env"),
+            ("FLOWDNS_DNS_LISTEN", "127.0.0.1:2053,[::1]:2053"),
+            ("FLOWDNS_LOG_FORMAT", "text"),
+        ],
+    );
+    assert_eq!(v["data_dir"], "/srv/from-env");
+    assert_eq!(v["sources"]["data_dir"], "$FLOWDNS_DATA_DIR");
+    assert_eq!(v["dns"]["listen"], serde_json::json!(["127.0.0.1:2053", "[::1]:2053"]));
+    assert_eq!(v["log"]["format"], "text");
+    assert_eq!(v["api"]["listen"], "127.0.0.1:1080", "not in the environment: from the file");
+    // Flags over the environment.
+    let v = check(&["--data-dir", "/srv/from-flag"], &[("FLOWDNS_DATA_DIR", "/srv/from-env")]);
+    assert_eq!(v["data_dir"], "/srv/from-flag");
+    assert_eq!(v["sources"]["data_dir"], "--data-dir");
+    // A bad value in the environment names the variable.
+    let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .args(["config", "check"])
+        .arg(&config)
+        .env("FLOWDNS_API_LISTEN", "localhost")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("FLOWDNS_API_LISTEN"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_check_refuses_bad_files_and_shows_no_secrets() {
+    let dir = fresh_dir("check");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The key order the README example used to get wrong: the error says what to do.
+    let misplaced = dir.join("misplaced.toml");
+    std::fs::write(
+        &misplaced,
+        "[[locations]]\ncode = \"dc-fra\"\nlatitude = 50.11\nlongitude = 8.68\n\nlatency_table = \"latency.csv\"\n",
+    )
+    .unwrap();
+    let o = flowdns(&["config", "check", misplaced.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("must come before the first [table]"), "{}", stderr(&o));
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "[dns]\nlisten_on = [\"127.0.0.1:53\"]\n").unwrap();
+    let o = flowdns(&["config", "check", typo.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("listen_on"), "{}", stderr(&o));
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[health]\ndeny = [\"10.0.0.0/40\"]\n").unwrap();
+    let o = flowdns(&["config", "check", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("health.deny[0]"), "{}", stderr(&o));
+
+    let good = dir.join("good.toml");
+    std::fs::write(&good, "data_dir = \"d\"\n[api]\nlisten = \"127.0.0.1:9\"\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .args(["config", "check", good.to_str().unwrap()])
+        .env("FLOWDNS_ACCESS_KEY_ID", "AKIDCHECK")
+        .env("FLOWDNS_SECRET_ACCESS_KEY", "very-secret-value")
+        .env_remove("FLOWDNS_DATA_DIR")
+        .env_remove("FLOWDNS_API_LISTEN")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("valid"), "{out}");
+    assert!(out.contains("api.listen = \"127.0.0.1:9\"  # configuration file"), "{out}");
+    assert!(out.contains("AKIDCHECK"), "{out}");
+    assert!(!out.contains("very-secret-value"), "the secret is not printed: {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn commands_find_no_store_elsewhere_and_say_so() {
+    let dir = fresh_dir("paths");
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let run = |cwd: &Path, args: &[&str], data_dir: Option<&Path>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_flowdns"));
+        c.current_dir(cwd).args(args).env_remove("FLOWDNS_CONFIG").env_remove("FLOWDNS_STORE");
+        match data_dir {
+            Some(d) => c.env("FLOWDNS_DATA_DIR", d),
+            None => c.env_remove("FLOWDNS_DATA_DIR"),
+        };
+        c.output().unwrap()
+    };
+    let missing = dir.join("no-store-here");
+    // Reading commands refuse, name where they looked, and create nothing.
+    for args in
+        [&["zone", "list"][..], &["policy", "list"], &["record", "list"], &["health", "list"]]
+    {
+        let o = run(&elsewhere, args, Some(&missing));
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("no store at"), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&missing.display().to_string()), "{}", stderr(&o));
+        assert!(stderr(&o).contains("FLOWDNS_DATA_DIR"), "{}", stderr(&o));
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // A command that adds data creates the store, with a warning naming where.
+    let zone = temp_file("paths.zone", b"$ORIGIN example.org.\n@ 3600 IN SOA ns1 h 1 7200 3600 1209600 60\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    let o = run(&elsewhere, &["zone", "import", zone.to_str().unwrap()], Some(&missing));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("creating a new, empty store"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&missing.display().to_string()), "{}", stderr(&o));
+    let o = run(&elsewhere, &["zone", "list"], Some(&missing));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("example.org"), "{}", stdout(&o));
+    // Without flags, ./flowdns-data in the working directory is the data directory.
+    let project = dir.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::rename(&missing, project.join("flowdns-data")).unwrap();
+    let o = run(&project, &["zone", "list"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("example.org"), "{}", stdout(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn geoip_update_installs_only_valid_databases() {
+    let dir = fresh_dir("geoip-update");
+    let data = dir.join("data");
+    let d = data.to_str().unwrap();
+    let o = flowdns(&["--data-dir", d, "geoip", "update", "--from", &geoip()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let installed = data.join("geoip/GeoIP2-City-Test.mmdb");
+    assert_eq!(stdout(&o).trim(), installed.display().to_string());
+    assert_eq!(std::fs::read(&installed).unwrap(), std::fs::read(geoip()).unwrap());
+
+    // A directory with one corrupt database: nothing is installed, the error names the file.
+    let from = dir.join("new");
+    std::fs::create_dir_all(&from).unwrap();
+    let flat = root().join("crates/geo/tests/data/dbip-flat-ipv4.mmdb");
+    std::fs::copy(&flat, from.join("GeoIP2-City-Test.mmdb")).unwrap();
+    std::fs::write(from.join("junk.mmdb"), b"not a database").unwrap();
+    let o = flowdns(&["--data-dir", d, "geoip", "update", "--from", from.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("junk.mmdb"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&installed).unwrap(), std::fs::read(geoip()).unwrap());
+    assert!(!data.join("geoip/junk.mmdb").exists());
+    // Once the bad file is gone, the update replaces the old file; no temporary file is left.
+    std::fs::remove_file(from.join("junk.mmdb")).unwrap();
+    let o = flowdns(&["--data-dir", d, "geoip", "update", "--from", from.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&installed).unwrap(), std::fs::read(&flat).unwrap());
+    let names: Vec<String> = std::fs::read_dir(data.join("geoip"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["GeoIP2-City-Test.mmdb"]);
+    let o = flowdns(&["--data-dir", d, "geoip", "update", "--from", "/nonexistent.mmdb"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent.mmdb"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,102 @@
+//! `flowdns config check`: validates a configuration file and prints the effective settings
+//! (flags, environment, file and defaults combined), with where each came from. Secrets are
+//! never printed: passwords in the store URL are replaced, and of the access key given in the
+//! environment only its id is shown.
+
+use std::io::Write as _;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::settings::{Settings, redact_url};
+
+/// The effective settings as JSON.
+pub(crate) fn effective(settings: &Settings, config: &Config) -> Result<Value> {
+    let sources: serde_json::Map<String, Value> = settings
+        .sources
+        .iter()
+        .map(|(k, from)| ((*k).to_owned(), json!(from.to_string())))
+        .collect();
+    let limits = config.limits();
+    let geoip_files: Vec<String> =
+        settings.geoip.paths()?.iter().map(|p| p.display().to_string()).collect();
+    let access_key = std::env::var("FLOWDNS_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
+    let secret_set = std::env::var_os("FLOWDNS_SECRET_ACCESS_KEY").is_some_and(|v| !v.is_empty());
+    Ok(json!({
+        "config_file": settings.config_file.as_ref().map(|p| p.display().to_string()),
+        "data_dir": crate::settings::absolute(&settings.data_dir).display().to_string(),
+        "store": settings.store.as_deref().map(redact_url),
+        "store_file": settings.store_file().map(|f| crate::settings::absolute(&f).display().to_string()),
+        "store_exists": settings.store_exists(),
+        "upstream": settings.upstream,
+        "latency_table": settings.latency_table.as_ref().map(|p| p.display().to_string()),
+        "dns": { "listen": settings.dns_listen.iter().map(ToString::to_string).collect::<Vec<_>>() },
+        "api": {
+            "listen": settings.api_listen.to_string(),
+            "name_servers": settings.name_servers,
+            "access_key_id": access_key,
+            "secret_access_key": if secret_set { Some("(set, not shown)") } else { None },
+        },
+        "geoip": {
+            "files": geoip_files,
+            "directory": match &settings.geoip {
+                crate::settings::GeoipSource::Dir(d) => Some(d.display().to_string()),
+                crate::settings::GeoipSource::Files(_) => None,
+            },
+            "reload_interval": settings.geoip_reload.map_or(0, |d| d.as_secs()),
+        },
+        "log": { "level": settings.log_level, "format": settings.log_format.as_str() },
+        "limits": {
+            "hosted_zones": limits.hosted_zones,
+            "health_checks": limits.health_checks,
+            "traffic_policies": limits.traffic_policies,
+            "traffic_policy_instances": limits.traffic_policy_instances,
+            "cidr_collections": limits.cidr_collections,
+            "cidr_blocks_per_collection": limits.cidr_blocks_per_collection,
+        },
+        "health": { "deny": config.health_deny_text() },
+        "locations": config.location_codes(),
+        "sources": sources,
+    }))
+}
+
+/// Prints the effective settings: JSON, or `key = value  # from` lines.
+pub(crate) fn check(settings: &Settings, config: &Config, as_json: bool) -> Result<()> {
+    let value = effective(settings, config)?;
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(());
+    }
+    match &settings.config_file {
+        Some(f) => writeln!(out, "# {}: valid", f.display())?,
+        None => writeln!(out, "# no configuration file: flags, environment and defaults")?,
+    }
+    let mut lines = Vec::new();
+    flatten(&value, "", &mut lines);
+    for (key, v) in lines {
+        if key.starts_with("sources.") || key == "config_file" {
+            continue;
+        }
+        let from = value["sources"].get(&key).and_then(Value::as_str);
+        match from {
+            Some(from) => writeln!(out, "{key} = {v}  # {from}")?,
+            None => writeln!(out, "{key} = {v}")?,
+        }
+    }
+    Ok(())
+}
+
+fn flatten(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(v, &key, out);
+            }
+        }
+        Value::Null => {}
+        v => out.push((prefix.to_owned(), v.to_string())),
+    }
+}

@@ -1,0 +1,677 @@
+//! The effective settings of a run: each option from the command line, else the environment
+//! (`FLOWDNS_*`), else the configuration file, else its default. This is the one place that
+//! precedence is decided; `flowdns config check` prints its result.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::config::Config;
+
+/// The default DNS listener.
+pub(crate) const DEFAULT_DNS_LISTEN: &str = "127.0.0.1:5353";
+/// The default API listener.
+pub(crate) const DEFAULT_API_LISTEN: &str = "127.0.0.1:8053";
+/// The default log filter: hickory-server logs every query at info level, too much for a busy
+/// server (`FLOWDNS_LOG=info,hickory_server=info` brings it back).
+pub(crate) const DEFAULT_LOG_LEVEL: &str = "info,hickory_server=warn";
+/// Seconds between checks of the GeoIP databases' modification times.
+pub(crate) const DEFAULT_GEOIP_RELOAD_SECS: u64 = 30;
+/// The data directory of a system installation.
+pub(crate) const SYSTEM_DATA_DIR: &str = "/var/lib/flowdns";
+/// The data directory of the quick start, used when it exists in the working directory.
+pub(crate) const LOCAL_DATA_DIR: &str = "flowdns-data";
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    fn parse(s: &str) -> Option<LogFormat> {
+        match s {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// Where a setting's value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A command-line option.
+    Flag(&'static str),
+    /// An environment variable.
+    Env(&'static str),
+    /// The configuration file.
+    File,
+    /// The built-in default (with why, for the data directory).
+    Default(&'static str),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "{flag}"),
+            Origin::Env(var) => write!(f, "${var}"),
+            Origin::File => f.write_str("configuration file"),
+            Origin::Default("") => f.write_str("default"),
+            Origin::Default(why) => write!(f, "default: {why}"),
+        }
+    }
+}
+
+/// Where the GeoIP databases are read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum GeoipSource {
+    /// These files.
+    Files(Vec<PathBuf>),
+    /// Every `*.mmdb` file in this directory (`<data_dir>/geoip`), in name order.
+    Dir(PathBuf),
+}
+
+impl GeoipSource {
+    /// The database files now (a missing directory has none).
+    pub(crate) fn paths(&self) -> Result<Vec<PathBuf>> {
+        match self {
+            GeoipSource::Files(files) => {
+                Ok(files.iter().filter(|p| !p.as_os_str().is_empty()).cloned().collect())
+            }
+            GeoipSource::Dir(dir) => {
+                let entries = match std::fs::read_dir(dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                    Err(e) => {
+                        return Err(anyhow!(
+                            "cannot list GeoIP databases in {}: {e}",
+                            dir.display()
+                        ));
+                    }
+                };
+                let mut out: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.extension().is_some_and(|x| x == "mmdb")
+                            && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    })
+                    .collect();
+                out.sort();
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Values given on the command line (`None` or empty: not given).
+#[derive(Debug, Default)]
+pub(crate) struct Flags {
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) store: Option<String>,
+    pub(crate) dns_listen: Vec<SocketAddr>,
+    pub(crate) api_listen: Option<SocketAddr>,
+    pub(crate) geoip: Vec<PathBuf>,
+    pub(crate) upstream: Option<String>,
+    pub(crate) latency_table: Option<PathBuf>,
+    pub(crate) name_servers: Vec<String>,
+    pub(crate) log_format: Option<LogFormat>,
+}
+
+/// Facts about the machine the default data directory depends on.
+#[derive(Debug, Clone)]
+pub(crate) struct Host {
+    /// `./flowdns-data` exists in the working directory.
+    pub(crate) local_data_dir: bool,
+    /// The effective user id (0: root).
+    pub(crate) uid: Option<u32>,
+    /// The owner of `/var/lib/flowdns`, when it exists.
+    pub(crate) system_dir_owner: Option<u32>,
+}
+
+impl Host {
+    /// This process's.
+    pub(crate) fn current() -> Host {
+        #[cfg(unix)]
+        let (uid, system_dir_owner) = {
+            use std::os::unix::fs::MetadataExt as _;
+            (
+                std::fs::metadata("/proc/self").ok().map(|m| m.uid()),
+                std::fs::metadata(SYSTEM_DATA_DIR).ok().filter(|m| m.is_dir()).map(|m| m.uid()),
+            )
+        };
+        #[cfg(not(unix))]
+        let (uid, system_dir_owner) = (None, None);
+        Host { local_data_dir: Path::new(LOCAL_DATA_DIR).is_dir(), uid, system_dir_owner }
+    }
+}
+
+/// The effective settings.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) config_file: Option<PathBuf>,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) store: Option<String>,
+    pub(crate) dns_listen: Vec<SocketAddr>,
+    pub(crate) api_listen: SocketAddr,
+    pub(crate) geoip: GeoipSource,
+    /// `None`: reloaded only on SIGHUP.
+    pub(crate) geoip_reload: Option<Duration>,
+    pub(crate) upstream: Option<String>,
+    pub(crate) latency_table: Option<PathBuf>,
+    pub(crate) name_servers: Vec<String>,
+    pub(crate) log_level: String,
+    pub(crate) log_format: LogFormat,
+    /// Where each setting came from, by its configuration key.
+    pub(crate) sources: Vec<(&'static str, Origin)>,
+}
+
+/// An environment variable, empty counting as unset.
+fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name).filter(|v| !v.trim().is_empty())
+}
+
+/// The default data directory; see docs/configuration.md.
+pub(crate) fn default_data_dir(
+    host: &Host,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (PathBuf, Origin) {
+    if host.local_data_dir {
+        return (
+            PathBuf::from(LOCAL_DATA_DIR),
+            Origin::Default("./flowdns-data exists in the working directory"),
+        );
+    }
+    let system = host.uid == Some(0)
+        || (host.system_dir_owner.is_some() && host.system_dir_owner == host.uid);
+    if system {
+        return (PathBuf::from(SYSTEM_DATA_DIR), Origin::Default("the system data directory"));
+    }
+    if let Some(xdg) = var(env, "XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        return (xdg.join("flowdns"), Origin::Default("$XDG_DATA_HOME/flowdns"));
+    }
+    match var(env, "HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        Some(home) => (
+            home.join(".local/share/flowdns"),
+            Origin::Default("$XDG_DATA_HOME/flowdns, $XDG_DATA_HOME defaulting to ~/.local/share"),
+        ),
+        None => (PathBuf::from(SYSTEM_DATA_DIR), Origin::Default("no home directory")),
+    }
+}
+
+fn parse_addr(value: &str, what: &str) -> Result<SocketAddr> {
+    value.trim().parse().map_err(|_| {
+        anyhow!(
+            "{what} = {value:?}: expected an address and port such as 127.0.0.1:5353 or [::1]:5353"
+        )
+    })
+}
+
+/// Resolves the settings. `env` reads an environment variable; `host` decides the default
+/// data directory.
+pub(crate) fn resolve(
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &Config,
+    host: &Host,
+) -> Result<Settings> {
+    let mut sources = Vec::new();
+    macro_rules! pick {
+        ($key:expr, $flag:expr, $flag_name:expr, $env_name:expr, $env_parse:expr, $file:expr, $default:expr) => {{
+            if let Some(v) = $flag {
+                sources.push(($key, Origin::Flag($flag_name)));
+                v
+            } else if let Some(raw) = var(env, $env_name) {
+                sources.push(($key, Origin::Env($env_name)));
+                $env_parse(raw)?
+            } else if let Some(v) = $file {
+                sources.push(($key, Origin::File));
+                v
+            } else {
+                sources.push(($key, Origin::Default("")));
+                $default
+            }
+        }};
+    }
+    let ok = |s: String| -> Result<String> { Ok(s) };
+    let path = |s: String| -> Result<PathBuf> { Ok(PathBuf::from(s)) };
+
+    let data_dir = if let Some(d) = &flags.data_dir {
+        sources.push(("data_dir", Origin::Flag("--data-dir")));
+        d.clone()
+    } else if let Some(d) = var(env, "FLOWDNS_DATA_DIR") {
+        sources.push(("data_dir", Origin::Env("FLOWDNS_DATA_DIR")));
+        PathBuf::from(d)
+    } else if let Some(d) = &file.data_dir {
+        sources.push(("data_dir", Origin::File));
+        file.resolve_path(d)
+    } else {
+        let (d, why) = default_data_dir(host, env);
+        sources.push(("data_dir", why));
+        d
+    };
+
+    let store = pick!(
+        "store",
+        flags.store.clone().map(Some),
+        "--store",
+        "FLOWDNS_STORE",
+        |s: String| ok(s).map(Some),
+        file.store.clone().map(Some),
+        None
+    );
+    if let Some(url) = store.as_ref().filter(|u| !u.starts_with("sqlite:")) {
+        bail!(
+            "store = {:?}: only sqlite: URLs are supported for now (for example \
+             \"sqlite:/var/lib/flowdns/flowdns.db\"); or leave it out to use <data_dir>/flowdns.db",
+            redact_url(url)
+        );
+    }
+
+    let dns_listen = pick!(
+        "dns.listen",
+        (!flags.dns_listen.is_empty()).then(|| flags.dns_listen.clone()),
+        "--dns-listen",
+        "FLOWDNS_DNS_LISTEN",
+        |s: String| s
+            .split(',')
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| parse_addr(a, "FLOWDNS_DNS_LISTEN"))
+            .collect::<Result<Vec<_>>>(),
+        file.dns.listen.clone(),
+        vec![parse_addr(DEFAULT_DNS_LISTEN, "default")?]
+    );
+    if dns_listen.is_empty() {
+        bail!("dns.listen: give at least one address, such as [\"0.0.0.0:53\", \"[::]:53\"]");
+    }
+    let api_listen = pick!(
+        "api.listen",
+        flags.api_listen,
+        "--api-listen",
+        "FLOWDNS_API_LISTEN",
+        |s: String| parse_addr(&s, "FLOWDNS_API_LISTEN"),
+        file.api.listen,
+        parse_addr(DEFAULT_API_LISTEN, "default")?
+    );
+    let name_servers = pick!(
+        "api.name_servers",
+        (!flags.name_servers.is_empty()).then(|| flags.name_servers.clone()),
+        "--name-server",
+        "FLOWDNS_NAME_SERVERS",
+        |s: String| Ok::<_, anyhow::Error>(
+            s.split(',').map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect()
+        ),
+        file.api.name_servers.clone(),
+        Vec::new()
+    );
+    let geoip = pick!(
+        "geoip.files",
+        (!flags.geoip.is_empty()).then(|| GeoipSource::Files(flags.geoip.clone())),
+        "--geoip",
+        "FLOWDNS_GEOIP",
+        |s: String| Ok::<_, anyhow::Error>(GeoipSource::Files(
+            s.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect()
+        )),
+        file.geoip
+            .files
+            .as_ref()
+            .map(|f| GeoipSource::Files(f.iter().map(|p| file.resolve_path(p)).collect())),
+        GeoipSource::Dir(data_dir.join("geoip"))
+    );
+    let reload_secs = pick!(
+        "geoip.reload_interval",
+        None::<u64>,
+        "",
+        "FLOWDNS_GEOIP_RELOAD_INTERVAL",
+        |s: String| {
+            s.trim().parse::<u64>().map_err(|_| anyhow!(
+            "FLOWDNS_GEOIP_RELOAD_INTERVAL = {s:?}: expected a number of seconds (0: only on SIGHUP)"
+        ))
+        },
+        file.geoip.reload_interval,
+        DEFAULT_GEOIP_RELOAD_SECS
+    );
+    let upstream = pick!(
+        "upstream",
+        flags.upstream.clone().map(Some),
+        "--upstream",
+        "FLOWDNS_UPSTREAM",
+        |s: String| ok(s).map(Some),
+        file.upstream.clone().map(Some),
+        None
+    );
+    if let Some(u) = &upstream {
+        crate::serve::parse_upstream(u)?;
+    }
+    let latency_table = pick!(
+        "latency_table",
+        flags.latency_table.clone().map(Some),
+        "--latency-table",
+        "FLOWDNS_LATENCY_TABLE",
+        |s: String| path(s).map(Some),
+        file.latency_table().map(Some),
+        None
+    );
+    let log_level = pick!(
+        "log.level",
+        None::<String>,
+        "",
+        "FLOWDNS_LOG",
+        ok,
+        file.log.level.clone(),
+        DEFAULT_LOG_LEVEL.to_owned()
+    );
+    if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_level) {
+        bail!(
+            "log.level = {log_level:?}: {e}; expected a level (error, warn, info, debug, trace) \
+             or directives such as \"info,hickory_server=warn\""
+        );
+    }
+    let file_format = match &file.log.format {
+        None => None,
+        Some(f) => Some(
+            LogFormat::parse(f)
+                .ok_or_else(|| anyhow!("log.format = {f:?}: expected \"text\" or \"json\""))?,
+        ),
+    };
+    let log_format = pick!(
+        "log.format",
+        flags.log_format,
+        "--log-format",
+        "FLOWDNS_LOG_FORMAT",
+        |s: String| LogFormat::parse(s.trim())
+            .ok_or_else(|| anyhow!("FLOWDNS_LOG_FORMAT = {s:?}: expected \"text\" or \"json\"")),
+        file_format,
+        LogFormat::Text
+    );
+    // File-only sections: checked here so that every command refuses a bad file alike.
+    file.catalog()?;
+    file.health_deny()?;
+
+    Ok(Settings {
+        config_file: file.path.clone(),
+        data_dir,
+        store,
+        dns_listen,
+        api_listen,
+        geoip,
+        geoip_reload: (reload_secs > 0).then(|| Duration::from_secs(reload_secs)),
+        upstream,
+        latency_table,
+        name_servers,
+        log_level,
+        log_format,
+        sources,
+    })
+}
+
+impl Settings {
+    /// Where a setting came from.
+    pub(crate) fn source(&self, key: &str) -> Option<&Origin> {
+        self.sources.iter().find(|(k, _)| *k == key).map(|(_, f)| f)
+    }
+
+    /// The database file the store lives in, when it is a file (not an in-memory URL).
+    pub(crate) fn store_file(&self) -> Option<PathBuf> {
+        match &self.store {
+            None => Some(self.data_dir.join(store::DB_FILE_NAME)),
+            Some(url) => {
+                if url.contains(":memory:") || url.contains("mode=memory") {
+                    return None;
+                }
+                let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+                let path = rest.split('?').next().unwrap_or(rest);
+                Some(PathBuf::from(path))
+            }
+        }
+    }
+
+    /// Whether the store exists already.
+    pub(crate) fn store_exists(&self) -> bool {
+        self.store_file().is_none_or(|f| f.exists())
+    }
+
+    /// Opens the store (creating it if missing).
+    pub(crate) async fn open_store(&self) -> Result<store::Store> {
+        match &self.store {
+            None => store::Store::open(&self.data_dir)
+                .await
+                .map_err(|e| anyhow!("cannot open the store in {}: {e}", self.data_dir.display())),
+            Some(url) => store::Store::open_url(url)
+                .await
+                .map_err(|e| anyhow!("cannot open the store {}: {e}", redact_url(url))),
+        }
+    }
+
+    /// The store's location for messages: its file, or its URL without secrets.
+    pub(crate) fn store_display(&self) -> String {
+        match (&self.store, self.store_file()) {
+            (_, Some(f)) => absolute(&f).display().to_string(),
+            (Some(url), None) => redact_url(url),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A path made absolute against the working directory, for messages.
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// A URL with its password (`user:password@`) and `password=` parameters replaced.
+pub(crate) fn redact_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..].find('/').map_or(out.len(), |i| rest_start + i);
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest_start + colon + 1..rest_start + at, "REDACTED");
+            }
+        }
+    }
+    let lower = out.to_ascii_lowercase();
+    if let Some(i) = lower.find("password=") {
+        let start = i + "password=".len();
+        let end = out[start..].find('&').map_or(out.len(), |j| start + j);
+        out.replace_range(start..end, "REDACTED");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn host() -> Host {
+        Host { local_data_dir: false, uid: Some(1000), system_dir_owner: None }
+    }
+
+    fn file(text: &str) -> Config {
+        Config::parse(text).unwrap()
+    }
+
+    const FILE: &str = "data_dir = \"/srv/file\"\nupstream = \"192.0.2.1\"\n\
+        [dns]\nlisten = [\"127.0.0.1:1053\"]\n[api]\nlisten = \"127.0.0.1:1080\"\n\
+        [geoip]\nfiles = [\"/srv/file.mmdb\"]\nreload_interval = 5\n\
+        [log]\nlevel = \"debug\"\nformat = \"json\"\n";
+
+    fn env_all(name: &str) -> Option<String> {
+        Some(
+            match name {
+                "FLOWDNS_DATA_DIR" => "/srv/env",
+                "FLOWDNS_DNS_LISTEN" => "127.0.0.1:2053,[::1]:2053",
+                "FLOWDNS_API_LISTEN" => "127.0.0.1:2080",
+                "FLOWDNS_GEOIP" => "/srv/env1.mmdb:/srv/env2.mmdb",
+                "FLOWDNS_GEOIP_RELOAD_INTERVAL" => "0",
+                "FLOWDNS_UPSTREAM" => "192.0.2.2:5300",
+                "FLOWDNS_LOG" => "warn",
+                "FLOWDNS_LOG_FORMAT" => "text",
+                "HOME" => "/home/u",
+                _ => return None,
+            }
+            .to_owned(),
+        )
+    }
+
+    fn no_env(name: &str) -> Option<String> {
+        (name == "HOME").then(|| "/home/u".to_owned())
+    }
+
+    #[test]
+    fn flags_win_over_everything() {
+        let flags = Flags {
+            data_dir: Some("/srv/flag".into()),
+            dns_listen: vec!["127.0.0.1:3053".parse().unwrap()],
+            api_listen: Some("127.0.0.1:3080".parse().unwrap()),
+            geoip: vec!["/srv/flag.mmdb".into()],
+            upstream: Some("192.0.2.3".into()),
+            log_format: Some(LogFormat::Json),
+            ..Flags::default()
+        };
+        let s = resolve(&flags, &env_all, &file(FILE), &host()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/srv/flag"));
+        assert_eq!(s.dns_listen, ["127.0.0.1:3053".parse().unwrap()]);
+        assert_eq!(s.api_listen, "127.0.0.1:3080".parse().unwrap());
+        assert_eq!(s.geoip, GeoipSource::Files(vec!["/srv/flag.mmdb".into()]));
+        assert_eq!(s.upstream.as_deref(), Some("192.0.2.3"));
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.source("data_dir"), Some(&Origin::Flag("--data-dir")));
+        assert_eq!(s.source("dns.listen"), Some(&Origin::Flag("--dns-listen")));
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        let s = resolve(&Flags::default(), &env_all, &file(FILE), &host()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/srv/env"));
+        assert_eq!(
+            s.dns_listen,
+            ["127.0.0.1:2053".parse().unwrap(), "[::1]:2053".parse().unwrap()]
+        );
+        assert_eq!(s.api_listen, "127.0.0.1:2080".parse().unwrap());
+        assert_eq!(
+            s.geoip,
+            GeoipSource::Files(vec!["/srv/env1.mmdb".into(), "/srv/env2.mmdb".into()])
+        );
+        assert_eq!(s.geoip_reload, None);
+        assert_eq!(s.upstream.as_deref(), Some("192.0.2.2:5300"));
+        assert_eq!(s.log_level, "warn");
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.source("api.listen"), Some(&Origin::Env("FLOWDNS_API_LISTEN")));
+    }
+
+    #[test]
+    fn the_file_wins_over_the_defaults() {
+        let s = resolve(&Flags::default(), &no_env, &file(FILE), &host()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/srv/file"));
+        assert_eq!(s.dns_listen, ["127.0.0.1:1053".parse().unwrap()]);
+        assert_eq!(s.api_listen, "127.0.0.1:1080".parse().unwrap());
+        assert_eq!(s.geoip, GeoipSource::Files(vec!["/srv/file.mmdb".into()]));
+        assert_eq!(s.geoip_reload, Some(Duration::from_secs(5)));
+        assert_eq!(s.upstream.as_deref(), Some("192.0.2.1"));
+        assert_eq!(s.log_level, "debug");
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.source("log.format"), Some(&Origin::File));
+    }
+
+    #[test]
+    fn the_defaults_apply_when_nothing_is_given() {
+        let s = resolve(&Flags::default(), &no_env, &Config::default(), &host()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/home/u/.local/share/flowdns"));
+        assert_eq!(s.dns_listen, [DEFAULT_DNS_LISTEN.parse().unwrap()]);
+        assert_eq!(s.api_listen, DEFAULT_API_LISTEN.parse().unwrap());
+        // Without files, the databases are the ones in the data directory.
+        assert_eq!(s.geoip, GeoipSource::Dir("/home/u/.local/share/flowdns/geoip".into()));
+        assert_eq!(s.geoip_reload, Some(Duration::from_secs(DEFAULT_GEOIP_RELOAD_SECS)));
+        assert_eq!(s.upstream, None);
+        assert_eq!(s.log_level, DEFAULT_LOG_LEVEL);
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.source("store"), Some(&Origin::Default("")));
+    }
+
+    #[test]
+    fn the_default_data_directory() {
+        let env = |n: &str| match n {
+            "HOME" => Some("/home/u".to_owned()),
+            "XDG_DATA_HOME" => Some("/data/u".to_owned()),
+            _ => None,
+        };
+        let dir = |h: Host| default_data_dir(&h, &env).0;
+        assert_eq!(dir(host()), PathBuf::from("/data/u/flowdns"));
+        assert_eq!(dir(Host { local_data_dir: true, ..host() }), PathBuf::from("flowdns-data"));
+        assert_eq!(dir(Host { uid: Some(0), ..host() }), PathBuf::from(SYSTEM_DATA_DIR));
+        assert_eq!(
+            dir(Host { system_dir_owner: Some(1000), ..host() }),
+            PathBuf::from(SYSTEM_DATA_DIR),
+            "the flowdns user of a system installation"
+        );
+        assert_eq!(
+            dir(Host { system_dir_owner: Some(999), ..host() }),
+            PathBuf::from("/data/u/flowdns")
+        );
+        assert_eq!(default_data_dir(&host(), &|_| None).0, PathBuf::from(SYSTEM_DATA_DIR));
+    }
+
+    #[test]
+    fn relative_paths_in_the_file_are_relative_to_it() {
+        let dir = std::env::temp_dir().join(format!("flowdns-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("flowdns.toml");
+        std::fs::write(&path, "data_dir = \"data\"\n[geoip]\nfiles = [\"geo/a.mmdb\"]\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        let s = resolve(&Flags::default(), &no_env, &config, &host()).unwrap();
+        assert_eq!(s.data_dir, dir.join("data"));
+        assert_eq!(s.geoip, GeoipSource::Files(vec![dir.join("geo/a.mmdb")]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn bad_values_name_where_they_come_from() {
+        let env = |n: &str| (n == "FLOWDNS_DNS_LISTEN").then(|| "localhost".to_owned());
+        let e = resolve(&Flags::default(), &env, &Config::default(), &host()).unwrap_err();
+        assert!(e.to_string().contains("FLOWDNS_DNS_LISTEN"), "{e}");
+        let e = resolve(&Flags::default(), &no_env, &file("[log]\nformat = \"yaml\"\n"), &host())
+            .unwrap_err();
+        assert!(e.to_string().contains("log.format"), "{e}");
+        let e = resolve(
+            &Flags::default(),
+            &no_env,
+            &file("store = \"postgres://u:pw@h/db\"\n"),
+            &host(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("only sqlite"), "{e}");
+        assert!(!e.to_string().contains("pw"), "the password is not shown: {e}");
+        let e = resolve(&Flags::default(), &no_env, &file("upstream = \"nowhere\"\n"), &host())
+            .unwrap_err();
+        assert!(e.to_string().contains("nowhere"), "{e}");
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://me:secret@db:5432/x"),
+            "postgres://me:REDACTED@db:5432/x"
+        );
+        assert_eq!(redact_url("sqlite:/a/b.db"), "sqlite:/a/b.db");
+        assert_eq!(
+            redact_url("postgres://db/x?user=a&password=s3&x=1"),
+            "postgres://db/x?user=a&password=REDACTED&x=1"
+        );
+    }
+}
