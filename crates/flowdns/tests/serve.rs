@@ -1121,3 +1121,193 @@ fn a_calculated_check_follows_its_children() {
     wait_for("calculated healthy", || answer() == ["203.0.113.1"]);
     drop(http);
 }
+
+/// A query for geo.example.com A with an EDNS Client Subnet option for `client`/32.
+fn ecs_query(id: u16, client: std::net::Ipv4Addr) -> Vec<u8> {
+    let mut q = Vec::new();
+    q.extend_from_slice(&id.to_be_bytes());
+    q.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 1]); // no flags; 1 question, 1 additional
+    for label in ["geo", "example", "com"] {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]); // root; A; IN
+    // OPT: root owner, type 41, UDP size 1232, no extended flags, 12 bytes of options.
+    q.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12]);
+    // ECS (option 8), 8 bytes: family 1, source /32, scope 0, the address.
+    q.extend_from_slice(&[0, 8, 0, 8, 0, 1, 32, 0]);
+    q.extend_from_slice(&client.octets());
+    q
+}
+
+/// The A record of a response to [`ecs_query`] with this id, if it is one.
+fn a_answer(response: &[u8], id: u16) -> Option<std::net::Ipv4Addr> {
+    if response.len() < 12 || response[..2] != id.to_be_bytes() || response[3] & 0x0f != 0 {
+        return None;
+    }
+    let skip_name = |mut i: usize| -> Option<usize> {
+        loop {
+            let len = *response.get(i)?;
+            if len & 0xc0 == 0xc0 {
+                return Some(i + 2);
+            }
+            if len == 0 {
+                return Some(i + 1);
+            }
+            i += 1 + usize::from(len);
+        }
+    };
+    let ancount = u16::from_be_bytes([response[6], response[7]]);
+    let mut i = skip_name(12)? + 4;
+    for _ in 0..ancount {
+        i = skip_name(i)?;
+        let rtype = u16::from_be_bytes([*response.get(i)?, *response.get(i + 1)?]);
+        let rdlen = usize::from(u16::from_be_bytes([*response.get(i + 8)?, *response.get(i + 9)?]));
+        let rdata = response.get(i + 10..i + 10 + rdlen)?;
+        if rtype == 1 && rdlen == 4 {
+            return Some(std::net::Ipv4Addr::new(rdata[0], rdata[1], rdata[2], rdata[3]));
+        }
+        i += 10 + rdlen;
+    }
+    None
+}
+
+/// Queries geo.example.com for clients at 8.8.8.8 in a loop until stopped: every query must
+/// be answered. Returns the answers in order.
+struct Load {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    answers: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Load {
+    fn start(server: SocketAddr) -> Load {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let answers = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (stop2, answers2) = (stop.clone(), answers.clone());
+        let thread = std::thread::spawn(move || {
+            let socket = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            socket.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
+            let mut buf = [0u8; 1500];
+            let mut id: u16 = 0;
+            while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+                id = id.wrapping_add(1);
+                socket
+                    .send_to(&ecs_query(id, [8, 8, 8, 8].into()), server)
+                    .map_err(|e| e.to_string())?;
+                // Wait for this query's answer (a late answer to an earlier one is skipped).
+                let answer = loop {
+                    let n = socket
+                        .recv(&mut buf)
+                        .map_err(|e| format!("query {id} was not answered: {e}"))?;
+                    if buf[..2] == id.to_be_bytes() {
+                        break a_answer(&buf[..n], id)
+                            .ok_or_else(|| format!("query {id}: no A record in the answer"))?;
+                    }
+                };
+                answers2.lock().unwrap().push(answer.to_string());
+            }
+            Ok(())
+        });
+        Load { stop, answers, thread: Some(thread) }
+    }
+
+    fn last(&self) -> Option<String> {
+        self.answers.lock().unwrap().last().cloned()
+    }
+
+    /// Stops the load and returns every answer, failing if any query went unanswered.
+    fn finish(mut self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let outcome = self.thread.take().unwrap().join().unwrap();
+        if let Err(e) = outcome {
+            panic!("{e}");
+        }
+        std::mem::take(&mut *self.answers.lock().unwrap())
+    }
+}
+
+/// The answers go from `before` to `after` once, with nothing else in between.
+fn assert_switched_once(answers: &[String], before: &str, after: &str) {
+    let first_after = answers.iter().position(|a| a == after).expect("the new answer appears");
+    assert!(first_after > 0, "the old answer came first");
+    assert!(answers[..first_after].iter().all(|a| a == before), "{answers:?}");
+    assert!(answers[first_after..].iter().all(|a| a == after), "{answers:?}");
+}
+
+/// MaxMind's City test database does not know 8.8.8.8 (the geo policy's default answers,
+/// .3); the DB-IP-shaped test database places it in the US (.2).
+const FLAT_DB: &str = "crates/geo/tests/data/dbip-flat-ipv4.mmdb";
+
+#[test]
+fn a_restart_keeps_geo_routing_from_the_data_directory() {
+    let (data, _, _) = setup("geo-dir");
+    std::fs::create_dir_all(data.join("geoip")).unwrap();
+    std::fs::copy(geoip(), data.join("geoip/city.mmdb")).unwrap();
+    for _ in 0..2 {
+        // No --geoip: the databases in the data directory are used, on every start.
+        let mut s = Server::start(&data, &[]);
+        let d = dig(&s, &["geo.example.com", "A", "+subnet=81.2.69.142/32"]);
+        assert_eq!(d.values("A"), ["198.51.100.1"], "{}", d.text);
+        let d = dig(&s, &["geo.example.com", "A", "+subnet=216.160.83.56/32"]);
+        assert_eq!(d.values("A"), ["198.51.100.2"], "{}", d.text);
+        assert_eq!(s.logged("no GeoIP database"), 0);
+        s.kill();
+    }
+}
+
+#[test]
+fn sighup_reloads_geoip_under_load_without_losing_a_query() {
+    let (data, _, _) = setup("geo-hup");
+    let o = cli(&data, &["geoip", "update", "--from", &geoip()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Reload only on SIGHUP, so that the signal is what is tested.
+    let config = write(&data, "flowdns.toml", "[geoip]\nreload_interval = 0\n");
+    let s = Server::start(&data, &["--config", &config]);
+    let load = Load::start(s.addr);
+    wait_for("answers under load", || load.answers.lock().unwrap().len() >= 50);
+    assert_eq!(load.last().as_deref(), Some("198.51.100.3"));
+
+    // Install the new database under the old one's name, then signal.
+    let new = temp_dir("geo-hup-new");
+    std::fs::copy(root().join(FLAT_DB), new.join("GeoIP2-City-Test.mmdb")).unwrap();
+    let o = cli(&data, &["geoip", "update", "--from", new.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(load.last().as_deref(), Some("198.51.100.3"), "no reload without the signal");
+    let before = load.answers.lock().unwrap().len();
+    let kill = Command::new("kill").args(["-HUP", &s.child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    wait_for("the new database's answer", || load.last().as_deref() == Some("198.51.100.2"));
+    let n = load.answers.lock().unwrap().len();
+    wait_for("more answers", || load.answers.lock().unwrap().len() >= n + 50);
+    let answers = load.finish();
+    assert!(answers.len() > before + 50);
+    assert_switched_once(&answers, "198.51.100.3", "198.51.100.2");
+    assert_eq!(s.logged("GeoIP data reloaded"), 1);
+    // Still running and answering.
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=8.8.8.8/32"]);
+    assert_eq!(d.values("A"), ["198.51.100.2"], "{}", d.text);
+}
+
+#[test]
+fn changed_geoip_files_are_reloaded_and_a_bad_one_is_not() {
+    let (data, _, _) = setup("geo-poll");
+    std::fs::create_dir_all(data.join("geoip")).unwrap();
+    let db = data.join("geoip/city.mmdb");
+    std::fs::copy(geoip(), &db).unwrap();
+    let config = write(&data, "flowdns.toml", "[geoip]\nreload_interval = 1\n");
+    let s = Server::start(&data, &["--config", &config]);
+    let load = Load::start(s.addr);
+    wait_for("answers under load", || load.answers.lock().unwrap().len() >= 20);
+    assert_eq!(load.last().as_deref(), Some("198.51.100.3"));
+    // A corrupt file in its place: logged, the old data kept.
+    std::fs::write(&db, b"truncated download").unwrap();
+    wait_for("the reload error", || s.logged("cannot reload GeoIP data") == 1);
+    assert_eq!(load.last().as_deref(), Some("198.51.100.3"));
+    // The new database: picked up without a signal.
+    std::fs::copy(root().join(FLAT_DB), &db).unwrap();
+    wait_for("the new database's answer", || load.last().as_deref() == Some("198.51.100.2"));
+    let answers = load.finish();
+    assert_switched_once(&answers, "198.51.100.3", "198.51.100.2");
+}
