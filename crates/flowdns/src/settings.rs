@@ -330,6 +330,11 @@ pub(crate) fn resolve(
             .map(|f| GeoipSource::Files(f.iter().map(|p| file.resolve_path(p)).collect())),
         GeoipSource::Dir(data_dir.join("geoip"))
     );
+    if let (GeoipSource::Dir(_), Some((_, from))) =
+        (&geoip, sources.iter_mut().find(|(k, _)| *k == "geoip.files"))
+    {
+        *from = Origin::Default("every *.mmdb file in <data_dir>/geoip");
+    }
     let reload_secs = pick!(
         "geoip.reload_interval",
         None::<u64>,

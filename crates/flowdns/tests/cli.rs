@@ -624,6 +624,19 @@ fn commands_find_no_store_elsewhere_and_say_so() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("example.org"), "{}", stdout(&o));
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    // A store URL instead of a data directory: the same rules.
+    let db = dir.join("url/flowdns.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let url = format!("sqlite:{}", db.display());
+    let o = run(&elsewhere, &["--store", &url, "zone", "list"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&db.display().to_string()), "{}", stderr(&o));
+    assert!(!db.exists());
+    let o = run(&elsewhere, &["--store", &url, "zone", "import", zone.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(db.exists());
+    let o = run(&elsewhere, &["--store", &url, "zone", "list"], None);
+    assert!(stdout(&o).contains("example.org"), "{}", stdout(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
