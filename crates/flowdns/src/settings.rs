@@ -379,8 +379,12 @@ pub(crate) fn resolve(
         DEFAULT_LOG_LEVEL.to_owned()
     );
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&log_level) {
+        let name = match sources.last() {
+            Some((_, Origin::Env(var))) => *var,
+            _ => "log.level",
+        };
         bail!(
-            "log.level = {log_level:?}: {e}; expected a level (error, warn, info, debug, trace) \
+            "{name} = {log_level:?}: {e}; expected a level (error, warn, info, debug, trace) \
              or directives such as \"info,hickory_server=warn\""
         );
     }
@@ -650,6 +654,9 @@ mod tests {
         let env = |n: &str| (n == "FLOWDNS_DNS_LISTEN").then(|| "localhost".to_owned());
         let e = resolve(&Flags::default(), &env, &Config::default(), &host()).unwrap_err();
         assert!(e.to_string().contains("FLOWDNS_DNS_LISTEN"), "{e}");
+        let env = |n: &str| (n == "FLOWDNS_LOG").then(|| "info,[".to_owned());
+        let e = resolve(&Flags::default(), &env, &Config::default(), &host()).unwrap_err();
+        assert!(e.to_string().starts_with("FLOWDNS_LOG = "), "{e}");
         let e = resolve(&Flags::default(), &no_env, &file("[log]\nformat = \"yaml\"\n"), &host())
             .unwrap_err();
         assert!(e.to_string().contains("log.format"), "{e}");
