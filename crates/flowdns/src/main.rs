@@ -392,7 +392,12 @@ fn main() -> ExitCode {
                 client: a.client,
                 unhealthy: a.unhealthy,
                 unhealthy_targets: a.unhealthy_targets,
-                geoip: a.geoip,
+                // Without --geoip: the configured databases, else the data directory's.
+                geoip: if a.geoip.is_empty() {
+                    settings.geoip.paths().unwrap_or_default()
+                } else {
+                    a.geoip
+                },
                 latency_table: a.latency_table,
                 seed: a.seed,
                 json,

@@ -677,3 +677,21 @@ fn geoip_update_installs_only_valid_databases() {
     assert!(stderr(&o).contains("/nonexistent.mmdb"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explain_finds_the_geoip_databases_of_the_data_directory() {
+    let dir = fresh_dir("explain-geo");
+    let data = dir.join("data");
+    let o = flowdns(&["--data-dir", data.to_str().unwrap(), "geoip", "update", "--from", &geoip()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = explain_json(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        &example("geo-latency-failover.json"),
+        "--client",
+        "216.160.83.56",
+    ]);
+    assert_eq!(v["location"]["country"], "US");
+    assert_eq!(v["warnings"], serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
