@@ -152,19 +152,27 @@ pub(crate) async fn watch(
     let current = |source: &crate::settings::GeoipSource| source.paths().unwrap_or_default();
     let mut seen = fingerprint(&current(&source), latency_table.as_deref());
     loop {
-        let forced = tokio::select! {
-            Some(()) = async {
+        // Some(true): SIGHUP; Some(false): time to look at the files; None: no more signals.
+        let event = tokio::select! {
+            got = async {
                 match hangup.as_mut() {
                     Some(h) => h.recv().await,
                     None => std::future::pending().await,
                 }
-            } => true,
+            } => got.map(|()| true),
             () = async {
                 match interval {
                     Some(i) => tokio::time::sleep(i).await,
                     None => std::future::pending().await,
                 }
-            } => false,
+            } => Some(false),
+        };
+        let Some(forced) = event else {
+            hangup = None;
+            if interval.is_none() {
+                return;
+            }
+            continue;
         };
         let paths = match source.paths() {
             Ok(p) => p,

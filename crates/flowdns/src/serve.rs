@@ -72,6 +72,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     for w in geo.warnings() {
         tracing::warn!("{w}");
     }
+    for db in geo.locator.geo().databases() {
+        tracing::info!(file = db.name, r#type = db.database_type, "GeoIP database loaded");
+    }
     let started = Instant::now();
     let mut builder = Builder::new((*catalog).clone());
     let (snapshot, states) = builder.build_all(&store).await.context("cannot read the store")?;

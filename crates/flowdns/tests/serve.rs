@@ -1252,6 +1252,8 @@ fn a_restart_keeps_geo_routing_from_the_data_directory() {
         let d = dig(&s, &["geo.example.com", "A", "+subnet=216.160.83.56/32"]);
         assert_eq!(d.values("A"), ["198.51.100.2"], "{}", d.text);
         assert_eq!(s.logged("no GeoIP database"), 0);
+        assert_eq!(s.logged("GeoIP database loaded"), 1, "the start says which databases");
+        assert_eq!(s.logged("city.mmdb"), 1);
         s.kill();
     }
 }
