@@ -45,9 +45,9 @@ fn show(r: &control::health::HealthReport) -> serde_json::Value {
 
 pub(crate) fn print(json_out: bool, value: &serde_json::Value, human: impl FnOnce() -> String) {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        crate::output::line(&serde_json::to_string_pretty(value).unwrap_or_default());
     } else {
-        println!("{}", human());
+        crate::output::line(&human());
     }
 }
 
@@ -110,7 +110,7 @@ pub(crate) async fn list(s: &control::Service, json_out: bool) -> Result<()> {
 /// `flowdns health show ID`.
 pub(crate) async fn show_one(s: &control::Service, id: &str) -> Result<()> {
     let r = s.health_report(id).await.map_err(refused)?;
-    println!("{}", serde_json::to_string_pretty(&show(&r))?);
+    crate::output::line(&serde_json::to_string_pretty(&show(&r))?);
     Ok(())
 }
 

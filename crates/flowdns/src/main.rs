@@ -6,7 +6,9 @@ mod config;
 mod geoip;
 mod health_cmd;
 mod manage;
+mod output;
 mod policy_cmd;
+mod remote;
 mod serve;
 
 use std::path::PathBuf;
@@ -16,7 +18,22 @@ use clap::{Args, Parser, Subcommand};
 
 /// flowdns: self-hosted traffic-steering DNS, compatible with Route 53 Traffic Flow.
 #[derive(Parser)]
-#[command(name = "flowdns", version, about)]
+#[command(
+    name = "flowdns",
+    version,
+    about = "Self-hosted traffic-steering DNS: answers each client by traffic policies \
+             (geolocation, latency, weighted, failover...), compatible with Route 53 Traffic Flow.",
+    long_about = "Self-hosted traffic-steering DNS: answers each client by traffic policies \
+                  (geolocation, latency, weighted, failover...), compatible with Route 53 \
+                  Traffic Flow.\n\n\
+                  Run the server with `flowdns serve`. The other commands manage what it serves \
+                  (zones, traffic policies, policy records, health checks) in the data \
+                  directory, whether or not the server runs; a running server applies each \
+                  change within a moment. `flowdns policy validate` and `flowdns policy \
+                  explain` check and try out a policy document before you store it.\n\n\
+                  Logging: FLOWDNS_LOG sets the levels (error, warn, info, debug, trace; for \
+                  example FLOWDNS_LOG=info), --log-format the format."
+)]
 struct Cli {
     /// Configuration file (TOML). Defaults to $FLOWDNS_CONFIG when set.
     #[arg(long, global = true, env = "FLOWDNS_CONFIG", value_name = "FILE")]
@@ -33,6 +50,17 @@ struct Cli {
     /// Print results as JSON (for scripts).
     #[arg(long, global = true)]
     json: bool,
+    /// Log format on standard error: text for people, json for log collectors (one object
+    /// per line).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "FLOWDNS_LOG_FORMAT",
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -219,9 +247,6 @@ struct ServeArgs {
     /// Default: ns1.<zone> and ns2.<zone>.
     #[arg(long = "name-server", value_name = "NAME")]
     name_servers: Vec<String>,
-    /// Log format.
-    #[arg(long, value_enum, default_value = "text")]
-    log_format: LogFormat,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -235,7 +260,8 @@ enum PolicyCommand {
     /// Check documents: exit 0 when all are valid (warnings are printed), 1 when any is
     /// invalid, 2 on usage or I/O errors.
     Validate(ValidateArgs),
-    /// Evaluate a document for one simulated client and show the answer and why.
+    /// Evaluate a document (a file, or a stored version with --policy) for one simulated
+    /// client and show the answer and why.
     Explain(ExplainArgs),
     /// Store a new policy (version 1); prints its id.
     Create {
@@ -287,9 +313,20 @@ struct ValidateArgs {
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// Traffic policy document (JSON).
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
+    /// Traffic policy document (JSON); or give a stored version with --policy.
+    #[arg(value_name = "FILE", required_unless_present = "policy", conflicts_with = "policy")]
+    file: Option<PathBuf>,
+    /// A stored policy (its id) to explain instead of a file.
+    #[arg(long, value_name = "ID")]
+    policy: Option<String>,
+    /// The stored version to explain (default: the latest).
+    #[arg(long, value_name = "N", requires = "policy")]
+    version: Option<u32>,
+    /// A running server to ask, so that its loaded GeoIP data is used instead of loading it
+    /// here (which takes seconds for real databases). Not asked when --geoip or
+    /// --latency-table is given; when it cannot be reached, the data is loaded here.
+    #[arg(long, value_name = "URL", env = "FLOWDNS_SERVER", default_value = remote::DEFAULT_SERVER)]
+    server: String,
     /// The client: an IP address, or a subnet as sent in EDNS Client Subnet (203.0.113.0/24).
     #[arg(long, value_name = "IP[/PREFIX]")]
     client: String,
@@ -332,6 +369,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    init_logging(cli.log_format, matches!(cli.command, Command::Serve(_)));
     let json = cli.json;
     let result = match cli.command {
         Command::Policy(PolicyCommand::Validate(a)) => {
@@ -339,8 +377,16 @@ fn main() -> ExitCode {
         }
         Command::Policy(PolicyCommand::Explain(a)) => policy_cmd::explain(
             &config,
+            &cli.data_dir,
             &policy_cmd::ExplainRequest {
-                file: a.file,
+                source: match (a.file, a.policy) {
+                    (Some(file), _) => policy_cmd::DocumentSource::File(file),
+                    (None, policy) => policy_cmd::DocumentSource::Stored {
+                        policy: policy.unwrap_or_default(),
+                        version: a.version,
+                    },
+                },
+                server: a.server,
                 client: a.client,
                 unhealthy: a.unhealthy,
                 unhealthy_targets: a.unhealthy_targets,
@@ -351,7 +397,6 @@ fn main() -> ExitCode {
             },
         ),
         Command::Serve(a) => {
-            init_logging(a.log_format);
             let opts = serve::ServeOptions {
                 data_dir: cli.data_dir.clone(),
                 dns_listen: a.dns_listen,
@@ -376,6 +421,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of standard output went away (`| head`): nothing more to say.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(r) = e.downcast_ref::<Refused>() {
                 eprintln!("flowdns: {r}");
@@ -392,11 +439,16 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs go to standard error, filtered by `FLOWDNS_LOG` (`error`, `warn`, `info`, `debug`,
+/// `trace`, or per module as in `info,hickory_server=debug`). The server logs `info` by
+/// default; the other commands only warnings and errors (`FLOWDNS_LOG=info` shows the line
+/// each change logs, with who made it).
+fn init_logging(format: LogFormat, server: bool) {
+    let default = if server { "info,hickory_server=warn" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWDNS_LOG")
         // hickory-server logs every query at info level: too much for a busy server by default
         // (FLOWDNS_LOG=info,hickory_server=info brings it back).
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,hickory_server=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

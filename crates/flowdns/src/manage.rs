@@ -45,11 +45,11 @@ pub(crate) fn in_zone(name: &str, zone: &str) -> Result<String, Refused> {
 
 fn print(json_out: bool, value: Value, human: impl FnOnce() -> String) {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        crate::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         let text = human();
         if !text.is_empty() {
-            println!("{text}");
+            crate::output::line(&text);
         }
     }
 }
@@ -130,7 +130,7 @@ pub(crate) async fn zone_export(store: &Store, name: &str) -> Result<()> {
             )?,
         );
     }
-    print!("{}", zone::master::write(&origin, &records));
+    crate::output::write(&zone::master::write(&origin, &records));
     Ok(())
 }
 
@@ -251,9 +251,10 @@ pub(crate) async fn policy_show(
         );
     } else {
         // The document exactly as it was stored.
-        print!("{}", v.document);
-        if !v.document.ends_with('\n') {
-            println!();
+        if v.document.ends_with('\n') {
+            crate::output::write(&v.document);
+        } else {
+            crate::output::line(&v.document);
         }
     }
     Ok(())
