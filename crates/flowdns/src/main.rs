@@ -496,7 +496,7 @@ async fn manage(
         Command::Policy(PolicyCommand::Create { name, file, comment }) => {
             let target = manage::PolicyTarget::New { name: &name };
             manage::policy_store(
-                &store,
+                &offline_service(&store, config)?,
                 &config.catalog()?,
                 target,
                 &file,
@@ -508,7 +508,7 @@ async fn manage(
         Command::Policy(PolicyCommand::Update { id, file, comment }) => {
             let target = manage::PolicyTarget::NextVersion { id: &id };
             manage::policy_store(
-                &store,
+                &offline_service(&store, config)?,
                 &config.catalog()?,
                 target,
                 &file,
@@ -526,7 +526,7 @@ async fn manage(
         }
         Command::Record(RecordCommand::Create { zone, name, policy, version, ttl }) => {
             manage::record_create(
-                &store,
+                &offline_service(&store, config)?,
                 manage::RecordCreate { zone: &zone, name: &name, policy: &policy, version, ttl },
                 json,
             )

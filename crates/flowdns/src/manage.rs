@@ -193,14 +193,26 @@ pub(crate) enum PolicyTarget<'a> {
     NextVersion { id: &'a str },
 }
 
+/// Warnings about what was just stored: on stderr, and in the JSON output.
+fn warn(json_out: bool, value: &mut Value, warnings: Vec<String>) {
+    if json_out {
+        value["warnings"] = json!(warnings);
+    } else {
+        for w in warnings {
+            eprintln!("flowdns: warning: {w}");
+        }
+    }
+}
+
 pub(crate) async fn policy_store(
-    store: &Store,
+    service: &control::Service,
     catalog: &policy::codes::Catalog,
     target: PolicyTarget<'_>,
     file: &Path,
     comment: Option<&str>,
     json_out: bool,
 ) -> Result<()> {
+    let store = service.store();
     let (text, rtype) = read_policy(file, catalog)?;
     let comment = comment.unwrap_or("");
     let v = match target {
@@ -213,11 +225,14 @@ pub(crate) async fn policy_store(
     }
     .map_err(refused)?;
     let new_policy = matches!(target, PolicyTarget::New { .. });
-    print(
-        json_out,
-        json!({"id": v.policy_id, "version": v.version, "type": v.record_type}),
-        || if new_policy { v.policy_id.clone() } else { v.version.to_string() },
-    );
+    let mut value = json!({"id": v.policy_id, "version": v.version, "type": v.record_type});
+    // Stored already: a failure to list the health checks only loses the warnings.
+    let missing = match &policy::compile(&text, catalog).policy {
+        Some(p) => service.missing_health_checks(p).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    warn(json_out, &mut value, missing);
+    print(json_out, value, || if new_policy { v.policy_id.clone() } else { v.version.to_string() });
     Ok(())
 }
 
@@ -292,17 +307,22 @@ pub(crate) struct RecordCreate<'a> {
 }
 
 pub(crate) async fn record_create(
-    store: &Store,
+    service: &control::Service,
     a: RecordCreate<'_>,
     json_out: bool,
 ) -> Result<()> {
+    let store = service.store();
     let zone = store.zone_by_name(&absolute(a.zone)?).await.map_err(refused)?;
     let name = in_zone(a.name, &zone.name)?;
     let r = store
         .create_policy_record(&zone.id, &name, a.ttl, a.policy, a.version)
         .await
         .map_err(refused)?;
-    print(json_out, record_json(&r), || r.id.clone());
+    let mut value = record_json(&r);
+    let missing =
+        service.version_warnings(&r.policy_id, r.policy_version).await.unwrap_or_default();
+    warn(json_out, &mut value, missing);
+    print(json_out, value, || r.id.clone());
     Ok(())
 }
 

@@ -611,3 +611,53 @@ fn explain_a_stored_policy_version() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn storing_and_binding_a_policy_warns_of_missing_health_checks() {
+    let data = std::env::temp_dir().join(format!("flowdns-cli-hc-warn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let d = data.to_str().unwrap();
+    let zone = temp_file("warn.zone", b"$ORIGIN example.com.\n@ 300 IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.53\n");
+    assert!(flowdns(&["--data-dir", d, "zone", "import", zone.to_str().unwrap()]).status.success());
+    // examples/weighted.json refers to hc-srv1, hc-srv2 and hc-srv3, which do not exist here.
+    let o =
+        flowdns(&["--data-dir", d, "policy", "create", "--name", "w", &example("weighted.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_owned();
+    let err = stderr(&o);
+    for hc in ["hc-srv1", "hc-srv2", "hc-srv3"] {
+        assert!(
+            err.contains(&format!("warning: health check \"{hc}\" does not exist")),
+            "{hc}: {err}"
+        );
+    }
+    let o = flowdns(&[
+        "--data-dir",
+        d,
+        "--json",
+        "record",
+        "create",
+        "--zone",
+        "example.com",
+        "--name",
+        "www",
+        "--policy",
+        &id,
+        "--version",
+        "1",
+        "--ttl",
+        "60",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warnings: Vec<&str> =
+        v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].starts_with(&format!("policy {id} version 1: health check \"hc-srv1\"")));
+    // A document without health checks stores without a warning.
+    let o =
+        flowdns(&["--data-dir", d, "policy", "create", "--name", "m", &example("minimal.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&data);
+}
