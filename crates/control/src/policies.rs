@@ -118,10 +118,11 @@ impl Service {
                 ),
             ));
         }
-        self.store
-            .create_policy(name, document, &rtype, comment)
-            .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists))
+        let v = self.store.create_policy(name, document, &rtype, comment).await.map_err(|e| {
+            from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists)
+        })?;
+        crate::audit::changed("policy created", &[("policy", &v.policy_id), ("name", &v.name)]);
+        Ok(v)
     }
 
     /// CreateTrafficPolicyVersion: the next version of a policy.
@@ -135,10 +136,15 @@ impl Service {
         // An unknown policy is reported before a bad document.
         self.get_policy(id, None).await?;
         let rtype = self.check_document(document)?;
-        self.store
-            .create_policy_version(id, document, &rtype, comment)
-            .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+        let v =
+            self.store.create_policy_version(id, document, &rtype, comment).await.map_err(|e| {
+                from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification)
+            })?;
+        crate::audit::changed(
+            "policy version created",
+            &[("policy", &v.policy_id), ("version", &v.version)],
+        );
+        Ok(v)
     }
 
     /// GetTrafficPolicy: any version by number, deleted ones included (their documents stay
@@ -240,7 +246,9 @@ impl Service {
         self.store
             .delete_policy_version(id, version)
             .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))?;
+        crate::audit::changed("policy version deleted", &[("policy", &id), ("version", &version)]);
+        Ok(())
     }
 }
 

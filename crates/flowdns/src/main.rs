@@ -122,8 +122,13 @@ enum HealthCommand {
         #[arg(long)]
         caller_reference: Option<String>,
     },
-    /// List health checks.
-    List,
+    /// List health checks with their status and last failure, as the running server sees
+    /// them (status "unknown" when no server can be asked).
+    List {
+        /// The running server to ask for the live status.
+        #[arg(long, value_name = "URL", env = "FLOWDNS_SERVER", default_value = remote::DEFAULT_SERVER)]
+        server: String,
+    },
     /// Show a health check with its override.
     Show {
         /// Health check id.
@@ -416,7 +421,10 @@ fn main() -> ExitCode {
                 .map(|()| ExitCode::SUCCESS)
         }
         command => runtime()
-            .block_on(manage(command, &cli.data_dir, &config, json))
+            .block_on(control::audit::acting_as(
+                health_cmd::operator(),
+                manage(command, &cli.data_dir, &config, json),
+            ))
             .map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -555,7 +563,9 @@ async fn manage(
                     health_cmd::create(&service, &definition, caller_reference.as_deref(), json)
                         .await
                 }
-                HealthCommand::List => health_cmd::list(&service, json).await,
+                HealthCommand::List { server } => {
+                    health_cmd::list(&service, &server, data_dir, json).await
+                }
                 HealthCommand::Show { id } => health_cmd::show_one(&service, &id).await,
                 HealthCommand::Update { id, definition, version } => {
                     health_cmd::update(&service, &id, &definition, version, json).await

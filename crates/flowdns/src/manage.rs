@@ -103,6 +103,10 @@ pub(crate) async fn zone_import(
         .collect();
     let count = rows.len();
     let (zone, created) = store.replace_zone_records(&zone_name, rows).await.map_err(refused)?;
+    control::audit::changed(
+        if created { "zone created" } else { "zone records changed" },
+        &[("zone", &zone.id), ("name", &zone.name), ("records", &count), ("file", &file.display())],
+    );
     print(
         json_out,
         json!({"zone": zone.name, "id": zone.id, "records": count, "created": created}),
@@ -147,6 +151,7 @@ pub(crate) async fn zone_list(store: &Store, json_out: bool) -> Result<()> {
 pub(crate) async fn zone_delete(store: &Store, name: &str, json_out: bool) -> Result<()> {
     let zone = store.zone_by_name(&absolute(name)?).await.map_err(refused)?;
     store.delete_zone(&zone.id).await.map_err(refused)?;
+    control::audit::changed("zone deleted", &[("zone", &zone.id), ("name", &zone.name)]);
     print(json_out, json!({"deleted": zone.name, "id": zone.id}), || {
         format!("deleted zone {}", zone.name)
     });
@@ -225,6 +230,14 @@ pub(crate) async fn policy_store(
     }
     .map_err(refused)?;
     let new_policy = matches!(target, PolicyTarget::New { .. });
+    if new_policy {
+        control::audit::changed("policy created", &[("policy", &v.policy_id), ("name", &v.name)]);
+    } else {
+        control::audit::changed(
+            "policy version created",
+            &[("policy", &v.policy_id), ("version", &v.version)],
+        );
+    }
     let mut value = json!({"id": v.policy_id, "version": v.version, "type": v.record_type});
     // Stored already: a failure to list the health checks only loses the warnings.
     let missing = match &policy::compile(&text, catalog).policy {
@@ -282,6 +295,7 @@ pub(crate) async fn policy_delete(
     json_out: bool,
 ) -> Result<()> {
     store.delete_policy_version(id, version).await.map_err(refused)?;
+    control::audit::changed("policy version deleted", &[("policy", &id), ("version", &version)]);
     print(json_out, json!({"deleted": {"id": id, "version": version}}), || {
         format!("deleted {id} version {version}")
     });
@@ -318,6 +332,7 @@ pub(crate) async fn record_create(
         .create_policy_record(&zone.id, &name, a.ttl, a.policy, a.version)
         .await
         .map_err(refused)?;
+    control::audit::record_changed("policy record created", &r);
     let mut value = record_json(&r);
     let missing =
         service.version_warnings(&r.policy_id, r.policy_version).await.unwrap_or_default();
@@ -335,6 +350,7 @@ pub(crate) async fn record_update(
     json_out: bool,
 ) -> Result<()> {
     let r = store.update_policy_record(id, policy, version, ttl).await.map_err(refused)?;
+    control::audit::record_changed("policy record updated", &r);
     print(json_out, record_json(&r), || {
         format!("{} now uses {} version {} ({})", r.name, r.policy_id, r.policy_version, r.state)
     });
@@ -343,6 +359,7 @@ pub(crate) async fn record_update(
 
 pub(crate) async fn record_delete(store: &Store, id: &str, json_out: bool) -> Result<()> {
     store.delete_policy_record(id).await.map_err(refused)?;
+    control::audit::changed("policy record deleted", &[("record", &id)]);
     print(json_out, json!({"deleted": id}), || format!("deleted policy record {id}"));
     Ok(())
 }
