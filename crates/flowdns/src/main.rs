@@ -67,22 +67,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Traffic policies: check and explain documents offline, or manage stored versions.
+    /// Traffic policies: check a document and try it out for a client, store it as numbered
+    /// versions.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Hosted zones: import and export master files, list, delete.
     #[command(subcommand)]
     Zone(ZoneCommand),
-    /// Policy records: bind a policy version to a DNS name.
+    /// Policy records: answer a DNS name with a policy version.
     #[command(subcommand)]
     Record(RecordCommand),
-    /// Health checks: definitions (Route 53 HealthCheckConfig as JSON) and manual overrides.
+    /// Health checks that steer answers away from failed endpoints: create them (Route 53
+    /// HealthCheckConfig as JSON), see their status, force them healthy or unhealthy.
     #[command(subcommand)]
     Health(HealthCommand),
-    /// CIDR collections (IP-based routing): list them, show one with its blocks.
+    /// CIDR collections for IP-based routing: list them, show one with its blocks (they are
+    /// created and changed through the API).
     #[command(subcommand)]
     Cidr(CidrCommand),
-    /// Run the authoritative DNS server.
+    /// Run the authoritative DNS server, with the HTTP API and the browser editor.
     Serve(ServeArgs),
 }
 
@@ -101,7 +104,7 @@ enum ZoneCommand {
         /// Zone name.
         name: String,
     },
-    /// List zones.
+    /// List zones: name and id.
     List,
     /// Delete a zone and its records (refused while policy records use it).
     Delete {
@@ -129,7 +132,7 @@ enum HealthCommand {
         #[arg(long, value_name = "URL", env = "FLOWDNS_SERVER", default_value = remote::DEFAULT_SERVER)]
         server: String,
     },
-    /// Show a health check with its override.
+    /// Show a health check as JSON: its configuration and override.
     Show {
         /// Health check id.
         id: String,
@@ -220,7 +223,8 @@ enum RecordCommand {
         /// Policy record id.
         id: String,
     },
-    /// List policy records.
+    /// List policy records: name, policy version, TTL, and whether the server applied it
+    /// (with the reason when it could not).
     List {
         /// Only this zone's.
         #[arg(long)]
