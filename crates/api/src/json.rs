@@ -4,10 +4,10 @@
 //! | Method and path | Operation |
 //! |---|---|
 //! | `GET /api/v1/policies` | list policies |
-//! | `POST /api/v1/policies` `{name, document, comment?}` | create a policy (version 1) |
+//! | `POST /api/v1/policies` `{name, document, comment?}` | create a policy (version 1); the answer's `warnings` lists the validator's warnings and each health check the document refers to that does not exist |
 //! | `GET /api/v1/policies/{id}` | the latest version |
 //! | `GET /api/v1/policies/{id}/versions` | every version |
-//! | `POST /api/v1/policies/{id}/versions` `{document, comment?}` | the next version |
+//! | `POST /api/v1/policies/{id}/versions` `{document, comment?}` | the next version, with `warnings` as for a new policy |
 //! | `GET /api/v1/policies/{id}/versions/{n}` | one version |
 //! | `DELETE /api/v1/policies/{id}/versions/{n}` | delete a version not in use |
 //! | `GET /api/v1/policies/{id}/diff?from=N&to=M` | structural diff by JSON Pointer |
@@ -15,7 +15,7 @@
 //! | `POST /api/v1/explain` `{document, client, unhealthy?, unhealthy_targets?, seed?}` | decision trace |
 //! | `POST /api/v1/coverage` `{document, unhealthy?, unhealthy_targets?, rule?, grid?: {step?}, samples?}` | the endpoint every country, US state and Ukrainian oblast gets, and with `grid` every cell of a latitude/longitude grid (`step` 0.5 to 10 degrees, default 2; from `rule` when given); random answers sampled `samples` times (1 to 1,000, default 64): `{record_type, endpoints: [{id, value, type}], regions: [{country, subdivision, name, continent, endpoint, shares: [[index, share]], coordinates}], grid: {step, lat0, lon0, rows, cols, cells} or null, rule, samples, elapsed_ms}` (see `control::coverage`) |
 //! | `GET /api/v1/records[?zone=ID]` | policy records |
-//! | `POST /api/v1/records` `{zone_id, name, ttl, policy_id, version}` | create a policy record |
+//! | `POST /api/v1/records` `{zone_id, name, ttl, policy_id, version}` | create a policy record; `warnings` lists each health check of the version that does not exist |
 //! | `GET /api/v1/records/{id}` | one policy record |
 //! | `GET /api/v1/records/{id}/live` | answers per endpoint since the record's zone was loaded into DNS: `{record, name, policy_id, version, served, endpoints: [{id, answers}], at_ms}` (`served` false, no endpoints, when DNS does not serve it) |
 //! | `PATCH /api/v1/records/{id}` `{version, policy_id?, ttl?}` | update or roll back |
@@ -349,7 +349,9 @@ async fn route(s: &Service, call: &Call) -> Reply {
         (Method::POST, ["policies"]) => {
             let b: NewPolicy = body(call)?;
             let v = s.create_policy(&b.name, &b.document, &b.comment).await?;
-            Ok((StatusCode::CREATED, version_json(&v)))
+            let mut out = version_json(&v);
+            out["warnings"] = json!(s.document_warnings(&b.document).await.unwrap_or_default());
+            Ok((StatusCode::CREATED, out))
         }
         (Method::GET, ["policies", id]) => {
             Ok((StatusCode::OK, version_json(&s.get_policy(id, None).await?)))
@@ -369,7 +371,9 @@ async fn route(s: &Service, call: &Call) -> Reply {
         (Method::POST, ["policies", id, "versions"]) => {
             let b: NewVersion = body(call)?;
             let v = s.create_policy_version(id, &b.document, &b.comment).await?;
-            Ok((StatusCode::CREATED, version_json(&v)))
+            let mut out = version_json(&v);
+            out["warnings"] = json!(s.document_warnings(&b.document).await.unwrap_or_default());
+            Ok((StatusCode::CREATED, out))
         }
         (Method::GET, ["policies", id, "versions", n]) => Ok((
             StatusCode::OK,
@@ -473,7 +477,10 @@ async fn route(s: &Service, call: &Call) -> Reply {
         (Method::POST, ["records"]) => {
             let b: NewRecord = body(call)?;
             let r = s.create_instance(&b.zone_id, &b.name, b.ttl, &b.policy_id, b.version).await?;
-            Ok((StatusCode::CREATED, record_json(&r)))
+            let mut out = record_json(&r);
+            out["warnings"] =
+                json!(s.version_warnings(&r.policy_id, r.policy_version).await.unwrap_or_default());
+            Ok((StatusCode::CREATED, out))
         }
         (Method::GET, ["records", id]) => {
             Ok((StatusCode::OK, record_json(&s.get_instance(id).await?)))

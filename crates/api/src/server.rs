@@ -155,10 +155,14 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
         request_id: request_id.clone(),
         principal: principal.clone(),
     };
-    let response = match api {
-        Api::Route53 => crate::route53::dispatch(&state.service, &call).await,
-        Api::Json => crate::json::dispatch(&state.service, &call).await,
-    };
+    // The change lines the service logs name the caller's access key id.
+    let response = control::audit::acting_as(principal.clone(), async {
+        match api {
+            Api::Route53 => crate::route53::dispatch(&state.service, &call).await,
+            Api::Json => crate::json::dispatch(&state.service, &call).await,
+        }
+    })
+    .await;
     tracing::debug!(method = %parts.method, %path, principal, status = response.status().as_u16(), "API request");
     response
 }

@@ -250,7 +250,10 @@ impl Service {
         let text =
             serde_json::to_string(&config).map_err(|e| Error::invalid("HealthCheckConfig", e))?;
         match self.store.create_health_check(caller_reference, &text).await {
-            Ok(h) => Ok(view(h)),
+            Ok(h) => {
+                crate::audit::changed("health check created", &[("check", &h.id)]);
+                Ok(view(h))
+            }
             Err(store::StoreError::AlreadyExists(m)) => {
                 // Route 53: the same caller reference with the same configuration returns the
                 // existing check (a retried request); another configuration is an error.
@@ -307,12 +310,16 @@ impl Service {
         config.check()?;
         let text =
             serde_json::to_string(&config).map_err(|e| Error::invalid("HealthCheckConfig", e))?;
-        Ok(view(self.store.update_health_check(id, &text, version).await.map_err(code)?))
+        let h = self.store.update_health_check(id, &text, version).await.map_err(code)?;
+        crate::audit::changed("health check updated", &[("check", &h.id), ("version", &h.version)]);
+        Ok(view(h))
     }
 
     /// DeleteHealthCheck.
     pub async fn delete_health_check(&self, id: &str) -> Result<()> {
-        self.store.delete_health_check(id).await.map_err(code)
+        self.store.delete_health_check(id).await.map_err(code)?;
+        crate::audit::changed("health check deleted", &[("check", &id)]);
+        Ok(())
     }
 }
 
@@ -386,7 +393,7 @@ impl Service {
         reason: &str,
     ) -> Result<store::HealthOverride> {
         let o = self.store.set_health_override(id, healthy, by, reason).await.map_err(code)?;
-        tracing::warn!(check = %id, healthy, by = %by, reason = %reason, "health check override set");
+        tracing::warn!(target: "flowdns::change", check = %id, healthy, by = %by, reason = %reason, "health check override set");
         Ok(o)
     }
 
@@ -399,7 +406,7 @@ impl Service {
             }
             other => code(other),
         })?;
-        tracing::warn!(check = %id, by = %by, "health check override cleared");
+        tracing::warn!(target: "flowdns::change", check = %id, by = %by, "health check override cleared");
         Ok(())
     }
 }

@@ -56,7 +56,13 @@ impl Service {
                 ),
             ));
         }
-        self.store.create_policy_record(zone_id, name, ttl, policy_id, version).await.map_err(code)
+        let r = self
+            .store
+            .create_policy_record(zone_id, name, ttl, policy_id, version)
+            .await
+            .map_err(code)?;
+        crate::audit::record_changed("policy record created", &r);
+        Ok(r)
     }
 
     /// GetTrafficPolicyInstance.
@@ -77,12 +83,17 @@ impl Service {
         let current = self.get_instance(id).await?;
         let policy = policy_id.unwrap_or(&current.policy_id);
         self.get_policy(policy, Some(version)).await?;
-        self.store.update_policy_record(id, Some(policy), version, ttl).await.map_err(code)
+        let r =
+            self.store.update_policy_record(id, Some(policy), version, ttl).await.map_err(code)?;
+        crate::audit::record_changed("policy record updated", &r);
+        Ok(r)
     }
 
     /// DeleteTrafficPolicyInstance.
     pub async fn delete_instance(&self, id: &str) -> Result<()> {
-        self.store.delete_policy_record(id).await.map_err(code)
+        self.store.delete_policy_record(id).await.map_err(code)?;
+        crate::audit::changed("policy record deleted", &[("record", &id)]);
+        Ok(())
     }
 
     /// GetTrafficPolicyInstanceCount.

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+pub mod audit;
 pub mod cidr;
 pub mod coverage;
 pub mod geo_codes;

@@ -38,29 +38,64 @@ impl Service {
     pub async fn validate(&self, document: &str) -> Result<policy::Compilation> {
         let mut c = policy::compile(document, &self.catalog);
         if let Some(p) = &c.policy {
-            let known: std::collections::HashSet<String> = self
-                .store
-                .list_health_checks()
-                .await
-                .map_err(|e| from_store(e, Code::NoSuchHealthCheck, Code::NoSuchHealthCheck))?
-                .into_iter()
-                .map(|h| h.id)
-                .collect();
-            let mut missing: Vec<&str> =
-                p.health_check_ids().into_iter().filter(|id| !known.contains(*id)).collect();
-            missing.sort_unstable();
-            missing.dedup();
-            for id in missing {
+            for message in self.missing_health_checks(p).await? {
                 c.diagnostics.push(policy::Diagnostic {
                     severity: Severity::Warning,
                     pointer: String::new(),
-                    message: format!(
-                        "health check {id:?} does not exist: until it does, it counts as healthy"
-                    ),
+                    message,
                 });
             }
         }
         Ok(c)
+    }
+
+    /// One warning for each health check a policy refers to that does not exist: until it
+    /// does, it counts as healthy, which is rarely what the author meant.
+    pub async fn missing_health_checks(&self, p: &policy::Policy) -> Result<Vec<String>> {
+        let known: std::collections::HashSet<String> = self
+            .store
+            .list_health_checks()
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchHealthCheck, Code::NoSuchHealthCheck))?
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        Ok(p.health_check_ids()
+            .into_iter()
+            .filter(|id| !known.contains(*id))
+            .map(|id| {
+                format!("health check {id:?} does not exist: until it does, it counts as healthy")
+            })
+            .collect())
+    }
+
+    /// The warnings of a document about to be stored: the validator's, and the health checks
+    /// it refers to that do not exist. Empty for a document that does not compile.
+    pub async fn document_warnings(&self, document: &str) -> Result<Vec<String>> {
+        let c = self.validate(document).await?;
+        Ok(c.warnings()
+            .map(|d| {
+                if d.pointer.is_empty() {
+                    d.message.clone()
+                } else {
+                    format!("{}: {}", d.pointer, d.message)
+                }
+            })
+            .collect())
+    }
+
+    /// The warnings for binding a policy version to a name: the health checks the version
+    /// refers to that do not exist.
+    pub async fn version_warnings(&self, id: &str, version: u32) -> Result<Vec<String>> {
+        let v = self.read_policy(id, Some(version)).await?;
+        let c = policy::compile(&v.document, &self.catalog);
+        let Some(p) = &c.policy else { return Ok(Vec::new()) };
+        Ok(self
+            .missing_health_checks(p)
+            .await?
+            .into_iter()
+            .map(|w| format!("policy {id} version {version}: {w}"))
+            .collect())
     }
 
     /// CreateTrafficPolicy: version 1 of a new policy.
@@ -83,10 +118,11 @@ impl Service {
                 ),
             ));
         }
-        self.store
-            .create_policy(name, document, &rtype, comment)
-            .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists))
+        let v = self.store.create_policy(name, document, &rtype, comment).await.map_err(|e| {
+            from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists)
+        })?;
+        crate::audit::changed("policy created", &[("policy", &v.policy_id), ("name", &v.name)]);
+        Ok(v)
     }
 
     /// CreateTrafficPolicyVersion: the next version of a policy.
@@ -100,10 +136,15 @@ impl Service {
         // An unknown policy is reported before a bad document.
         self.get_policy(id, None).await?;
         let rtype = self.check_document(document)?;
-        self.store
-            .create_policy_version(id, document, &rtype, comment)
-            .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+        let v =
+            self.store.create_policy_version(id, document, &rtype, comment).await.map_err(|e| {
+                from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification)
+            })?;
+        crate::audit::changed(
+            "policy version created",
+            &[("policy", &v.policy_id), ("version", &v.version)],
+        );
+        Ok(v)
     }
 
     /// GetTrafficPolicy: any version by number, deleted ones included (their documents stay
@@ -205,7 +246,9 @@ impl Service {
         self.store
             .delete_policy_version(id, version)
             .await
-            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))?;
+        crate::audit::changed("policy version deleted", &[("policy", &id), ("version", &version)]);
+        Ok(())
     }
 }
 

@@ -152,6 +152,7 @@ impl Service {
             .create_zone_with_records(&name, comment, Some(caller_reference), records)
             .await
             .map_err(code)?;
+        crate::audit::changed("zone created", &[("zone", &zone.id), ("name", &zone.name)]);
         let change = self.change_info(zone.serial, None).await?;
         Ok((HostedZone { zone, name_servers: ns }, change))
     }
@@ -224,6 +225,7 @@ impl Service {
             store::StoreError::InUse(m) => Error::new(Code::HostedZoneNotEmpty, m),
             other => code(other),
         })?;
+        crate::audit::changed("zone deleted", &[("zone", &id)]);
         let serial = self.store.serial().await.map_err(code)?;
         self.change_info(serial, None).await
     }
@@ -302,6 +304,7 @@ impl Service {
         }
         let touched: Vec<(String, String)> =
             out.iter().map(|c| (c.rrset.name.clone(), c.rrset.rtype.clone())).collect();
+        let count = out.len();
         let catalog = self.catalog.clone();
         let zone_id_owned = zone.id.clone();
         let serial = self
@@ -314,6 +317,10 @@ impl Service {
                 store::StoreError::Invalid(m) => Error::new(Code::InvalidChangeBatch, m),
                 other => code(other),
             })?;
+        crate::audit::changed(
+            "zone records changed",
+            &[("zone", &zone.id), ("name", &zone.name), ("changes", &count), ("serial", &serial)],
+        );
         self.change_info(serial, (!comment.is_empty()).then_some(comment)).await
     }
 

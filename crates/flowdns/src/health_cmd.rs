@@ -45,9 +45,9 @@ fn show(r: &control::health::HealthReport) -> serde_json::Value {
 
 pub(crate) fn print(json_out: bool, value: &serde_json::Value, human: impl FnOnce() -> String) {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        crate::output::line(&serde_json::to_string_pretty(value).unwrap_or_default());
     } else {
-        println!("{}", human());
+        crate::output::line(&human());
     }
 }
 
@@ -73,14 +73,66 @@ pub(crate) async fn create(
     Ok(())
 }
 
-/// `flowdns health list`.
-pub(crate) async fn list(s: &control::Service, json_out: bool) -> Result<()> {
+/// Live status lives in the running server: each check's status and last failure, by id,
+/// from its API; or why it could not be asked.
+fn live_statuses(
+    server: &str,
+    data_dir: &std::path::Path,
+) -> Result<std::collections::HashMap<String, serde_json::Value>, String> {
+    let answer = crate::remote::find(server, data_dir)?.call("GET", "health-checks", None)?;
+    Ok(answer["health_checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c["id"].as_str()?.to_owned(), c.clone())))
+        .collect())
+}
+
+/// `flowdns health list`: every check with its status and last failure, from the running
+/// server when it can be reached.
+pub(crate) async fn list(
+    s: &control::Service,
+    server: &str,
+    data_dir: &std::path::Path,
+    json_out: bool,
+) -> Result<()> {
     let page = s.list_health_checks(None, Some("1000")).await.map_err(refused)?;
     let mut reports = Vec::new();
     for h in &page.items {
         reports.push(s.health_report(&h.check.id).await.map_err(refused)?);
     }
-    let value = json!(reports.iter().map(show).collect::<Vec<_>>());
+    let live = if reports.is_empty() {
+        Ok(Default::default())
+    } else {
+        let (server, data_dir) = (server.to_owned(), data_dir.to_owned());
+        tokio::task::spawn_blocking(move || live_statuses(&server, &data_dir))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+    };
+    let status_of = |id: &str| -> (String, serde_json::Value) {
+        match &live {
+            Err(_) => ("unknown (server not reachable)".to_owned(), serde_json::Value::Null),
+            Ok(map) => match map.get(id) {
+                Some(c) => (
+                    c["status"].as_str().unwrap_or("unknown").to_owned(),
+                    c["last_failure"].clone(),
+                ),
+                None => ("unknown (not checked by the server)".to_owned(), serde_json::Value::Null),
+            },
+        }
+    };
+    let value = json!(
+        reports
+            .iter()
+            .map(|r| {
+                let mut v = show(r);
+                let (status, last_failure) = status_of(&r.check.check.id);
+                v["status"] = json!(status);
+                v["last_failure"] = last_failure;
+                v
+            })
+            .collect::<Vec<_>>()
+    );
     print(json_out, &value, || {
         reports
             .iter()
@@ -99,7 +151,18 @@ pub(crate) async fn list(s: &control::Service, json_out: bool) -> Result<()> {
                     ),
                     None => String::new(),
                 };
-                format!("{}  {} {}{}", r.check.check.id, c.check_type, target, forced)
+                let (status, last_failure) = status_of(&r.check.check.id);
+                let failure = match last_failure["reason"].as_str() {
+                    Some(reason) => format!(
+                        "  last failure: {reason} ({})",
+                        last_failure["at"].as_str().unwrap_or("?")
+                    ),
+                    None => String::new(),
+                };
+                format!(
+                    "{}  {} {}  {status}{forced}{failure}",
+                    r.check.check.id, c.check_type, target
+                )
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -110,7 +173,7 @@ pub(crate) async fn list(s: &control::Service, json_out: bool) -> Result<()> {
 /// `flowdns health show ID`.
 pub(crate) async fn show_one(s: &control::Service, id: &str) -> Result<()> {
     let r = s.health_report(id).await.map_err(refused)?;
-    println!("{}", serde_json::to_string_pretty(&show(&r))?);
+    crate::output::line(&serde_json::to_string_pretty(&show(&r))?);
     Ok(())
 }
 
@@ -155,8 +218,8 @@ pub(crate) async fn delete(s: &control::Service, id: &str, json_out: bool) -> Re
     Ok(())
 }
 
-/// Who runs the CLI, for the override log.
-fn operator() -> String {
+/// Who runs the CLI, for the override and the change log: `cli:<OS user>`.
+pub(crate) fn operator() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .map(|u| format!("cli:{u}"))

@@ -7,7 +7,9 @@ mod config_cmd;
 mod geoip;
 mod health_cmd;
 mod manage;
+mod output;
 mod policy_cmd;
+mod remote;
 mod serve;
 mod settings;
 
@@ -18,7 +20,22 @@ use clap::{Args, Parser, Subcommand};
 
 /// flowdns: self-hosted traffic-steering DNS, compatible with Route 53 Traffic Flow.
 #[derive(Parser)]
-#[command(name = "flowdns", version, about)]
+#[command(
+    name = "flowdns",
+    version,
+    about = "Self-hosted traffic-steering DNS: answers each client by traffic policies \
+             (geolocation, latency, weighted, failover...), compatible with Route 53 Traffic Flow.",
+    long_about = "Self-hosted traffic-steering DNS: answers each client by traffic policies \
+                  (geolocation, latency, weighted, failover...), compatible with Route 53 \
+                  Traffic Flow.\n\n\
+                  Run the server with `flowdns serve`. The other commands manage what it serves \
+                  (zones, traffic policies, policy records, health checks) in the data \
+                  directory, whether or not the server runs; a running server applies each \
+                  change within a moment. `flowdns policy validate` and `flowdns policy \
+                  explain` check and try out a policy document before you store it.\n\n\
+                  Logging: FLOWDNS_LOG sets the levels (error, warn, info, debug, trace; for \
+                  example FLOWDNS_LOG=info), --log-format the format."
+)]
 struct Cli {
     /// Configuration file (TOML). Defaults to $FLOWDNS_CONFIG when set.
     #[arg(long, global = true, env = "FLOWDNS_CONFIG", value_name = "FILE")]
@@ -34,28 +51,35 @@ struct Cli {
     /// Print results as JSON (for scripts).
     #[arg(long, global = true)]
     json: bool,
+    /// Log format on standard error: text for people, json for log collectors (one object
+    /// per line).
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    log_format: Option<settings::LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Traffic policies: check and explain documents offline, or manage stored versions.
+    /// Traffic policies: check a document and try it out for a client, store it as numbered
+    /// versions.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Hosted zones: import and export master files, list, delete.
     #[command(subcommand)]
     Zone(ZoneCommand),
-    /// Policy records: bind a policy version to a DNS name.
+    /// Policy records: answer a DNS name with a policy version.
     #[command(subcommand)]
     Record(RecordCommand),
-    /// Health checks: definitions (Route 53 HealthCheckConfig as JSON) and manual overrides.
+    /// Health checks that steer answers away from failed endpoints: create them (Route 53
+    /// HealthCheckConfig as JSON), see their status, force them healthy or unhealthy.
     #[command(subcommand)]
     Health(HealthCommand),
-    /// CIDR collections (IP-based routing): list them, show one with its blocks.
+    /// CIDR collections for IP-based routing: list them, show one with its blocks (they are
+    /// created and changed through the API).
     #[command(subcommand)]
     Cidr(CidrCommand),
-    /// Run the authoritative DNS server.
+    /// Run the authoritative DNS server, with the HTTP API and the browser editor.
     Serve(ServeArgs),
     /// The configuration file: check it and show the effective settings.
     #[command(subcommand)]
@@ -102,7 +126,7 @@ enum ZoneCommand {
         /// Zone name.
         name: String,
     },
-    /// List zones.
+    /// List zones: name and id.
     List,
     /// Delete a zone and its records (refused while policy records use it).
     Delete {
@@ -123,9 +147,14 @@ enum HealthCommand {
         #[arg(long)]
         caller_reference: Option<String>,
     },
-    /// List health checks.
-    List,
-    /// Show a health check with its override.
+    /// List health checks with their status and last failure, as the running server sees
+    /// them (status "unknown" when no server can be asked).
+    List {
+        /// The running server to ask for the live status.
+        #[arg(long, value_name = "URL", env = "FLOWDNS_SERVER", default_value = remote::DEFAULT_SERVER)]
+        server: String,
+    },
+    /// Show a health check as JSON: its configuration and override.
     Show {
         /// Health check id.
         id: String,
@@ -216,7 +245,8 @@ enum RecordCommand {
         /// Policy record id.
         id: String,
     },
-    /// List policy records.
+    /// List policy records: name, policy version, TTL, and whether the server applied it
+    /// (with the reason when it could not).
     List {
         /// Only this zone's.
         #[arg(long)]
@@ -250,9 +280,6 @@ struct ServeArgs {
     /// Default: ns1.<zone> and ns2.<zone>.
     #[arg(long = "name-server", value_name = "NAME")]
     name_servers: Vec<String>,
-    /// Log format (default: text).
-    #[arg(long, value_enum)]
-    log_format: Option<settings::LogFormat>,
 }
 
 #[derive(Subcommand)]
@@ -260,7 +287,8 @@ enum PolicyCommand {
     /// Check documents: exit 0 when all are valid (warnings are printed), 1 when any is
     /// invalid, 2 on usage or I/O errors.
     Validate(ValidateArgs),
-    /// Evaluate a document for one simulated client and show the answer and why.
+    /// Evaluate a document (a file, or a stored version with --policy) for one simulated
+    /// client and show the answer and why.
     Explain(ExplainArgs),
     /// Store a new policy (version 1); prints its id.
     Create {
@@ -312,9 +340,20 @@ struct ValidateArgs {
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// Traffic policy document (JSON).
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
+    /// Traffic policy document (JSON); or give a stored version with --policy.
+    #[arg(value_name = "FILE", required_unless_present = "policy", conflicts_with = "policy")]
+    file: Option<PathBuf>,
+    /// A stored policy (its id) to explain instead of a file.
+    #[arg(long, value_name = "ID")]
+    policy: Option<String>,
+    /// The stored version to explain (default: the latest).
+    #[arg(long, value_name = "N", requires = "policy")]
+    version: Option<u32>,
+    /// A running server to ask, so that its loaded GeoIP data is used instead of loading it
+    /// here (which takes seconds for real databases). Not asked when --geoip or
+    /// --latency-table is given; when it cannot be reached, the data is loaded here.
+    #[arg(long, value_name = "URL", env = "FLOWDNS_SERVER", default_value = remote::DEFAULT_SERVER)]
+    server: String,
     /// The client: an IP address, or a subnet as sent in EDNS Client Subnet (203.0.113.0/24).
     #[arg(long, value_name = "IP[/PREFIX]")]
     client: String,
@@ -357,6 +396,7 @@ fn main() -> ExitCode {
     let mut flags = settings::Flags {
         data_dir: cli.data_dir.clone(),
         store: cli.store.clone(),
+        log_format: cli.log_format,
         ..settings::Flags::default()
     };
     if let Command::Serve(a) = &cli.command {
@@ -366,7 +406,6 @@ fn main() -> ExitCode {
         flags.upstream = a.upstream.clone();
         flags.latency_table = a.latency_table.clone();
         flags.name_servers = a.name_servers.clone();
-        flags.log_format = a.log_format;
     }
     let loaded = config::Config::load(config_path.as_deref()).and_then(|config| {
         let env = |name: &str| std::env::var(name).ok();
@@ -380,6 +419,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Commands other than serve log only warnings unless a level was chosen.
+    let level = if matches!(cli.command, Command::Serve(_))
+        || settings.log_level != settings::DEFAULT_LOG_LEVEL
+    {
+        settings.log_level.as_str()
+    } else {
+        "warn"
+    };
+    init_logging(settings.log_format, level);
     let json = cli.json;
     let result = match cli.command {
         Command::Policy(PolicyCommand::Validate(a)) => {
@@ -387,17 +435,23 @@ fn main() -> ExitCode {
         }
         Command::Policy(PolicyCommand::Explain(a)) => policy_cmd::explain(
             &config,
+            &settings.data_dir,
             &policy_cmd::ExplainRequest {
-                file: a.file,
+                source: match (a.file, a.policy) {
+                    (Some(file), _) => policy_cmd::DocumentSource::File(file),
+                    (None, policy) => policy_cmd::DocumentSource::Stored {
+                        policy: policy.unwrap_or_default(),
+                        version: a.version,
+                    },
+                },
+                server: a.server,
                 client: a.client,
                 unhealthy: a.unhealthy,
                 unhealthy_targets: a.unhealthy_targets,
-                // Without --geoip: the configured databases, else the data directory's.
-                geoip: if a.geoip.is_empty() {
-                    settings.geoip.paths().unwrap_or_default()
-                } else {
-                    a.geoip
-                },
+                geoip: a.geoip,
+                // Without --geoip and no server to ask: the configured databases, else the
+                // data directory's.
+                fallback_geoip: settings.geoip.paths().unwrap_or_default(),
                 latency_table: a.latency_table,
                 seed: a.seed,
                 json,
@@ -416,7 +470,6 @@ fn main() -> ExitCode {
             })
         }
         Command::Serve(_) => {
-            init_logging(settings.log_format, &settings.log_level);
             warn_if_new_store(&settings);
             let opts = serve::ServeOptions {
                 data_dir: settings.data_dir.clone(),
@@ -439,11 +492,16 @@ fn main() -> ExitCode {
                 .map(|()| ExitCode::SUCCESS)
         }
         command => runtime()
-            .block_on(manage(command, &settings, &config, json))
+            .block_on(control::audit::acting_as(
+                health_cmd::operator(),
+                manage(command, &settings, &config, json),
+            ))
             .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
+        // The reader of standard output went away (`| head`): nothing more to say.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             if let Some(r) = e.downcast_ref::<Refused>() {
                 eprintln!("flowdns: {r}");
@@ -460,6 +518,10 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
 }
 
+/// Logs go to standard error, filtered by `FLOWDNS_LOG` or `[log] level` (`error`, `warn`,
+/// `info`, `debug`, `trace`, or per module as in `info,hickory_server=debug`). The server logs
+/// `info` by default; the other commands only warnings and errors (`FLOWDNS_LOG=info` shows the
+/// line each change logs, with who made it).
 fn init_logging(format: settings::LogFormat, level: &str) {
     // The level was checked when the settings were resolved.
     let filter = tracing_subscriber::EnvFilter::try_new(level)
@@ -485,11 +547,16 @@ fn warn_if_new_store(settings: &settings::Settings) {
         .source(if settings.store.is_some() { "store" } else { "data_dir" })
         .map(ToString::to_string)
         .unwrap_or_default();
-    eprintln!(
-        "flowdns: warning: creating a new, empty store at {} ({from}); give --data-dir or set \
-         FLOWDNS_DATA_DIR if your store is elsewhere",
+    let message = format!(
+        "creating a new, empty store at {} ({from}); give --data-dir or set FLOWDNS_DATA_DIR if \
+         your store is elsewhere",
         settings.store_display()
     );
+    // With JSON logs every line on standard error is a JSON object.
+    match settings.log_format {
+        settings::LogFormat::Json => tracing::warn!("{message}"),
+        settings::LogFormat::Text => eprintln!("flowdns: warning: {message}"),
+    }
 }
 
 /// Whether a command may create the store: the ones that add the first data to it.
@@ -552,7 +619,7 @@ async fn manage(
         Command::Policy(PolicyCommand::Create { name, file, comment }) => {
             let target = manage::PolicyTarget::New { name: &name };
             manage::policy_store(
-                &store,
+                &offline_service(&store, config)?,
                 &config.catalog()?,
                 target,
                 &file,
@@ -564,7 +631,7 @@ async fn manage(
         Command::Policy(PolicyCommand::Update { id, file, comment }) => {
             let target = manage::PolicyTarget::NextVersion { id: &id };
             manage::policy_store(
-                &store,
+                &offline_service(&store, config)?,
                 &config.catalog()?,
                 target,
                 &file,
@@ -582,7 +649,7 @@ async fn manage(
         }
         Command::Record(RecordCommand::Create { zone, name, policy, version, ttl }) => {
             manage::record_create(
-                &store,
+                &offline_service(&store, config)?,
                 manage::RecordCreate { zone: &zone, name: &name, policy: &policy, version, ttl },
                 json,
             )
@@ -611,7 +678,9 @@ async fn manage(
                     health_cmd::create(&service, &definition, caller_reference.as_deref(), json)
                         .await
                 }
-                HealthCommand::List => health_cmd::list(&service, json).await,
+                HealthCommand::List { server } => {
+                    health_cmd::list(&service, &server, &settings.data_dir, json).await
+                }
                 HealthCommand::Show { id } => health_cmd::show_one(&service, &id).await,
                 HealthCommand::Update { id, definition, version } => {
                     health_cmd::update(&service, &id, &definition, version, json).await

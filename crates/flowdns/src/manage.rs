@@ -45,11 +45,11 @@ pub(crate) fn in_zone(name: &str, zone: &str) -> Result<String, Refused> {
 
 fn print(json_out: bool, value: Value, human: impl FnOnce() -> String) {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        crate::output::line(&serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         let text = human();
         if !text.is_empty() {
-            println!("{text}");
+            crate::output::line(&text);
         }
     }
 }
@@ -103,6 +103,10 @@ pub(crate) async fn zone_import(
         .collect();
     let count = rows.len();
     let (zone, created) = store.replace_zone_records(&zone_name, rows).await.map_err(refused)?;
+    control::audit::changed(
+        if created { "zone created" } else { "zone records changed" },
+        &[("zone", &zone.id), ("name", &zone.name), ("records", &count), ("file", &file.display())],
+    );
     print(
         json_out,
         json!({"zone": zone.name, "id": zone.id, "records": count, "created": created}),
@@ -130,7 +134,7 @@ pub(crate) async fn zone_export(store: &Store, name: &str) -> Result<()> {
             )?,
         );
     }
-    print!("{}", zone::master::write(&origin, &records));
+    crate::output::write(&zone::master::write(&origin, &records));
     Ok(())
 }
 
@@ -147,6 +151,7 @@ pub(crate) async fn zone_list(store: &Store, json_out: bool) -> Result<()> {
 pub(crate) async fn zone_delete(store: &Store, name: &str, json_out: bool) -> Result<()> {
     let zone = store.zone_by_name(&absolute(name)?).await.map_err(refused)?;
     store.delete_zone(&zone.id).await.map_err(refused)?;
+    control::audit::changed("zone deleted", &[("zone", &zone.id), ("name", &zone.name)]);
     print(json_out, json!({"deleted": zone.name, "id": zone.id}), || {
         format!("deleted zone {}", zone.name)
     });
@@ -193,14 +198,26 @@ pub(crate) enum PolicyTarget<'a> {
     NextVersion { id: &'a str },
 }
 
+/// Warnings about what was just stored: on stderr, and in the JSON output.
+fn warn(json_out: bool, value: &mut Value, warnings: Vec<String>) {
+    if json_out {
+        value["warnings"] = json!(warnings);
+    } else {
+        for w in warnings {
+            eprintln!("flowdns: warning: {w}");
+        }
+    }
+}
+
 pub(crate) async fn policy_store(
-    store: &Store,
+    service: &control::Service,
     catalog: &policy::codes::Catalog,
     target: PolicyTarget<'_>,
     file: &Path,
     comment: Option<&str>,
     json_out: bool,
 ) -> Result<()> {
+    let store = service.store();
     let (text, rtype) = read_policy(file, catalog)?;
     let comment = comment.unwrap_or("");
     let v = match target {
@@ -213,11 +230,22 @@ pub(crate) async fn policy_store(
     }
     .map_err(refused)?;
     let new_policy = matches!(target, PolicyTarget::New { .. });
-    print(
-        json_out,
-        json!({"id": v.policy_id, "version": v.version, "type": v.record_type}),
-        || if new_policy { v.policy_id.clone() } else { v.version.to_string() },
-    );
+    if new_policy {
+        control::audit::changed("policy created", &[("policy", &v.policy_id), ("name", &v.name)]);
+    } else {
+        control::audit::changed(
+            "policy version created",
+            &[("policy", &v.policy_id), ("version", &v.version)],
+        );
+    }
+    let mut value = json!({"id": v.policy_id, "version": v.version, "type": v.record_type});
+    // Stored already: a failure to list the health checks only loses the warnings.
+    let missing = match &policy::compile(&text, catalog).policy {
+        Some(p) => service.missing_health_checks(p).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    warn(json_out, &mut value, missing);
+    print(json_out, value, || if new_policy { v.policy_id.clone() } else { v.version.to_string() });
     Ok(())
 }
 
@@ -251,9 +279,10 @@ pub(crate) async fn policy_show(
         );
     } else {
         // The document exactly as it was stored.
-        print!("{}", v.document);
-        if !v.document.ends_with('\n') {
-            println!();
+        if v.document.ends_with('\n') {
+            crate::output::write(&v.document);
+        } else {
+            crate::output::line(&v.document);
         }
     }
     Ok(())
@@ -266,6 +295,7 @@ pub(crate) async fn policy_delete(
     json_out: bool,
 ) -> Result<()> {
     store.delete_policy_version(id, version).await.map_err(refused)?;
+    control::audit::changed("policy version deleted", &[("policy", &id), ("version", &version)]);
     print(json_out, json!({"deleted": {"id": id, "version": version}}), || {
         format!("deleted {id} version {version}")
     });
@@ -291,17 +321,23 @@ pub(crate) struct RecordCreate<'a> {
 }
 
 pub(crate) async fn record_create(
-    store: &Store,
+    service: &control::Service,
     a: RecordCreate<'_>,
     json_out: bool,
 ) -> Result<()> {
+    let store = service.store();
     let zone = store.zone_by_name(&absolute(a.zone)?).await.map_err(refused)?;
     let name = in_zone(a.name, &zone.name)?;
     let r = store
         .create_policy_record(&zone.id, &name, a.ttl, a.policy, a.version)
         .await
         .map_err(refused)?;
-    print(json_out, record_json(&r), || r.id.clone());
+    control::audit::record_changed("policy record created", &r);
+    let mut value = record_json(&r);
+    let missing =
+        service.version_warnings(&r.policy_id, r.policy_version).await.unwrap_or_default();
+    warn(json_out, &mut value, missing);
+    print(json_out, value, || r.id.clone());
     Ok(())
 }
 
@@ -314,6 +350,7 @@ pub(crate) async fn record_update(
     json_out: bool,
 ) -> Result<()> {
     let r = store.update_policy_record(id, policy, version, ttl).await.map_err(refused)?;
+    control::audit::record_changed("policy record updated", &r);
     print(json_out, record_json(&r), || {
         format!("{} now uses {} version {} ({})", r.name, r.policy_id, r.policy_version, r.state)
     });
@@ -322,6 +359,7 @@ pub(crate) async fn record_update(
 
 pub(crate) async fn record_delete(store: &Store, id: &str, json_out: bool) -> Result<()> {
     store.delete_policy_record(id).await.map_err(refused)?;
+    control::audit::changed("policy record deleted", &[("record", &id)]);
     print(json_out, json!({"deleted": id}), || format!("deleted policy record {id}"));
     Ok(())
 }

@@ -113,13 +113,25 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let (keys, created) = api::keys::load_or_create(&opts.data_dir, |k| std::env::var(k).ok())
         .context("cannot load the API access keys")?;
     if let Some(pair) = created {
-        // Printed once, on the first start; the key file keeps it (owner-only permissions).
-        eprintln!(
-            "flowdns: created an API access key (stored in {}):\n  access key id:     {}\n  secret access key: {}",
-            opts.data_dir.join(api::keys::KEYS_FILE).display(),
-            pair.access_key_id,
-            pair.secret.expose()
-        );
+        // Shown once, on the first start, to a person at a terminal; the key file keeps it
+        // (owner-only permissions). When standard error is a log (a service manager, a
+        // file), the secret stays out of it.
+        use std::io::IsTerminal as _;
+        let file = opts.data_dir.join(api::keys::KEYS_FILE);
+        if std::io::stderr().is_terminal() {
+            eprintln!(
+                "flowdns: created an API access key (stored in {}):\n  access key id:     {}\n  secret access key: {}",
+                file.display(),
+                pair.access_key_id,
+                pair.secret.expose()
+            );
+        } else {
+            tracing::warn!(
+                access_key_id = %pair.access_key_id,
+                file = %file.display(),
+                "created an API access key; its secret is in the file (not logged)"
+            );
+        }
     }
     // The health checker: probes every check, publishes the unhealthy ones to the DNS path.
     let board = Arc::new(health::checker::Board::default());

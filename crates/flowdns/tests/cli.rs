@@ -23,6 +23,9 @@ fn flowdns(args: &[&str]) -> Output {
         .args(args)
         .env_remove("FLOWDNS_GEOIP")
         .env_remove("FLOWDNS_CONFIG")
+        .env_remove("FLOWDNS_SERVER")
+        .env_remove("FLOWDNS_ACCESS_KEY_ID")
+        .env_remove("FLOWDNS_SECRET_ACCESS_KEY")
         .output()
         .expect("run flowdns")
 }
@@ -694,4 +697,197 @@ fn explain_finds_the_geoip_databases_of_the_data_directory() {
     assert_eq!(v["location"]["country"], "US");
     assert_eq!(v["warnings"], serde_json::json!([]));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `flowdns ARGS` with standard output to a pipe the test closes before reading
+/// anything: the command must end quietly with status 0, as with `| head -0`.
+fn with_closed_stdout(args: &[&str]) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .args(args)
+        .env_remove("FLOWDNS_GEOIP")
+        .env_remove("FLOWDNS_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_status_0() {
+    let data = std::env::temp_dir().join(format!("flowdns-cli-pipe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let d = data.to_str().unwrap();
+    // A zone far larger than a pipe's buffer, so the export cannot finish without a reader.
+    let mut zone = String::from(
+        "$ORIGIN big.example.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ IN NS ns1\nns1 IN A 192.0.2.1\n",
+    );
+    for i in 0..4000 {
+        zone.push_str(&format!("host-{i} IN TXT \"padding so that the export is large {i}\"\n"));
+    }
+    let file = temp_file("big.zone", zone.as_bytes());
+    let o = flowdns(&["--data-dir", d, "zone", "import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = example("weighted.json");
+    let geo = geoip();
+    for i in 0..20 {
+        let o = flowdns(&["--data-dir", d, "policy", "create", "--name", &format!("p{i}"), &doc]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for args in [
+        vec!["--data-dir", d, "zone", "export", "big.example"],
+        vec!["--data-dir", d, "--json", "policy", "list"],
+        vec!["--data-dir", d, "policy", "list"],
+        vec!["policy", "validate", &doc, &doc, &doc],
+        vec!["--json", "policy", "validate", &doc],
+        vec!["policy", "explain", &doc, "--client", "192.0.2.1", "--geoip", &geo],
+        vec!["--json", "policy", "explain", &doc, "--client", "192.0.2.1", "--geoip", &geo],
+    ] {
+        let o = with_closed_stdout(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn help_is_written_for_users() {
+    let o = flowdns(&["--help"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.starts_with("Self-hosted traffic-steering DNS"), "{out}");
+    assert!(!out.contains("The flowdns binary"), "{out}");
+    for word in ["serve", "policy", "zone", "record", "health", "FLOWDNS_LOG", "--log-format"] {
+        assert!(out.contains(word), "--help mentions {word}: {out}");
+    }
+    let o = flowdns(&["-h"]);
+    assert!(stdout(&o).starts_with("Self-hosted traffic-steering DNS"), "{}", stdout(&o));
+    // Every command and subcommand opens with a sentence of its own.
+    for command in ["policy", "zone", "record", "health", "cidr", "serve"] {
+        let o = flowdns(&[command, "--help"]);
+        assert!(o.status.success(), "{command}");
+        let first = stdout(&o).lines().next().unwrap_or("").to_owned();
+        assert!(
+            first.chars().next().is_some_and(char::is_uppercase) && !first.starts_with("Usage"),
+            "{command} --help opens with {first:?}"
+        );
+    }
+}
+
+#[test]
+fn explain_a_stored_policy_version() {
+    let data = std::env::temp_dir().join(format!("flowdns-cli-stored-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let d = data.to_str().unwrap();
+    let geo = example("geo-latency-failover.json");
+    let o = flowdns(&["--data-dir", d, "policy", "create", "--name", "video", &geo]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_owned();
+    let o = flowdns(&["--data-dir", d, "policy", "update", &id, &example("minimal.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let london = ["--client", "81.2.69.142", "--geoip", &geoip()];
+    // Version 1 is the geo document, whatever the latest version is.
+    let mut args = vec!["--data-dir", d, "policy", "explain", "--policy", &id, "--version", "1"];
+    args.extend_from_slice(&london);
+    let mut json_args = vec!["--data-dir", d, "--json"];
+    json_args.extend_from_slice(&args[2..]);
+    let o = flowdns(&json_args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["answer"], serde_json::json!(["video.example.com"]));
+    assert_eq!(v["location"]["country"], "GB");
+    // Without --version: the latest (the minimal document), and the text form.
+    let mut latest = vec!["--data-dir", d, "policy", "explain", "--policy", &id];
+    latest.extend_from_slice(&london);
+    let o = flowdns(&latest);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let minimal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(example("minimal.json")).unwrap()).unwrap();
+    let value = minimal["Endpoints"].as_object().unwrap().values().next().unwrap()["Value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(stdout(&o).contains(&format!("answer: A {value}")), "{}", stdout(&o));
+    // A missing version or policy is refused with exit 1; FILE and --policy exclude each other.
+    let o = flowdns(&[
+        "--data-dir",
+        d,
+        "policy",
+        "explain",
+        "--policy",
+        &id,
+        "--version",
+        "9",
+        "--client",
+        "192.0.2.1",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains('9'), "{}", stderr(&o));
+    let o = flowdns(&[
+        "--data-dir",
+        d,
+        "policy",
+        "explain",
+        &geo,
+        "--policy",
+        &id,
+        "--client",
+        "192.0.2.1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = flowdns(&["policy", "explain", "--version", "1", "--client", "192.0.2.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn storing_and_binding_a_policy_warns_of_missing_health_checks() {
+    let data = std::env::temp_dir().join(format!("flowdns-cli-hc-warn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let d = data.to_str().unwrap();
+    let zone = temp_file("warn.zone", b"$ORIGIN example.com.\n@ 300 IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.53\n");
+    assert!(flowdns(&["--data-dir", d, "zone", "import", zone.to_str().unwrap()]).status.success());
+    // examples/weighted.json refers to hc-srv1, hc-srv2 and hc-srv3, which do not exist here.
+    let o =
+        flowdns(&["--data-dir", d, "policy", "create", "--name", "w", &example("weighted.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_owned();
+    let err = stderr(&o);
+    for hc in ["hc-srv1", "hc-srv2", "hc-srv3"] {
+        assert!(
+            err.contains(&format!("warning: health check \"{hc}\" does not exist")),
+            "{hc}: {err}"
+        );
+    }
+    let o = flowdns(&[
+        "--data-dir",
+        d,
+        "--json",
+        "record",
+        "create",
+        "--zone",
+        "example.com",
+        "--name",
+        "www",
+        "--policy",
+        &id,
+        "--version",
+        "1",
+        "--ttl",
+        "60",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warnings: Vec<&str> =
+        v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].starts_with(&format!("policy {id} version 1: health check \"hc-srv1\"")));
+    // A document without health checks stores without a warning.
+    let o =
+        flowdns(&["--data-dir", d, "policy", "create", "--name", "m", &example("minimal.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&data);
 }

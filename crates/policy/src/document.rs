@@ -12,6 +12,7 @@ use crate::json::{Json, ptr};
 use crate::location::{Code, Continent, Coordinates};
 use crate::query::EndpointKind;
 use crate::rdata::RecordType;
+use crate::suggest::{self, edit_distance};
 
 /// Largest document Route 53 accepts, in characters.
 pub const MAX_DOCUMENT_CHARS: usize = 102_400;
@@ -256,7 +257,11 @@ fn read_endpoint(id: String, v: &Json, p: String, d: &mut Diags) -> EndpointDef 
             if let Some(s) = string(v, &tp, d) {
                 ep.kind = EndpointKind::parse(&s);
                 if ep.kind.is_none() {
-                    d.error(&tp, format!("unknown endpoint Type {s:?}; allowed: {}", kinds()));
+                    let hint = suggest::one_of(&s, EndpointKind::ALL.iter().map(|(_, n)| *n));
+                    d.error(
+                        &tp,
+                        format!("unknown endpoint Type {s:?}{hint}; allowed: {}", kinds()),
+                    );
                 }
             }
         }
@@ -308,9 +313,9 @@ fn read_rule(
             let s = string(v, &tp, d)?;
             if !RULE_TYPES.contains(&s.as_str()) {
                 let hint = match s.to_ascii_lowercase().as_str() {
-                    "geolocation" => " (geolocation rules are spelled \"geo\")",
-                    t if RULE_TYPES.contains(&t) => " (rule types are lower-case)",
-                    _ => "",
+                    "geolocation" => " (geolocation rules are spelled \"geo\")".to_owned(),
+                    t if RULE_TYPES.contains(&t) => " (rule types are lower-case)".to_owned(),
+                    _ => suggest::one_of(&s, RULE_TYPES.iter().copied()),
                 };
                 d.error(
                     &tp,
@@ -491,7 +496,11 @@ fn geo_entry(f: &mut Fields<'_>, p: &str, d: &mut Diags) -> (Option<GeoMatch>, B
         let c = Continent::from_code(&s);
         if c.is_none() {
             let all: Vec<_> = Continent::ALL.iter().map(|c| c.code()).collect();
-            d.error(&cp, format!("unknown continent code {s:?}; allowed: {}", all.join(", ")));
+            let hint = suggest::continent(&s);
+            d.error(
+                &cp,
+                format!("unknown continent code {s:?}{hint}; allowed: {}", all.join(", ")),
+            );
         }
         c
     });
@@ -525,8 +534,9 @@ fn geo_entry(f: &mut Fields<'_>, p: &str, d: &mut Diags) -> (Option<GeoMatch>, B
         } else if codes::country(&c.to_ascii_uppercase()).is_some() {
             d.error(cp, format!("country codes are upper-case: use {:?}", c.to_ascii_uppercase()));
         } else {
+            let hint = suggest::country(c);
             d.error(cp, format!(
-                "unknown country code {c:?}; use an ISO 3166-1 alpha-2 code such as US, or \"*\" for the default"
+                "unknown country code {c:?}{hint}; use an ISO 3166-1 alpha-2 code such as US, or \"*\" for the default"
             ));
         }
     }
@@ -545,7 +555,8 @@ fn geo_entry(f: &mut Fields<'_>, p: &str, d: &mut Diags) -> (Option<GeoMatch>, B
                 if let Some(info) = codes::subdivision(c, s) {
                     subdivision = Code::new(info.code);
                 } else if c == "US" || c == "UA" {
-                    d.error(sp, format!("{s:?} is not a subdivision code of {c}"));
+                    let hint = suggest::subdivision(c, s);
+                    d.error(sp, format!("{s:?} is not a subdivision code of {c}{hint}"));
                 } else if country.is_some() {
                     d.error(sp, format!(
                         "Route 53 supports subdivisions only for US (state codes) and UA; {c} has none"
@@ -595,7 +606,7 @@ fn latency_entry(
                 Some(bare) if catalog.latency_region(bare).is_some() => format!(
                     " (latency rules take the plain code {bare:?}; the aws:route53: form is for geoproximity)"
                 ),
-                _ => String::new(),
+                _ => suggest::one_of(&r, codes::AWS_REGIONS.iter().map(|a| a.code)),
             };
             d.error(&rp, format!(
                 "unknown latency region {r:?}{hint}; use an AWS region code such as us-east-1 or one of your own locations"
@@ -991,17 +1002,4 @@ fn near_miss<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
         .filter(|(dist, a)| *dist <= 2 && a.len() > 3)
         .min_by_key(|(dist, _)| *dist)
         .map(|(_, a)| a)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -26,6 +26,7 @@ mod json;
 pub mod location;
 pub mod query;
 pub mod rdata;
+mod suggest;
 mod tables;
 pub mod trace;
 

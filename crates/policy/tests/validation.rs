@@ -318,6 +318,97 @@ fn error_cases() -> Vec<Case> {
             "/Endpoints/e1/TTL",
             "unknown field \"TTL\" in an endpoint",
         ),
+        // --- did you mean: misspelt types and codes ---------------------------------------------
+        case(
+            "RuleType weigthed",
+            set(base(), "/Rules/r/RuleType", json!("weigthed")),
+            "/Rules/r/RuleType",
+            "unknown RuleType \"weigthed\" (did you mean \"weighted\"?)",
+        ),
+        case(
+            "RuleType failovr",
+            set(base(), "/Rules/r/RuleType", json!("failovr")),
+            "/Rules/r/RuleType",
+            "(did you mean \"failover\"?)",
+        ),
+        case(
+            "endpoint Type cloudfrnt",
+            endpoint_doc("A", json!({"Type": "cloudfrnt", "Value": "d111.cloudfront.net"})),
+            "/Endpoints/e/Type",
+            "unknown endpoint Type \"cloudfrnt\" (did you mean \"cloudfront\"?)",
+        ),
+        case(
+            "endpoint Type elastic-loadbalancer",
+            endpoint_doc("A", json!({"Type": "elastic-loadbalancer", "Value": "x.elb.amazonaws.com"})),
+            "/Endpoints/e/Type",
+            "(did you mean \"elastic-load-balancer\"?)",
+        ),
+        case(
+            "country UK",
+            geo1(json!({"Country": "UK"})),
+            "/Rules/r/Locations/0/Country",
+            "unknown country code \"UK\" (did you mean \"GB\", United Kingdom?)",
+        ),
+        case(
+            "country by name",
+            geo1(json!({"Country": "Germany"})),
+            "/Rules/r/Locations/0/Country",
+            "(did you mean \"DE\", Germany?)",
+        ),
+        case(
+            "continent as a country",
+            geo1(json!({"Country": "EU"})),
+            "/Rules/r/Locations/0/Country",
+            "EU is the continent Europe: use Continent",
+        ),
+        case(
+            "continent by name",
+            geo1(json!({"Continent": "Europe"})),
+            "/Rules/r/Locations/0/Continent",
+            "unknown continent code \"Europe\" (did you mean \"EU\", Europe?)",
+        ),
+        case(
+            "continent misspelt",
+            geo1(json!({"Continent": "Antartica"})),
+            "/Rules/r/Locations/0/Continent",
+            "(did you mean \"AN\", Antarctica?)",
+        ),
+        case(
+            "continent lower-case",
+            geo1(json!({"Continent": "na"})),
+            "/Rules/r/Locations/0/Continent",
+            "(continent codes are upper-case: \"NA\")",
+        ),
+        case(
+            "country as a continent",
+            geo1(json!({"Continent": "AU"})),
+            "/Rules/r/Locations/0/Continent",
+            "AU is the country Australia: use Country, or Continent \"OC\"",
+        ),
+        case(
+            "state by misspelt name",
+            geo1(json!({"Country": "US", "Subdivision": "Washingtn"})),
+            "/Rules/r/Locations/0/Subdivision",
+            "\"Washingtn\" is not a subdivision code of US (did you mean \"WA\", Washington?)",
+        ),
+        case(
+            "state lower-case",
+            geo1(json!({"Country": "US", "Subdivision": "tx"})),
+            "/Rules/r/Locations/0/Subdivision",
+            "(subdivision codes are upper-case: \"TX\", Texas)",
+        ),
+        case(
+            "oblast without its leading zero",
+            geo1(json!({"Country": "UA", "Subdivision": "5"})),
+            "/Rules/r/Locations/0/Subdivision",
+            "(did you mean \"05\", Vinnytska oblast?)",
+        ),
+        case(
+            "latency region us-east1",
+            latency(json!([{"Region": "us-east1", "EndpointReference": "e1"}])),
+            "/Rules/r/Regions/0/Region",
+            "unknown latency region \"us-east1\" (did you mean \"us-east-1\"?)",
+        ),
         // --- required fields -----------------------------------------------------------------
         case(
             "missing AWSPolicyFormatVersion",
