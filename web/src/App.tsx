@@ -70,7 +70,7 @@ function SignIn(props: { notice: string | null; onSignedIn: (token: string) => v
           } catch (err) {
             if (err instanceof ApiError && err.status === 403) {
               setError(
-                'The server refused this access key: check the access key ID and the secret access key (flowdns prints the generated key when it first starts, or reads FLOWDNS_ACCESS_KEY_ID and FLOWDNS_SECRET_ACCESS_KEY).',
+                'The server refused this access key: check the access key ID and the secret access key (the generated key is in access-keys.json in the data directory, or the server reads FLOWDNS_ACCESS_KEY_ID and FLOWDNS_SECRET_ACCESS_KEY).',
               );
             } else {
               setError(err instanceof Error ? err.message : String(err));

@@ -75,11 +75,11 @@ pub(crate) async fn create(
 
 /// Live status lives in the running server: each check's status and last failure, by id,
 /// from its API; or why it could not be asked.
-fn live_statuses(
+async fn live_statuses(
     server: &str,
     data_dir: &std::path::Path,
 ) -> Result<std::collections::HashMap<String, serde_json::Value>, String> {
-    let answer = crate::remote::find(server, data_dir)?.call("GET", "health-checks", None)?;
+    let answer = crate::remote::find(server, data_dir)?.call("GET", "health-checks", None).await?;
     Ok(answer["health_checks"]
         .as_array()
         .into_iter()
@@ -104,10 +104,7 @@ pub(crate) async fn list(
     let live = if reports.is_empty() {
         Ok(Default::default())
     } else {
-        let (server, data_dir) = (server.to_owned(), data_dir.to_owned());
-        tokio::task::spawn_blocking(move || live_statuses(&server, &data_dir))
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()))
+        live_statuses(server, data_dir).await
     };
     let status_of = |id: &str| -> (String, serde_json::Value) {
         match &live {

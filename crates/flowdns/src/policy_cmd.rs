@@ -177,7 +177,8 @@ pub(crate) fn explain(config: &Config, data_dir: &Path, req: &ExplainRequest) ->
                 "unhealthy": explain.unhealthy, "unhealthy_targets": explain.unhealthy_targets,
                 "seed": explain.seed,
             });
-            server.call("POST", "explain", Some(&body)).map(|v| (v, server.url))
+            let answer = crate::runtime().block_on(server.call("POST", "explain", Some(&body)));
+            answer.map(|v| (v, server.url))
         });
         match asked {
             Ok(answer) => from_server = Some(answer),

@@ -1,12 +1,11 @@
 //! Asking a running server: commands that need what only the server has (its loaded GeoIP
 //! data, the live status of health checks) call its JSON API when one answers, authenticated
 //! with a bearer token derived from the data directory's access key (or the key in
-//! `FLOWDNS_ACCESS_KEY_ID` and `FLOWDNS_SECRET_ACCESS_KEY`). Plain HTTP/1.1, one request per
-//! connection; when no server answers, the caller falls back to working on its own and says
+//! `FLOWDNS_ACCESS_KEY_ID` and `FLOWDNS_SECRET_ACCESS_KEY`). HTTP/1.1 through hyper, one
+//! request per connection; when no server answers, the caller falls back to working on its own and says
 //! why.
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
+use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::path::Path;
 use std::time::Duration;
 
@@ -71,33 +70,51 @@ fn token(data_dir: &Path) -> Result<String, String> {
 
 impl Server {
     /// Calls the JSON API: `path` is below `/api/v1/`. Answers the JSON of a 2xx response;
-    /// anything else is an error saying what happened.
-    pub(crate) fn call(
+    /// anything else is an error saying what happened. HTTP/1.1 through hyper, one request per
+    /// connection.
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, String> {
-        let unreachable = |e: std::io::Error| format!("no server answered at {} ({e})", self.url);
-        let mut stream =
-            TcpStream::connect_timeout(&self.addr, CONNECT_TIMEOUT).map_err(unreachable)?;
-        stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(unreachable)?;
-        stream.set_write_timeout(Some(ANSWER_TIMEOUT)).map_err(unreachable)?;
-        let payload = body.map(Value::to_string).unwrap_or_default();
-        let request = format!(
-            "{method} /api/v1/{path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
-             Accept: application/json\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-            self.host,
-            self.token,
-            payload.len()
-        );
-        stream.write_all(request.as_bytes()).map_err(unreachable)?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).map_err(unreachable)?;
-        let (status, body) = parse_response(&raw)
-            .ok_or_else(|| format!("the server at {} gave an answer that is not HTTP", self.url))?;
-        let json: Option<Value> = serde_json::from_slice(&body).ok();
+        let unreachable =
+            |e: &dyn std::fmt::Display| format!("no server answered at {} ({e})", self.url);
+        let exchange = async {
+            let tcp =
+                tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(self.addr))
+                    .await
+                    .map_err(|e| unreachable(&e))?
+                    .map_err(|e| unreachable(&e))?;
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+                    .await
+                    .map_err(|e| unreachable(&e))?;
+            let driver = tokio::spawn(connection);
+            let payload = body.map(Value::to_string).unwrap_or_default();
+            let request = hyper::Request::builder()
+                .method(method)
+                .uri(format!("/api/v1/{path}"))
+                .header(hyper::header::HOST, &self.host)
+                .header(hyper::header::AUTHORIZATION, format!("Bearer {}", self.token))
+                .header(hyper::header::ACCEPT, "application/json")
+                .header(hyper::header::CONTENT_TYPE, "application/json")
+                .body(http_body_util::Full::new(hyper::body::Bytes::from(payload)))
+                .map_err(|e| format!("cannot ask the server at {}: {e}", self.url))?;
+            let response = sender.send_request(request).await.map_err(|e| unreachable(&e))?;
+            let status = response.status().as_u16();
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .map_err(|e| unreachable(&e))?
+                .to_bytes();
+            driver.abort();
+            Ok::<_, String>((status, bytes))
+        };
+        let (status, bytes) =
+            tokio::time::timeout(ANSWER_TIMEOUT, exchange).await.map_err(|_| {
+                format!("the server at {} did not answer in {ANSWER_TIMEOUT:?}", self.url)
+            })??;
+        let json: Option<Value> = serde_json::from_slice(&bytes).ok();
         if !(200..300).contains(&status) {
             let message = json
                 .as_ref()
@@ -110,66 +127,5 @@ impl Server {
         json.ok_or_else(|| {
             format!("the server at {} answered something that is not JSON", self.url)
         })
-    }
-}
-
-/// The status and body of an HTTP/1.1 response (body with `Content-Length`, chunked, or up
-/// to the end of the connection).
-fn parse_response(raw: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..split]).ok()?;
-    let body = &raw[split + 4..];
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-    let mut chunked = false;
-    let mut length = None;
-    for line in lines {
-        let (name, value) = line.split_once(':')?;
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("transfer-encoding") && value.eq_ignore_ascii_case("chunked") {
-            chunked = true;
-        } else if name.eq_ignore_ascii_case("content-length") {
-            length = value.parse::<usize>().ok();
-        }
-    }
-    if chunked {
-        let mut out = Vec::new();
-        let mut rest = body;
-        loop {
-            let end = rest.windows(2).position(|w| w == b"\r\n")?;
-            let size_text = std::str::from_utf8(&rest[..end]).ok()?;
-            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-            rest = &rest[end + 2..];
-            if size == 0 {
-                return Some((status, out));
-            }
-            out.extend_from_slice(rest.get(..size)?);
-            rest = rest.get(size + 2..)?;
-        }
-    }
-    let body = match length {
-        Some(n) => body.get(..n)?.to_vec(),
-        None => body.to_vec(),
-    };
-    Some((status, body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_response;
-
-    #[test]
-    fn responses_with_length_chunks_or_neither() {
-        let r = parse_response(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}xx").unwrap();
-        assert_eq!(r, (200, b"{}".to_vec()));
-        let r = parse_response(
-            b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n",
-        )
-        .unwrap();
-        assert_eq!(r, (201, b"{\"a\":1}".to_vec()));
-        let r = parse_response(b"HTTP/1.1 401 Unauthorized\r\n\r\nno").unwrap();
-        assert_eq!(r, (401, b"no".to_vec()));
-        assert!(parse_response(b"garbage").is_none());
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n{}").is_none());
     }
 }
