@@ -6,6 +6,7 @@ mod config;
 mod geoip;
 mod health_cmd;
 mod manage;
+mod notify;
 mod policy_cmd;
 mod serve;
 
