@@ -109,3 +109,12 @@ def test_json_api_bearer_token(server):
 def test_healthz_needs_no_authentication(server):
     r = http_request(server, "GET", "/healthz")
     assert r.status == 200 and r.body.strip() == b"ok"
+
+
+def test_readyz_needs_no_authentication_and_reports_the_serials(server):
+    r = http_request(server, "GET", "/readyz")
+    assert r.status == 200, r.body
+    body = r.json()
+    assert body["ready"] is True
+    # A write by an earlier test may still be on its way into the snapshot (milliseconds).
+    assert 0 <= body["snapshot_serial"] <= body["store_serial"], body

@@ -3,12 +3,14 @@
 //! - [`sigv4`]: AWS Signature Version 4 verification (header form), service `route53`.
 //! - [`keys`]: access keys from the environment or the keys file in the data directory.
 //! - [`xml`]: the Route 53 `2013-04-01` REST/XML request and response shapes.
+//! - [`ready`]: the `/readyz` probe (store answering, DNS snapshot current).
 //! - [`server`]: the HTTP server: authentication, the Route 53 API (`route53`) and the JSON
 //!   API (`json`), both thin adapters over [`control::Service`].
 #![deny(missing_docs)]
 
 mod json;
 pub mod keys;
+pub mod ready;
 mod route53;
 pub mod server;
 pub mod sigv4;

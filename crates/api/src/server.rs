@@ -4,11 +4,12 @@
 //! Authentication: every request must carry an AWS Signature Version 4 `Authorization`
 //! header (service `route53`, any region) made with a key from [`crate::keys`]. The JSON API
 //! also accepts `Authorization: Bearer <token>` with a token from [`crate::keys::bearer_token`]
-//! (for the browser editor, which cannot sign requests). `GET /healthz` and `GET /metrics`
-//! (Prometheus) need no authentication.
+//! (for the browser editor, which cannot sign requests). `GET /healthz` (liveness),
+//! `GET /readyz` (readiness: the store answers and DNS serves current data, see
+//! [`crate::ready`]) and `GET /metrics` (Prometheus) need no authentication.
 //!
-//! Every other `GET` or `HEAD` (any path outside `/2013-04-01`, `/api`, `/healthz` and
-//! `/metrics`) is the browser editor, served without authentication from the files embedded
+//! Every other `GET` or `HEAD` (any path outside `/2013-04-01`, `/api`, `/healthz`,
+//! `/readyz` and `/metrics`) is the browser editor, served without authentication from the files embedded
 //! by the `editor` crate (see `serve_editor`): the file at that path if there is one;
 //! else, for a path whose last segment has no extension (`/`, `/policies/abc`), `index.html`,
 //! so that the editor's own routes load the application; else 404.
@@ -38,6 +39,7 @@ pub struct AppState {
     /// The access keys.
     pub keys: Arc<Keys>,
     metrics: Option<MetricsFn>,
+    readiness: crate::ready::Readiness,
     request_ids: AtomicU64,
 }
 
@@ -48,7 +50,13 @@ impl AppState {
         keys: Arc<Keys>,
         metrics: Option<MetricsFn>,
     ) -> Arc<AppState> {
-        Arc::new(AppState { service, keys, metrics, request_ids: AtomicU64::new(1) })
+        Arc::new(AppState {
+            service,
+            keys,
+            metrics,
+            readiness: crate::ready::Readiness::new(crate::ready::MAX_LAG),
+            request_ids: AtomicU64::new(1),
+        })
     }
 
     pub(crate) fn request_id(&self) -> String {
@@ -96,6 +104,17 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     let request_id = state.request_id();
     if path == "/healthz" && parts.method == Method::GET {
         return (StatusCode::OK, "ok\n").into_response();
+    }
+    if path == "/readyz" && parts.method == Method::GET {
+        let (status, body) = state.readiness.check(&state.service).await.to_response();
+        let mut r = (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            format!("{body}\n"),
+        )
+            .into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return r;
     }
     // Prometheus scrapes without signing: metrics are operational counters only.
     if path == "/metrics"
@@ -172,7 +191,11 @@ fn is_api_path(path: &str) -> bool {
     let under = |prefix: &str| {
         path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    under("/2013-04-01") || under("/api") || path == "/healthz" || path == "/metrics"
+    under("/2013-04-01")
+        || under("/api")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/metrics"
 }
 
 /// The `Content-Security-Policy` of the editor's pages: nothing but this server's own files
@@ -442,7 +465,7 @@ mod tests {
         for p in ["/2013-04-01", "/2013-04-01/hostedzone", "/api", "/api/v1/zones", "/api/x"] {
             assert!(is_api_path(p), "{p}");
         }
-        for p in ["/healthz", "/metrics"] {
+        for p in ["/healthz", "/readyz", "/metrics"] {
             assert!(is_api_path(p), "{p}");
         }
         for p in ["/", "/index.html", "/apiary", "/policies/x", "/assets/a.js", "/healthz/x"] {

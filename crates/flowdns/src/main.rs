@@ -7,6 +7,7 @@ mod config_cmd;
 mod geoip;
 mod health_cmd;
 mod manage;
+mod notify;
 mod output;
 mod policy_cmd;
 mod remote;

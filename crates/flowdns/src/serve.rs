@@ -58,6 +58,7 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
 
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let catalog = Arc::new(catalog);
+    crate::notify::status("starting: opening the store and building the DNS snapshot");
     let store = match &opts.store {
         None => Store::open(&opts.data_dir)
             .await
@@ -256,6 +257,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         shared.clone(),
     ));
 
+    // Listeners bound, first snapshot loaded: tell systemd (Type=notify) we are up.
+    crate::notify::ready(&ready_status(&sockets, api_addr));
+
     dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
         .await
         .map_err(anyhow::Error::msg)?;
@@ -308,6 +312,14 @@ async fn shutdown_signal() {
         let _ = ctrl_c.await;
     }
     tracing::info!("shutting down");
+    crate::notify::stopping();
+}
+
+/// The `STATUS=` line sent with `READY=1`: where the server listens.
+fn ready_status(sockets: &[dns::Listener], api: SocketAddr) -> String {
+    let dns: Vec<String> =
+        sockets.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
+    format!("answering DNS on {} (UDP, TCP); API on {api}", dns.join(", "))
 }
 
 /// The checker's definitions from the store: every health check with its override.
