@@ -395,14 +395,39 @@ impl Listener {
 }
 
 fn reuseport_udp(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
+    let socket = socket_for(addr, socket2::Type::DGRAM)?;
     #[cfg(unix)]
     socket.set_reuse_port(true)?;
     socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
+/// A socket for `addr`; an IPv6 one is IPv6-only, so that `[::]:53` and `0.0.0.0:53` can be
+/// listened on side by side (Linux makes IPv6 sockets dual-stack by default).
+fn socket_for(addr: SocketAddr, kind: socket2::Type) -> std::io::Result<socket2::Socket> {
+    use socket2::{Domain, Socket};
+    let socket = Socket::new(Domain::for_address(addr), kind, None)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    Ok(socket)
+}
+
+/// A plain UDP socket (no SO_REUSEPORT) bound to `addr`.
+fn plain_udp(addr: SocketAddr) -> std::io::Result<std::net::UdpSocket> {
+    let socket = socket_for(addr, socket2::Type::DGRAM)?;
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
+/// A listening, non-blocking TCP socket bound to `addr` (SO_REUSEADDR, as std sets it).
+fn tcp_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket_for(addr, socket2::Type::STREAM)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
     Ok(socket.into())
 }
 
@@ -445,13 +470,15 @@ fn bind_pair(addr: SocketAddr, per_address: usize) -> Result<Listener, ListenErr
     // A plain bind first, so that a port another process holds is an error (SO_REUSEPORT
     // would otherwise share it with a process of the same user). It also picks the port
     // when port 0 was asked for.
-    let first = std::net::UdpSocket::bind(addr).map_err(|e| udp_err(addr, e))?;
+    let first = plain_udp(addr).map_err(|e| udp_err(addr, e))?;
     let bound = first.local_addr().map_err(|e| udp_err(addr, e))?;
     // TCP takes the same number while the plain UDP socket still holds it, so nothing else can
     // take the UDP port in between.
-    let tcp = std::net::TcpListener::bind(bound)
-        .and_then(|t| t.set_nonblocking(true).map(|()| t))
-        .map_err(|source| ListenError { addr: bound, protocol: "TCP", source })?;
+    let tcp = tcp_listener(bound).map_err(|source| ListenError {
+        addr: bound,
+        protocol: "TCP",
+        source,
+    })?;
     drop(first);
     let mut udp = Vec::with_capacity(per_address);
     for _ in 0..per_address {

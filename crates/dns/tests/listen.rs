@@ -61,3 +61,26 @@ async fn an_explicit_port_taken_for_udp_is_a_clear_error() {
     let l = dns::bind(&[addr]).await.expect("the port is free again");
     assert_eq!(l[0].tcp.local_addr().unwrap(), addr);
 }
+
+/// The wildcard addresses of both families on one port, as a server on port 53 listens:
+/// IPv6 sockets are IPv6-only, so `[::]` does not collide with `0.0.0.0`. Each family answers
+/// on its own sockets.
+#[tokio::test]
+async fn both_wildcards_listen_on_one_port() {
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("skipped: this host has no IPv6 loopback");
+        return;
+    }
+    // A port free for both families and protocols, found by binding the IPv4 pair first.
+    let v4 = dns::bind(&[SocketAddr::from(([0, 0, 0, 0], 0))]).await.unwrap();
+    let port = v4[0].tcp.local_addr().unwrap().port();
+    let v6 = dns::bind(&["[::]:0".parse::<SocketAddr>().unwrap()].map(|mut a| {
+        a.set_port(port);
+        a
+    }))
+    .await
+    .expect("[::] binds beside 0.0.0.0 on the same port");
+    assert_eq!(v6[0].tcp.local_addr().unwrap().port(), port);
+    assert!(v6[0].udp.iter().all(|u| u.local_addr().unwrap().is_ipv6()));
+    assert!(v4[0].udp.iter().all(|u| u.local_addr().unwrap().is_ipv4()));
+}
