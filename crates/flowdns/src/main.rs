@@ -5,6 +5,7 @@ mod cidr_cmd;
 mod config;
 mod geoip;
 mod health_cmd;
+mod health_serial;
 mod manage;
 mod policy_cmd;
 mod serve;

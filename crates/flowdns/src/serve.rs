@@ -115,13 +115,17 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     );
     let (defs_tx, defs_rx) = tokio::sync::watch::channel(health_definitions(&store).await?);
     let publish_shared = shared.clone();
+    // Each table also goes to the task that moves on the SOA serial of the zones it affects.
+    let (tables_tx, tables_rx) = tokio::sync::watch::channel(shared.health.load_full());
     let checker =
         tokio::spawn(health::checker::run(defs_rx, board.clone(), prober, move |unhealthy| {
             tracing::info!(unhealthy = unhealthy.len(), "health table published");
-            publish_shared
-                .health
-                .store(Arc::new(dns::health::HealthTable::with_unhealthy(unhealthy)));
+            let table = Arc::new(dns::health::HealthTable::with_unhealthy(unhealthy));
+            publish_shared.health.store(table.clone());
+            let _ = tables_tx.send(table);
         }));
+    let health_serials =
+        tokio::spawn(crate::health_serial::follow(store.clone(), shared.clone(), tables_rx));
     let defs_store = store.clone();
     let definitions = tokio::spawn(async move {
         // Definitions and overrides change rarely: read them twice a second.
@@ -227,6 +231,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let _ = reloader.await;
     api_task.abort();
     checker.abort();
+    health_serials.abort();
     definitions.abort();
     if let Some(r) = refresher {
         r.abort();

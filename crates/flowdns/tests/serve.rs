@@ -134,7 +134,12 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(data, extra, &[])
+    }
+
+    fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+            .envs(env.iter().copied())
             .arg("--data-dir")
             .arg(data)
             .args(["serve", "--dns-listen", &format!("127.0.0.1:{}", dns_port())])
@@ -1119,5 +1124,123 @@ fn a_calculated_check_follows_its_children() {
     // One needed: healthy again.
     cli_ok(&data, &["health", "update", &calc, r#"{"HealthThreshold": 1}"#]);
     wait_for("calculated healthy", || answer() == ["203.0.113.1"]);
+    drop(http);
+}
+
+/// An API request with a bearer token; the status code and the body.
+fn api_call(server: &Server, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(server.api_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_soa_serial_moves_on_with_every_change_that_affects_the_zone() {
+    const KEY_ID: &str = "FDNSSOASERIALTEST01";
+    const SECRET: &str = "soa-serial-test-secret-0123456789abcdef";
+    let data = temp_dir("soa-serial");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let http = HttpServer::start("127.0.0.1:0");
+    let check = tcp_check(&data, http.addr.port());
+    let v1 = write(&data, "v1.json", &failover_policy(&check));
+    let v2 = write(&data, "v2.json", &single_value_policy("203.0.113.9"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "app", &v1]);
+    // The API key from the environment, so that the test can make authenticated calls.
+    let key = [("FLOWDNS_ACCESS_KEY_ID", KEY_ID), ("FLOWDNS_SECRET_ACCESS_KEY", SECRET)];
+    let mut s = Server::start_with_env(&data, &[], &key);
+    let token = api::keys::bearer_token(&api::keys::KeyPair {
+        access_key_id: KEY_ID.into(),
+        secret: api::keys::Secret::new(SECRET),
+        created: None,
+    });
+    let serial = |s: &Server| -> u32 {
+        let d = dig(s, &["example.com", "SOA"]);
+        let soa = d.values("SOA");
+        assert_eq!(soa.len(), 1, "{}", d.text);
+        soa[0].split_whitespace().nth(2).unwrap().parse().unwrap()
+    };
+    // A new zone serves the serial its file gives.
+    let first = serial(&s);
+    assert_eq!(first, 2026112701);
+    let moves_on = |s: &Server, what: &str, before: u32| -> u32 {
+        let mut now = before;
+        wait_for(what, || {
+            now = serial(s);
+            now != before
+        });
+        // RFC 1982: ahead, never behind.
+        assert!(store::serial_gt(now, before), "{what}: {before} -> {now}");
+        now
+    };
+
+    // A policy record created: its answers appear, and so does a new serial.
+    let args = ["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy];
+    let record = cli_ok(
+        &data,
+        &args.into_iter().chain(["--version", "1", "--ttl", "30"]).collect::<Vec<_>>(),
+    );
+    let after_create = moves_on(&s, "policy record created", first);
+    wait_for("the primary", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]);
+
+    // A health change that alters the answers.
+    let before = serial(&s);
+    cli_ok(&data, &["health", "override", &check, "--unhealthy", "--reason", "drain"]);
+    wait_for("failover", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]);
+    let after_health = moves_on(&s, "health change", before);
+    assert!(s.logged("SOA serial moved on for a health change") > 0);
+    // And back.
+    cli_ok(&data, &["health", "override", &check, "--clear"]);
+    let after_clear = moves_on(&s, "health restored", after_health);
+
+    // A policy record moved to another version.
+    assert_eq!(cli_ok(&data, &["policy", "update", &policy, &v2]), "2");
+    cli_ok(&data, &["record", "update", &record, "--version", "2"]);
+    let after_update = moves_on(&s, "policy record updated", after_clear);
+    assert_eq!(dig(&s, &["app.example.com", "A"]).values("A"), ["203.0.113.9"]);
+
+    // A record change through the API.
+    let (status, zones) = api_call(&s, "GET", "/api/v1/zones", &token, "");
+    assert_eq!(status, 200, "{zones}");
+    let zones: serde_json::Value = serde_json::from_str(&zones).unwrap();
+    let zone_id = zones["zones"][0]["id"].as_str().unwrap_or_else(|| panic!("{zones}")).to_owned();
+    let (status, body) = api_call(
+        &s,
+        "POST",
+        &format!("/api/v1/zones/{zone_id}/rrsets"),
+        &token,
+        r#"{"changes":[{"action":"UPSERT","name":"new.example.com.","type":"A","ttl":60,"values":["192.0.2.123"]}]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let after_records = moves_on(&s, "record change", after_update);
+    assert_eq!(dig(&s, &["new.example.com", "A"]).values("A"), ["192.0.2.123"]);
+
+    // A zone import: the file's own serial is behind the served one, so the served one moves
+    // on by one; a file with a higher serial is served with that serial.
+    cli_ok(&data, &["zone", "import", &zone]);
+    let after_import = moves_on(&s, "zone import", after_records);
+    assert_eq!(after_import, after_records + 1);
+    let newer = write(&data, "newer.zone", &ZONE.replace("2026112701", "2026120501"));
+    cli_ok(&data, &["zone", "import", &newer]);
+    assert_eq!(moves_on(&s, "zone import with a higher serial", after_import), 2026120501);
+
+    // The serial survives a restart: the same serial after it, never an older one.
+    let last = serial(&s);
+    s.kill();
+    let s = Server::start(&data, &[]);
+    assert_eq!(serial(&s), last);
+    assert!(after_create > first && after_health > after_create);
     drop(http);
 }

@@ -8,6 +8,9 @@
 //! recompiles nothing it does not touch. After a build, [`Builder`] reports which policy
 //! records are served (`Applied`) and which are not (`Failed`, with the reason), for
 //! [`apply_states`] to record; [`follow`] does all of that as the change log grows.
+//!
+//! A zone's SOA is served with the serial the store keeps for it (`Zone::soa_serial`), which
+//! every change of the zone moves on, rather than the serial its SOA record was written with.
 #![deny(missing_docs)]
 
 pub mod input;
@@ -172,7 +175,15 @@ impl Builder {
                 continue;
             }
             match zone::master::parse_rdata(&origin, &r.name, &r.rtype, r.ttl, &r.rdata) {
-                Ok(rec) => records.push(rec),
+                Ok(mut rec) => {
+                    // The store moves the served serial on with every change of the zone.
+                    if let (Some(serial), hickory_proto::rr::RData::SOA(soa)) =
+                        (zone.soa_serial, &mut rec.data)
+                    {
+                        soa.serial = serial;
+                    }
+                    records.push(rec)
+                }
                 Err(e) => {
                     tracing::warn!(zone = %zone.name, name = %r.name, rtype = %r.rtype, error = %e, "record skipped")
                 }

@@ -32,12 +32,12 @@
 //!   in Rust, JSON is opaque text.
 //! - No reserved word of either engine is used as an identifier.
 //!
-//! # Schema (migrations 0001 to 0004)
+//! # Schema (migrations 0001 to 0005)
 //!
 //! | table | key | columns |
 //! |---|---|---|
 //! | `meta` | `key` | `value` BIGINT; row `serial` is the change serial |
-//! | `zones` | `id` | `name` UNIQUE, `comment`, `caller_reference` UNIQUE NULL, `created_at`, `serial`, `record_count` |
+//! | `zones` | `id` | `name` UNIQUE, `comment`, `caller_reference` UNIQUE NULL, `created_at`, `serial`, `record_count`, `soa_serial` NULL (0005) |
 //! | `records` | (`zone_id`, `ordinal`) | `name`, `rtype`, `ttl`, `rdata`, `set_identifier` NULL, `routing` NULL, `cidr_collection_id` NULL (0004) |
 //! | `policies` | `id` | `name` (UNIQUE WHERE `deleted` = 0), `created_at`, `created_serial`, `latest_version`, `next_version`, `deleted` |
 //! | `policy_versions` | (`policy_id`, `version`) | `document`, `comment`, `record_type`, `created_at`, `deleted` |
@@ -102,6 +102,20 @@
 //! write to its records or policy records (a collection change does not move it). The log is
 //! never pruned yet.
 //!
+//! # SOA serials
+//!
+//! `zones.soa_serial` is the SOA serial DNS serves for the zone. Every write that changes what
+//! the zone answers moves it on, in the same transaction: its records (a change batch, an
+//! import), its policy records (created, moved to another version or TTL, deleted), a CIDR
+//! collection its record sets name, and, through [`Store::advance_soa_serial`], the health of
+//! checks its answers use (written by the DNS server, [`ChangeKind::HealthState`]). The next
+//! serial is the SOA record's own serial when that is ahead of the served one in RFC 1982
+//! terms (someone wrote a higher serial, such as a new `YYYYMMDDnn`), else the served serial
+//! plus one, mod 2^32 ([`next_soa_serial`]); a new zone serves its record's serial as
+//! written. It is stored, so it never goes back across restarts. The SOA record itself keeps
+//! the serial it was given. NULL (a zone no write has touched since migration 0005) serves
+//! the record's serial.
+//!
 //! # Rules
 //!
 //! - Zone names are unique; a zone with policy records cannot be deleted.
@@ -140,6 +154,7 @@ mod names;
 mod policies;
 mod policy_records;
 mod rrsets;
+mod soa;
 mod sql;
 mod tags;
 mod time;
@@ -160,6 +175,7 @@ pub use model::{
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
 pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange, group as record_sets};
+pub use soa::{next_soa_serial, serial_gt};
 pub use tags::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_RESOURCE, Tag, TaggedResource};
 
 use backend::Backend;

@@ -24,6 +24,9 @@ pub struct Zone {
     pub serial: i64,
     /// Number of records (rows, not record sets) in the zone.
     pub record_count: i64,
+    /// The SOA serial DNS serves for the zone (see the crate docs, "SOA serials"); `None`
+    /// until a write moves it on, and until then the SOA record's own serial is served.
+    pub soa_serial: Option<u32>,
 }
 
 /// A record to store, as given to [`Store::replace_zone_records`](crate::Store::replace_zone_records).
@@ -245,10 +248,14 @@ pub enum ChangeKind {
     /// and [`Store::cidr_collection_zones`](crate::Store::cidr_collection_zones) lists the
     /// zones that use it.
     CidrCollection,
+    /// The health of checks the zone's answers use changed, and the zone's SOA serial moved
+    /// on (`zone_id` set; written by a DNS server, see
+    /// [`Store::advance_soa_serial`](crate::Store::advance_soa_serial)).
+    HealthState,
 }
 
 impl ChangeKind {
-    const ALL: [ChangeKind; 8] = [
+    const ALL: [ChangeKind; 9] = [
         ChangeKind::Zone,
         ChangeKind::Records,
         ChangeKind::Policy,
@@ -257,6 +264,7 @@ impl ChangeKind {
         ChangeKind::HealthCheck,
         ChangeKind::Tags,
         ChangeKind::CidrCollection,
+        ChangeKind::HealthState,
     ];
 
     /// The stored spelling, e.g. `policy_record`.
@@ -270,6 +278,7 @@ impl ChangeKind {
             ChangeKind::HealthCheck => "health_check",
             ChangeKind::Tags => "tags",
             ChangeKind::CidrCollection => "cidr_collection",
+            ChangeKind::HealthState => "health_state",
         }
     }
 
@@ -282,6 +291,7 @@ impl ChangeKind {
                 | ChangeKind::Records
                 | ChangeKind::PolicyRecord
                 | ChangeKind::CidrCollection
+                | ChangeKind::HealthState
         )
     }
 
