@@ -1,6 +1,6 @@
 //! The SOA serial follows health: when the health of checks changes, the zones whose policy
 //! records or routed record sets use one of them may answer differently, so their SOA serial
-//! moves on (one store write per zone, logged as a `health_state` change). The snapshot
+//! moves on (one store write per zone, logged as a `soa_serial` change). The snapshot
 //! follower then serves the new serial like any other change.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,7 +65,7 @@ pub(crate) async fn follow(
                 "the health of check(s) {} changed the answers of zone {zone}",
                 checks.join(", ")
             );
-            match store.advance_soa_serial(&zone, &detail).await {
+            match store.advance_soa_serial(&zone, None, &detail).await {
                 Ok(serial) => {
                     tracing::info!(%zone, soa_serial = serial, checks = %checks.join(","), "SOA serial moved on for a health change");
                     pending.remove(&zone);

@@ -9,6 +9,7 @@ mod health_serial;
 mod manage;
 mod policy_cmd;
 mod serve;
+mod store_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,31 @@ enum Command {
     Cidr(CidrCommand),
     /// Run the authoritative DNS server.
     Serve(ServeArgs),
+    /// The store itself: online backups, restoring one, schema version and counts.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Write a consistent copy of the store to a new FILE, while servers and commands keep
+    /// writing.
+    Backup {
+        /// The backup file to create (must not exist).
+        file: std::path::PathBuf,
+    },
+    /// Replace the store with a backup: checked first (a flowdns store of a schema this
+    /// flowdns knows), migrated, then swapped in at once. Refused while a server runs on the
+    /// data directory.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+    },
+    /// Show the schema version, change serial and counts of the store, or of a backup FILE.
+    Info {
+        /// A backup file to inspect instead of the data directory's store.
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -371,6 +397,21 @@ fn main() -> ExitCode {
                 .and_then(|(opts, catalog)| runtime().block_on(serve::run(opts, catalog)))
                 .map(|()| ExitCode::SUCCESS)
         }
+        Command::Store(c) => runtime()
+            .block_on(async {
+                match c {
+                    StoreCommand::Backup { file } => {
+                        store_cmd::backup(&cli.data_dir, &file, json).await
+                    }
+                    StoreCommand::Restore { file } => {
+                        store_cmd::restore(&cli.data_dir, &file, json).await
+                    }
+                    StoreCommand::Info { file } => {
+                        store_cmd::info(&cli.data_dir, file.as_deref(), json).await
+                    }
+                }
+            })
+            .map(|()| ExitCode::SUCCESS),
         command => runtime()
             .block_on(manage(command, &cli.data_dir, &config, json))
             .map(|()| ExitCode::SUCCESS),
@@ -526,7 +567,8 @@ async fn manage(
             }
         }
         Command::Policy(PolicyCommand::Validate(_) | PolicyCommand::Explain(_))
-        | Command::Serve(_) => Ok(()),
+        | Command::Serve(_)
+        | Command::Store(_) => Ok(()),
     }
 }
 

@@ -51,6 +51,8 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
 
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let catalog = Arc::new(catalog);
+    // Held until the process ends: `flowdns store restore` refuses while it is held.
+    let _lock = crate::store_cmd::lock_shared(&opts.data_dir)?;
     let store = Store::open(&opts.data_dir)
         .await
         .with_context(|| format!("cannot open the store in {}", opts.data_dir.display()))?;

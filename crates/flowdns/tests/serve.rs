@@ -1244,3 +1244,102 @@ fn the_soa_serial_moves_on_with_every_change_that_affects_the_zone() {
     assert!(after_create > first && after_health > after_create);
     drop(http);
 }
+
+#[test]
+fn backup_while_serving_and_restore_when_stopped() {
+    let data = temp_dir("backup");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let v1 = write(&data, "v1.json", &single_value_policy("203.0.113.1"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "app", &v1]);
+    let args = ["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy];
+    cli_ok(&data, &args.into_iter().chain(["--version", "1", "--ttl", "30"]).collect::<Vec<_>>());
+    let mut s = Server::start(&data, &[]);
+    wait_for("the policy record", || {
+        dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]
+    });
+
+    // A writer keeps changing the store while the backup is taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (data, stop) = (data.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let doc = write(&data, "w.json", &single_value_policy("203.0.113.50"));
+                cli_ok(&data, &["policy", "create", "--name", &format!("w{n}"), &doc]);
+                n += 1;
+            }
+            n
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let backups = temp_dir("backup-files");
+    let file = backups.join("flowdns-backup.db").display().to_string();
+    let out = cli_ok(&data, &["--json", "store", "backup", &file]);
+    let taken: serde_json::Value = serde_json::from_str(&out).unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(written > 0);
+    // The copy holds a prefix: its policies are the first ones created, without gaps.
+    let info: serde_json::Value =
+        serde_json::from_str(&cli_ok(&data, &["--json", "store", "info", &file])).unwrap();
+    assert_eq!(info["zones"], 1);
+    assert_eq!(info["policy_records"], 1);
+    assert_eq!(info["serial"], taken["serial"]);
+    assert_eq!(info["schema_version"], info["known_schema_version"]);
+    let in_copy = info["policies"].as_i64().unwrap();
+    assert!(in_copy >= 1, "{info}");
+    // A backup is never written over an existing file.
+    let o = cli(&data, &["store", "backup", &file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+
+    // Later changes, which the restore takes back.
+    let v2 = write(&data, "v2.json", &single_value_policy("203.0.113.2"));
+    assert_eq!(cli_ok(&data, &["policy", "update", &policy, &v2]), "2");
+    let record = cli_ok(&data, &["record", "list"]).split_whitespace().next().unwrap().to_owned();
+    cli_ok(&data, &["record", "update", &record, "--version", "2"]);
+    wait_for("version 2", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]);
+    let soa = |s: &Server| -> u32 {
+        dig(s, &["example.com", "SOA"]).values("SOA")[0]
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let served_before = soa(&s);
+
+    // Refused while the server runs.
+    let o = cli(&data, &["store", "restore", &file]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a flowdns server is running"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A file that is not a store is refused, and nothing changes.
+    let junk = write(&backups, "junk.db", "this is not a database");
+    let o = cli(&data, &["store", "restore", &junk]);
+    assert_eq!(o.status.code(), Some(1));
+    s.kill();
+    let o = cli(&data, &["store", "restore", &junk]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a flowdns store"));
+    assert!(cli_ok(&data, &["policy", "list"]).contains(&format!("w{}", written - 1)));
+
+    // Restored: the store is the backup's again, and the DNS answers are the old ones; the
+    // SOA serial moved past the one served before the restore.
+    cli_ok(&data, &["store", "restore", &file]);
+    let policies = cli_ok(&data, &["--json", "policy", "list"]);
+    let policies: serde_json::Value = serde_json::from_str(&policies).unwrap();
+    assert_eq!(policies.as_array().map(Vec::len), Some(in_copy as usize), "{policies}");
+    let s = Server::start(&data, &[]);
+    assert_eq!(dig(&s, &["app.example.com", "A"]).values("A"), ["203.0.113.1"]);
+    let served_after = soa(&s);
+    assert!(store::serial_gt(served_after, served_before), "{served_before} -> {served_after}");
+    // The restored store takes changes as before.
+    cli_ok(&data, &["record", "update", &record, "--version", "1", "--ttl", "40"]);
+    wait_for("a change after the restore", || soa(&s) != served_after);
+}

@@ -108,7 +108,7 @@
 //! the zone answers moves it on, in the same transaction: its records (a change batch, an
 //! import), its policy records (created, moved to another version or TTL, deleted), a CIDR
 //! collection its record sets name, and, through [`Store::advance_soa_serial`], the health of
-//! checks its answers use (written by the DNS server, [`ChangeKind::HealthState`]). The next
+//! checks its answers use (written by the DNS server, [`ChangeKind::SoaSerial`]). The next
 //! serial is the SOA record's own serial when that is ahead of the served one in RFC 1982
 //! terms (someone wrote a higher serial, such as a new `YYYYMMDDnn`), else the served serial
 //! plus one, mod 2^32 ([`next_soa_serial`]); a new zone serves its record's serial as
@@ -145,6 +145,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod backup;
 mod changes;
 mod cidr;
 mod error;
@@ -164,6 +165,7 @@ use std::path::Path;
 
 use sqlx::sqlite::SqliteConnectOptions;
 
+pub use backup::{StoreInfo, inspect, known_schema_version};
 pub use changes::Counted;
 pub use cidr::Cidr;
 pub use error::{Result, StoreError};

@@ -248,10 +248,11 @@ pub enum ChangeKind {
     /// and [`Store::cidr_collection_zones`](crate::Store::cidr_collection_zones) lists the
     /// zones that use it.
     CidrCollection,
-    /// The health of checks the zone's answers use changed, and the zone's SOA serial moved
-    /// on (`zone_id` set; written by a DNS server, see
-    /// [`Store::advance_soa_serial`](crate::Store::advance_soa_serial)).
-    HealthState,
+    /// The zone's SOA serial moved on for a reason outside the store (`zone_id` set): the
+    /// health of checks its answers use changed (written by a DNS server), or a restored
+    /// backup took the serial past the one served before. See
+    /// [`Store::advance_soa_serial`](crate::Store::advance_soa_serial).
+    SoaSerial,
 }
 
 impl ChangeKind {
@@ -264,7 +265,7 @@ impl ChangeKind {
         ChangeKind::HealthCheck,
         ChangeKind::Tags,
         ChangeKind::CidrCollection,
-        ChangeKind::HealthState,
+        ChangeKind::SoaSerial,
     ];
 
     /// The stored spelling, e.g. `policy_record`.
@@ -278,7 +279,7 @@ impl ChangeKind {
             ChangeKind::HealthCheck => "health_check",
             ChangeKind::Tags => "tags",
             ChangeKind::CidrCollection => "cidr_collection",
-            ChangeKind::HealthState => "health_state",
+            ChangeKind::SoaSerial => "soa_serial",
         }
     }
 
@@ -291,7 +292,7 @@ impl ChangeKind {
                 | ChangeKind::Records
                 | ChangeKind::PolicyRecord
                 | ChangeKind::CidrCollection
-                | ChangeKind::HealthState
+                | ChangeKind::SoaSerial
         )
     }
 

@@ -92,11 +92,17 @@ pub(crate) async fn advance_unchanged(tx: &mut Conn, zone_id: &str) -> Result<Op
 }
 
 impl Store {
-    /// Moves the SOA serial of the zone named `zone_name` on because its answers changed for a
-    /// reason outside the store (the health of the checks it uses): one write, logged as a
-    /// [`ChangeKind::HealthState`] change with `detail`. Returns the new serial (`None` for a
-    /// zone without an SOA record). `NotFound` for an unknown zone.
-    pub async fn advance_soa_serial(&self, zone_name: &str, detail: &str) -> Result<Option<u32>> {
+    /// Moves the SOA serial of the zone named `zone_name` on for a reason outside the store
+    /// (the health of the checks its answers use changed; a backup was restored): one write,
+    /// logged as a [`ChangeKind::SoaSerial`] change with `detail`. With `past`, the new serial
+    /// is also ahead of `past` (RFC 1982). Returns the new serial (`None` for a zone without
+    /// an SOA record). `NotFound` for an unknown zone.
+    pub async fn advance_soa_serial(
+        &self,
+        zone_name: &str,
+        past: Option<u32>,
+        detail: &str,
+    ) -> Result<Option<u32>> {
         let name = normalize_name(zone_name)?;
         write_tx!(self, |tx| {
             let serial = next_serial(tx).await?;
@@ -105,15 +111,38 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(id) = id else { return Err(StoreError::not_found("hosted zone", &name)) };
-            let next = advance_unchanged(tx, &id).await?;
-            sqlx::query("UPDATE zones SET serial = $1 WHERE id = $2")
+            let before = served_serial(tx, &id).await?;
+            let mut next = next_soa_serial(before, stored_serial(tx, &id).await?);
+            if let (Some(n), Some(p)) = (next, past)
+                && !serial_gt(n, p)
+            {
+                next = Some(p.wrapping_add(1));
+            }
+            sqlx::query("UPDATE zones SET soa_serial = $1, serial = $2 WHERE id = $3")
+                .bind(next.map(i64::from))
                 .bind(serial)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
-            log_change(tx, serial, ChangeKind::HealthState, Some(&id), detail).await?;
+            log_change(tx, serial, ChangeKind::SoaSerial, Some(&id), detail).await?;
             Ok(next)
         })
+    }
+
+    /// The SOA serial DNS serves for each zone (by name), read in one transaction; zones
+    /// without an SOA record are left out.
+    pub async fn soa_serials(&self) -> Result<Vec<(String, u32)>> {
+        let mut tx = self.backend.begin_read().await?;
+        let zones: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM zones ORDER BY name").fetch_all(&mut *tx).await?;
+        let mut out = Vec::with_capacity(zones.len());
+        for (id, name) in zones {
+            if let Some(s) = served_serial(&mut tx, &id).await? {
+                out.push((name, s));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 }
 
