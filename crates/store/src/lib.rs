@@ -50,7 +50,12 @@
 //! | `change_log` | `serial` | `changed_at`, `kind`, `zone_id` NULL, `detail` |
 //!
 //! Migration numbers need not be contiguous: sqlx applies every migration it has not applied
-//! yet, whatever its number.
+//! yet, whatever its number. The schema version is the newest migration applied
+//! ([`StoreInfo::schema_version`], from sqlx's `_sqlx_migrations` table); a store with a newer
+//! one than this build knows is refused by [`inspect`]. `tests/migrations.rs` checks every
+//! migration: a store written at the schema before it, with rows of every kind that schema
+//! holds, is opened, migrated, and read back whole through this API. A new migration needs
+//! its rows added to that test's fixture.
 //!
 //! `records.cidr_collection_id` is not given by callers: the store fills it from the routing
 //! JSON (`{"CidrRoutingConfig": {"CollectionId": ...}}`, the only part of `routing` it reads),
