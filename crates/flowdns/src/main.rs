@@ -8,6 +8,7 @@ mod health_cmd;
 mod health_serial;
 mod manage;
 mod policy_cmd;
+mod query_log;
 mod serve;
 mod store_cmd;
 
@@ -246,6 +247,13 @@ struct ServeArgs {
     /// Default: ns1.<zone> and ns2.<zone>.
     #[arg(long = "name-server", value_name = "NAME")]
     name_servers: Vec<String>,
+    /// Write a query log to FILE (appended): one JSON object per line for each sampled query,
+    /// written by a background thread (entries are dropped and counted when it falls behind).
+    #[arg(long, value_name = "FILE")]
+    query_log: Option<std::path::PathBuf>,
+    /// The share of queries the query log records, above 0 and at most 1.
+    #[arg(long, value_name = "FRACTION", default_value_t = 1.0)]
+    query_log_sample: f64,
     /// Log format.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -389,6 +397,7 @@ fn main() -> ExitCode {
                 limits: config.limits(),
                 health_deny: Vec::new(),
                 name_servers: a.name_servers,
+                query_log: a.query_log.map(|file| (file, a.query_log_sample)),
             };
             config
                 .health_deny()

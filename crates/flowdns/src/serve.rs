@@ -29,6 +29,8 @@ pub(crate) struct ServeOptions {
     pub(crate) limits: control::Limits,
     pub(crate) health_deny: Vec<(std::net::IpAddr, u8)>,
     pub(crate) name_servers: Vec<String>,
+    /// The query log's file and sampling rate.
+    pub(crate) query_log: Option<(PathBuf, f64)>,
 }
 
 /// The upstream resolver: `--upstream`, else the first nameserver of /etc/resolv.conf.
@@ -84,6 +86,10 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             None
         }
     };
+
+    if let Some((file, sample)) = &opts.query_log {
+        crate::query_log::start(&shared, file, *sample)?;
+    }
 
     let sockets = dns::bind(&opts.dns_listen).await?;
     for l in &sockets {
@@ -378,6 +384,14 @@ fn render_metrics(shared: &dns::Shared, board: &health::checker::Board) -> Strin
     let _ = writeln!(out, "# HELP flowdns_snapshot_serial Change-log serial DNS answers from.");
     let _ = writeln!(out, "# TYPE flowdns_snapshot_serial gauge");
     let _ = writeln!(out, "flowdns_snapshot_serial {}", snapshot.serial);
+    if let Some(log) = shared.query_log.load_full() {
+        let _ = writeln!(
+            out,
+            "# HELP flowdns_query_log_dropped_total Query log entries dropped because the writer was behind."
+        );
+        let _ = writeln!(out, "# TYPE flowdns_query_log_dropped_total counter");
+        let _ = writeln!(out, "flowdns_query_log_dropped_total {}", log.dropped.load(Relaxed));
+    }
     let _ = writeln!(out, "# HELP flowdns_zones Hosted zones served.");
     let _ = writeln!(out, "# TYPE flowdns_zones gauge");
     let _ = writeln!(out, "flowdns_zones {}", snapshot.zone_count());

@@ -1343,3 +1343,86 @@ fn backup_while_serving_and_restore_when_stopped() {
     cli_ok(&data, &["record", "update", &record, "--version", "1", "--ttl", "40"]);
     wait_for("a change after the restore", || soa(&s) != served_after);
 }
+
+#[test]
+fn the_query_log_has_one_json_line_per_query() {
+    let (data, _, record) = setup("query-log");
+    let log = data.join("queries.jsonl");
+    let s = Server::start(&data, &["--geoip", &geoip(), "--query-log", log.to_str().unwrap()]);
+    assert_eq!(dig(&s, &["www.example.com", "A"]).values("A"), ["192.0.2.80"]);
+    assert_eq!(dig(&s, &["nope.example.com", "A"]).status, "NXDOMAIN");
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=81.2.69.142/32"]);
+    assert_eq!(d.values("A"), ["198.51.100.1"]);
+    assert_eq!(dig(&s, &["big.example.com", "TXT", "+tcp"]).values("TXT").len(), 6);
+    let read = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect()
+    };
+    let mut lines = Vec::new();
+    wait_for("four log lines", || {
+        lines = read();
+        lines.len() >= 4
+    });
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let find = |qname: &str| {
+        lines.iter().find(|l| l["qname"] == qname).unwrap_or_else(|| panic!("{lines:?}")).clone()
+    };
+    let www = find("www.example.com.");
+    assert_eq!(
+        (&www["qtype"], &www["rcode"], &www["answers"]),
+        (&"A".into(), &"NOERROR".into(), &1.into())
+    );
+    assert_eq!(www["client"], "127.0.0.1");
+    assert!(www["time"].as_str().unwrap().ends_with('Z'), "{www}");
+    assert!(www.get("record").is_none() && www.get("ecs").is_none(), "{www}");
+    let nx = find("nope.example.com.");
+    assert_eq!((&nx["rcode"], &nx["answers"]), (&"NXDOMAIN".into(), &0.into()));
+    let geo = find("geo.example.com.");
+    assert_eq!(geo["record"], record.as_str());
+    assert_eq!(geo["ecs"], "81.2.69.142/32/31");
+    let big = find("big.example.com.");
+    assert_eq!((&big["qtype"], &big["answers"]), (&"TXT".into(), &6.into()));
+    drop(s);
+
+    // Sampling: a tenth of 1,000 queries, give or take.
+    let sampled = data.join("sampled.jsonl");
+    let s = Server::start(
+        &data,
+        &["--query-log", sampled.to_str().unwrap(), "--query-log-sample", "0.1"],
+    );
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut query = vec![0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    query.extend_from_slice(b"\x03www\x07example\x03com\x00\x00\x01\x00\x01");
+    let mut answered = 0;
+    let mut buf = [0u8; 512];
+    for _ in 0..1000 {
+        sock.send_to(&query, s.addr).unwrap();
+        if sock.recv_from(&mut buf).is_ok() {
+            answered += 1;
+        }
+    }
+    assert!(answered > 990, "{answered}");
+    std::thread::sleep(Duration::from_millis(300));
+    let n = std::fs::read_to_string(&sampled).unwrap().lines().count();
+    assert!((40..=200).contains(&n), "{n} lines for 1,000 queries at 0.1");
+    drop(s);
+
+    // A rate outside (0, 1] is refused, naming the flag.
+    let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--dns-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"])
+        .args(["--query-log", sampled.to_str().unwrap(), "--query-log-sample", "0"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--query-log-sample"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

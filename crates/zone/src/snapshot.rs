@@ -450,6 +450,14 @@ impl Snapshot {
         self.zones.get(&LowerName::new(origin))
     }
 
+    /// The id of the policy record (or routed record sets) that owns `name` and `rtype`, if
+    /// any: for reports such as the query log.
+    pub fn policy_record_at(&self, name: &Name, rtype: RecordType) -> Option<&str> {
+        let lower = LowerName::new(name);
+        let zone = self.find_zone(&lower)?;
+        zone.nodes.get(&lower)?.policy(rtype).map(|b| b.id.as_str())
+    }
+
     /// The most specific zone containing `name`.
     pub fn find_zone(&self, name: &LowerName) -> Option<&Arc<ZoneData>> {
         let mut n = if name.num_labels() > self.max_origin_labels {
