@@ -1201,6 +1201,13 @@ fn the_soa_serial_moves_on_with_every_change_that_affects_the_zone() {
     wait_for("failover", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]);
     let after_health = moves_on(&s, "health change", before);
     assert!(s.logged("SOA serial moved on for a health change") > 0);
+    // Negative answers carry the same serial in their SOA.
+    let nx = dig(&s, &["nope.example.com", "A"]);
+    assert!(
+        nx.authority.iter().any(|l| l.split_whitespace().nth(6) == Some(&after_health.to_string())),
+        "{}",
+        nx.text
+    );
     // And back.
     cli_ok(&data, &["health", "override", &check, "--clear"]);
     let after_clear = moves_on(&s, "health restored", after_health);
