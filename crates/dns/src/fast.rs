@@ -205,5 +205,20 @@ pub(crate) fn respond(
         }
         None => 512,
     };
-    out.len() <= limit
+    if out.len() > limit {
+        return false;
+    }
+    handler.log_query(|| crate::querylog::Entry {
+        at: std::time::SystemTime::now(),
+        client: src,
+        qname: crate::querylog::QName::Wire(q.question[..q.question.len() - 4].into()),
+        qtype: q.qtype,
+        rcode: hickory_proto::op::ResponseCode::NoError,
+        answers: count,
+        ecs: q
+            .ecs
+            .as_ref()
+            .map(|e| (e.ip(), e.source_prefix, if e.source_prefix == 0 { 0 } else { scope })),
+    });
+    true
 }

@@ -32,6 +32,14 @@ impl HealthTable {
     pub fn unhealthy_count(&self) -> usize {
         self.unhealthy.len()
     }
+
+    /// The checks whose health differs between `before` and this table, sorted.
+    pub fn changed_since<'a>(&'a self, before: &'a HealthTable) -> Vec<&'a str> {
+        let mut out: Vec<&str> =
+            self.unhealthy.symmetric_difference(&before.unhealthy).map(|id| &**id).collect();
+        out.sort_unstable();
+        out
+    }
 }
 
 /// Health as one query sees it: the health checks' table, and an alias-style endpoint's target
@@ -66,5 +74,14 @@ mod tests {
         assert!(t.is_healthy("hc-up"));
         assert!(HealthTable::default().is_healthy("anything"));
         assert_eq!(t.unhealthy_count(), 1);
+    }
+
+    #[test]
+    fn changes_between_tables() {
+        let before = HealthTable::with_unhealthy(["b", "c"]);
+        let after = HealthTable::with_unhealthy(["a", "c"]);
+        assert_eq!(after.changed_since(&before), ["a", "b"]);
+        assert!(after.changed_since(&after).is_empty());
+        assert_eq!(HealthTable::default().changed_since(&before), ["b", "c"]);
     }
 }

@@ -29,6 +29,7 @@ use zone::{AliasTargets, Client, NoAliases, Snapshot};
 pub mod alias;
 mod fast;
 pub mod health;
+pub mod querylog;
 pub mod udp;
 
 /// UDP payload size flowdns advertises and answers up to (the DNS Flag Day 2020 value).
@@ -49,6 +50,9 @@ pub struct Shared {
     pub health: ArcSwap<health::HealthTable>,
     /// Query counters.
     pub stats: Stats,
+    /// The query log, when one is kept (set before the listeners start: each answering
+    /// thread reads it once).
+    pub query_log: arc_swap::ArcSwapOption<querylog::QueryLog>,
 }
 
 impl Shared {
@@ -60,6 +64,7 @@ impl Shared {
             aliases: ArcSwap::from_pointee(alias::AliasTable::default()),
             health: ArcSwap::from_pointee(health::HealthTable::default()),
             stats: Stats::default(),
+            query_log: arc_swap::ArcSwapOption::empty(),
         }
     }
 }
@@ -93,6 +98,7 @@ impl Stats {
 /// The hickory-server request handler.
 pub struct Handler {
     shared: Arc<Shared>,
+    query_log: Option<Arc<querylog::QueryLog>>,
     seed: u64,
     counter: Arc<AtomicU64>,
     /// This handler's counter stripe (see `zone::counters`).
@@ -109,7 +115,8 @@ impl Handler {
             stripe = list.len();
             list.push(Arc::downgrade(&counter));
         }
-        Handler { shared, seed, counter, stripe }
+        let query_log = shared.query_log.load_full();
+        Handler { shared, query_log, seed, counter, stripe }
     }
 }
 
@@ -186,6 +193,17 @@ impl Handler {
         (outcome, trace, location)
     }
 
+    /// Offers the query just answered to the query log, when there is one and the query is
+    /// sampled; `entry` runs only then.
+    #[inline]
+    pub(crate) fn log_query(&self, entry: impl FnOnce() -> querylog::Entry) {
+        if let Some(log) = &self.query_log
+            && log.sampled(self.seed, self.counter.load(Ordering::Relaxed))
+        {
+            log.record(entry());
+        }
+    }
+
     /// Answers one question.
     pub fn answer(
         &self,
@@ -251,6 +269,17 @@ impl Handler {
         };
         if let Some(code) = error {
             stats.errors.fetch_add(1, Ordering::Relaxed);
+            if let Some(q) = question {
+                self.log_query(|| querylog::Entry {
+                    at: std::time::SystemTime::now(),
+                    client: src,
+                    qname: querylog::QName::Name(q.name().clone()),
+                    qtype: u16::from(q.query_type()),
+                    rcode: code,
+                    answers: 0,
+                    ecs: None,
+                });
+            }
             metadata.response_code = code;
             if let Some(e) = edns.as_mut() {
                 e.set_rcode_high(code.high());
@@ -285,6 +314,18 @@ impl Handler {
                 scope,
             )));
         }
+        self.log_query(|| querylog::Entry {
+            at: std::time::SystemTime::now(),
+            client: src,
+            qname: querylog::QName::Name(query.name().clone()),
+            qtype: u16::from(query.query_type()),
+            rcode: outcome.rcode,
+            answers: u16::try_from(outcome.answers.len()).unwrap_or(u16::MAX),
+            ecs: ecs.map(|cs| {
+                let scope = if cs.source_prefix() == 0 { 0 } else { outcome.ecs_scope };
+                (cs.addr(), cs.source_prefix(), scope)
+            }),
+        });
         Response { metadata, edns, outcome }
     }
 }

@@ -6,13 +6,16 @@ mod config;
 mod config_cmd;
 mod geoip;
 mod health_cmd;
+mod health_serial;
 mod manage;
 mod notify;
 mod output;
 mod policy_cmd;
+mod query_log;
 mod remote;
 mod serve;
 mod settings;
+mod store_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +91,31 @@ enum Command {
     /// GeoIP databases in the data directory.
     #[command(subcommand)]
     Geoip(GeoipCommand),
+    /// The store itself: online backups, restoring one, schema version and counts.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Write a consistent copy of the store to a new FILE, while servers and commands keep
+    /// writing.
+    Backup {
+        /// The backup file to create (must not exist).
+        file: std::path::PathBuf,
+    },
+    /// Replace the store with a backup: checked first (a flowdns store of a schema this
+    /// flowdns knows), migrated, then swapped in at once. Refused while a server runs on the
+    /// data directory.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+    },
+    /// Show the schema version, change serial and counts of the store, or of a backup FILE.
+    Info {
+        /// A backup file to inspect instead of the data directory's store.
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -281,6 +309,13 @@ struct ServeArgs {
     /// Default: ns1.<zone> and ns2.<zone>.
     #[arg(long = "name-server", value_name = "NAME")]
     name_servers: Vec<String>,
+    /// Write a query log to FILE (appended): one JSON object per line for each sampled query,
+    /// written by a background thread (entries are dropped and counted when it falls behind).
+    #[arg(long, value_name = "FILE")]
+    query_log: Option<std::path::PathBuf>,
+    /// The share of queries the query log records, above 0 and at most 1.
+    #[arg(long, value_name = "FRACTION", default_value_t = 1.0)]
+    query_log_sample: f64,
 }
 
 #[derive(Subcommand)]
@@ -470,7 +505,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        Command::Serve(_) => {
+        Command::Serve(a) => {
             warn_if_new_store(&settings);
             let opts = serve::ServeOptions {
                 data_dir: settings.data_dir.clone(),
@@ -484,6 +519,7 @@ fn main() -> ExitCode {
                 limits: config.limits(),
                 health_deny: Vec::new(),
                 name_servers: settings.name_servers.clone(),
+                query_log: a.query_log.map(|file| (file, a.query_log_sample)),
             };
             config
                 .health_deny()
@@ -492,6 +528,21 @@ fn main() -> ExitCode {
                 .and_then(|(opts, catalog)| runtime().block_on(serve::run(opts, catalog)))
                 .map(|()| ExitCode::SUCCESS)
         }
+        Command::Store(c) => runtime()
+            .block_on(async {
+                match c {
+                    StoreCommand::Backup { file } => {
+                        store_cmd::backup(&settings.data_dir, &file, json).await
+                    }
+                    StoreCommand::Restore { file } => {
+                        store_cmd::restore(&settings.data_dir, &file, json).await
+                    }
+                    StoreCommand::Info { file } => {
+                        store_cmd::info(&settings.data_dir, file.as_deref(), json).await
+                    }
+                }
+            })
+            .map(|()| ExitCode::SUCCESS),
         command => runtime()
             .block_on(control::audit::acting_as(
                 health_cmd::operator(),
@@ -705,7 +756,8 @@ async fn manage(
         Command::Policy(PolicyCommand::Validate(_) | PolicyCommand::Explain(_))
         | Command::Serve(_)
         | Command::Config(_)
-        | Command::Geoip(_) => Ok(()),
+        | Command::Geoip(_)
+        | Command::Store(_) => Ok(()),
     }
 }
 

@@ -33,6 +33,8 @@ pub(crate) struct ServeOptions {
     pub(crate) limits: control::Limits,
     pub(crate) health_deny: Vec<(std::net::IpAddr, u8)>,
     pub(crate) name_servers: Vec<String>,
+    /// The query log's file and sampling rate.
+    pub(crate) query_log: Option<(PathBuf, f64)>,
 }
 
 /// An upstream resolver's address: ADDR or ADDR:PORT.
@@ -59,6 +61,8 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let catalog = Arc::new(catalog);
     crate::notify::status("starting: opening the store and building the DNS snapshot");
+    // Held until the process ends: `flowdns store restore` refuses while it is held.
+    let _lock = crate::store_cmd::lock_shared(&opts.data_dir)?;
     let store = match &opts.store {
         None => Store::open(&opts.data_dir)
             .await
@@ -100,6 +104,10 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             None
         }
     };
+
+    if let Some((file, sample)) = &opts.query_log {
+        crate::query_log::start(&shared, file, *sample)?;
+    }
 
     let sockets = dns::bind(&opts.dns_listen).await?;
     for l in &sockets {
@@ -145,13 +153,17 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     );
     let (defs_tx, defs_rx) = tokio::sync::watch::channel(health_definitions(&store).await?);
     let publish_shared = shared.clone();
+    // Each table also goes to the task that moves on the SOA serial of the zones it affects.
+    let (tables_tx, tables_rx) = tokio::sync::watch::channel(shared.health.load_full());
     let checker =
         tokio::spawn(health::checker::run(defs_rx, board.clone(), prober, move |unhealthy| {
             tracing::info!(unhealthy = unhealthy.len(), "health table published");
-            publish_shared
-                .health
-                .store(Arc::new(dns::health::HealthTable::with_unhealthy(unhealthy)));
+            let table = Arc::new(dns::health::HealthTable::with_unhealthy(unhealthy));
+            publish_shared.health.store(table.clone());
+            let _ = tables_tx.send(table);
         }));
+    let health_serials =
+        tokio::spawn(crate::health_serial::follow(store.clone(), shared.clone(), tables_rx));
     let defs_store = store.clone();
     let definitions = tokio::spawn(async move {
         // Definitions and overrides change rarely: read them twice a second.
@@ -267,6 +279,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let _ = reloader.await;
     api_task.abort();
     checker.abort();
+    health_serials.abort();
     definitions.abort();
     geoip_watch.abort();
     if let Some(r) = refresher {
@@ -420,6 +433,14 @@ fn render_metrics(shared: &dns::Shared, board: &health::checker::Board) -> Strin
     let _ = writeln!(out, "# HELP flowdns_snapshot_serial Change-log serial DNS answers from.");
     let _ = writeln!(out, "# TYPE flowdns_snapshot_serial gauge");
     let _ = writeln!(out, "flowdns_snapshot_serial {}", snapshot.serial);
+    if let Some(log) = shared.query_log.load_full() {
+        let _ = writeln!(
+            out,
+            "# HELP flowdns_query_log_dropped_total Query log entries dropped because the writer was behind."
+        );
+        let _ = writeln!(out, "# TYPE flowdns_query_log_dropped_total counter");
+        let _ = writeln!(out, "flowdns_query_log_dropped_total {}", log.dropped.load(Relaxed));
+    }
     let _ = writeln!(out, "# HELP flowdns_zones Hosted zones served.");
     let _ = writeln!(out, "# TYPE flowdns_zones gauge");
     let _ = writeln!(out, "flowdns_zones {}", snapshot.zone_count());

@@ -134,7 +134,12 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(data, extra, &[])
+    }
+
+    fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+            .envs(env.iter().copied())
             .arg("--data-dir")
             .arg(data)
             .args(["serve", "--dns-listen", &format!("127.0.0.1:{}", dns_port())])
@@ -1312,4 +1317,311 @@ fn changed_geoip_files_are_reloaded_and_a_bad_one_is_not() {
     wait_for("the new database's answer", || load.last().as_deref() == Some("198.51.100.2"));
     let answers = load.finish();
     assert_switched_once(&answers, "198.51.100.3", "198.51.100.2");
+}
+
+/// An API request with a bearer token; the status code and the body.
+fn api_call(server: &Server, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(server.api_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_soa_serial_moves_on_with_every_change_that_affects_the_zone() {
+    const KEY_ID: &str = "FDNSSOASERIALTEST01";
+    const SECRET: &str = "soa-serial-test-secret-0123456789abcdef";
+    let data = temp_dir("soa-serial");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let http = HttpServer::start("127.0.0.1:0");
+    let check = tcp_check(&data, http.addr.port());
+    let v1 = write(&data, "v1.json", &failover_policy(&check));
+    let v2 = write(&data, "v2.json", &single_value_policy("203.0.113.9"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "app", &v1]);
+    // The API key from the environment, so that the test can make authenticated calls.
+    let key = [("FLOWDNS_ACCESS_KEY_ID", KEY_ID), ("FLOWDNS_SECRET_ACCESS_KEY", SECRET)];
+    let mut s = Server::start_with_env(&data, &[], &key);
+    let token = api::keys::bearer_token(&api::keys::KeyPair {
+        access_key_id: KEY_ID.into(),
+        secret: api::keys::Secret::new(SECRET),
+        created: None,
+    });
+    let serial = |s: &Server| -> u32 {
+        let d = dig(s, &["example.com", "SOA"]);
+        let soa = d.values("SOA");
+        assert_eq!(soa.len(), 1, "{}", d.text);
+        soa[0].split_whitespace().nth(2).unwrap().parse().unwrap()
+    };
+    // A new zone serves the serial its file gives.
+    let first = serial(&s);
+    assert_eq!(first, 2026112701);
+    let moves_on = |s: &Server, what: &str, before: u32| -> u32 {
+        let mut now = before;
+        wait_for(what, || {
+            now = serial(s);
+            now != before
+        });
+        // RFC 1982: ahead, never behind.
+        assert!(store::serial_gt(now, before), "{what}: {before} -> {now}");
+        now
+    };
+
+    // A policy record created: its answers appear, and so does a new serial.
+    let args = ["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy];
+    let record = cli_ok(
+        &data,
+        &args.into_iter().chain(["--version", "1", "--ttl", "30"]).collect::<Vec<_>>(),
+    );
+    let after_create = moves_on(&s, "policy record created", first);
+    wait_for("the primary", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]);
+
+    // A health change that alters the answers.
+    let before = serial(&s);
+    cli_ok(&data, &["health", "override", &check, "--unhealthy", "--reason", "drain"]);
+    wait_for("failover", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]);
+    let after_health = moves_on(&s, "health change", before);
+    assert!(s.logged("SOA serial moved on for a health change") > 0);
+    // Negative answers carry the same serial in their SOA.
+    let nx = dig(&s, &["nope.example.com", "A"]);
+    assert!(
+        nx.authority.iter().any(|l| l.split_whitespace().nth(6) == Some(&after_health.to_string())),
+        "{}",
+        nx.text
+    );
+    // And back.
+    cli_ok(&data, &["health", "override", &check, "--clear"]);
+    let after_clear = moves_on(&s, "health restored", after_health);
+
+    // A policy record moved to another version.
+    assert_eq!(cli_ok(&data, &["policy", "update", &policy, &v2]), "2");
+    cli_ok(&data, &["record", "update", &record, "--version", "2"]);
+    let after_update = moves_on(&s, "policy record updated", after_clear);
+    assert_eq!(dig(&s, &["app.example.com", "A"]).values("A"), ["203.0.113.9"]);
+
+    // A record change through the API.
+    let (status, zones) = api_call(&s, "GET", "/api/v1/zones", &token, "");
+    assert_eq!(status, 200, "{zones}");
+    let zones: serde_json::Value = serde_json::from_str(&zones).unwrap();
+    let zone_id = zones["zones"][0]["id"].as_str().unwrap_or_else(|| panic!("{zones}")).to_owned();
+    let (status, body) = api_call(
+        &s,
+        "POST",
+        &format!("/api/v1/zones/{zone_id}/rrsets"),
+        &token,
+        r#"{"changes":[{"action":"UPSERT","name":"new.example.com.","type":"A","ttl":60,"values":["192.0.2.123"]}]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let after_records = moves_on(&s, "record change", after_update);
+    assert_eq!(dig(&s, &["new.example.com", "A"]).values("A"), ["192.0.2.123"]);
+
+    // A zone import: the file's own serial is behind the served one, so the served one moves
+    // on by one; a file with a higher serial is served with that serial.
+    cli_ok(&data, &["zone", "import", &zone]);
+    let after_import = moves_on(&s, "zone import", after_records);
+    assert_eq!(after_import, after_records + 1);
+    let newer = write(&data, "newer.zone", &ZONE.replace("2026112701", "2026120501"));
+    cli_ok(&data, &["zone", "import", &newer]);
+    assert_eq!(moves_on(&s, "zone import with a higher serial", after_import), 2026120501);
+
+    // The serial survives a restart: the same serial after it, never an older one.
+    let last = serial(&s);
+    s.kill();
+    let s = Server::start(&data, &[]);
+    assert_eq!(serial(&s), last);
+    assert!(after_create > first && after_health > after_create);
+    drop(http);
+}
+
+#[test]
+fn backup_while_serving_and_restore_when_stopped() {
+    let data = temp_dir("backup");
+    let zone = write(&data, "z.zone", ZONE);
+    cli_ok(&data, &["zone", "import", &zone]);
+    let v1 = write(&data, "v1.json", &single_value_policy("203.0.113.1"));
+    let policy = cli_ok(&data, &["policy", "create", "--name", "app", &v1]);
+    let args = ["record", "create", "--zone", "example.com", "--name", "app", "--policy", &policy];
+    cli_ok(&data, &args.into_iter().chain(["--version", "1", "--ttl", "30"]).collect::<Vec<_>>());
+    let mut s = Server::start(&data, &[]);
+    wait_for("the policy record", || {
+        dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.1"]
+    });
+
+    // A writer keeps changing the store while the backup is taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (data, stop) = (data.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let doc = write(&data, "w.json", &single_value_policy("203.0.113.50"));
+                cli_ok(&data, &["policy", "create", "--name", &format!("w{n}"), &doc]);
+                n += 1;
+            }
+            n
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let backups = temp_dir("backup-files");
+    let file = backups.join("flowdns-backup.db").display().to_string();
+    let out = cli_ok(&data, &["--json", "store", "backup", &file]);
+    let taken: serde_json::Value = serde_json::from_str(&out).unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(written > 0);
+    // The copy holds a prefix: its policies are the first ones created, without gaps.
+    let info: serde_json::Value =
+        serde_json::from_str(&cli_ok(&data, &["--json", "store", "info", &file])).unwrap();
+    assert_eq!(info["zones"], 1);
+    assert_eq!(info["policy_records"], 1);
+    assert_eq!(info["serial"], taken["serial"]);
+    assert_eq!(info["schema_version"], info["known_schema_version"]);
+    let in_copy = info["policies"].as_i64().unwrap();
+    assert!(in_copy >= 1, "{info}");
+    // A backup is never written over an existing file.
+    let o = cli(&data, &["store", "backup", &file]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+
+    // Later changes, which the restore takes back.
+    let v2 = write(&data, "v2.json", &single_value_policy("203.0.113.2"));
+    assert_eq!(cli_ok(&data, &["policy", "update", &policy, &v2]), "2");
+    let record = cli_ok(&data, &["record", "list"]).split_whitespace().next().unwrap().to_owned();
+    cli_ok(&data, &["record", "update", &record, "--version", "2"]);
+    wait_for("version 2", || dig(&s, &["app.example.com", "A"]).values("A") == ["203.0.113.2"]);
+    let soa = |s: &Server| -> u32 {
+        dig(s, &["example.com", "SOA"]).values("SOA")[0]
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let served_before = soa(&s);
+
+    // Refused while the server runs.
+    let o = cli(&data, &["store", "restore", &file]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a flowdns server is running"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A file that is not a store is refused, and nothing changes.
+    let junk = write(&backups, "junk.db", "this is not a database");
+    let o = cli(&data, &["store", "restore", &junk]);
+    assert_eq!(o.status.code(), Some(1));
+    s.kill();
+    let o = cli(&data, &["store", "restore", &junk]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a flowdns store"));
+    assert!(cli_ok(&data, &["policy", "list"]).contains(&format!("w{}", written - 1)));
+
+    // Restored: the store is the backup's again, and the DNS answers are the old ones; the
+    // SOA serial moved past the one served before the restore.
+    cli_ok(&data, &["store", "restore", &file]);
+    let policies = cli_ok(&data, &["--json", "policy", "list"]);
+    let policies: serde_json::Value = serde_json::from_str(&policies).unwrap();
+    assert_eq!(policies.as_array().map(Vec::len), Some(in_copy as usize), "{policies}");
+    let s = Server::start(&data, &[]);
+    assert_eq!(dig(&s, &["app.example.com", "A"]).values("A"), ["203.0.113.1"]);
+    let served_after = soa(&s);
+    assert!(store::serial_gt(served_after, served_before), "{served_before} -> {served_after}");
+    // The restored store takes changes as before.
+    cli_ok(&data, &["record", "update", &record, "--version", "1", "--ttl", "40"]);
+    wait_for("a change after the restore", || soa(&s) != served_after);
+}
+
+#[test]
+fn the_query_log_has_one_json_line_per_query() {
+    let (data, _, record) = setup("query-log");
+    let log = data.join("queries.jsonl");
+    let s = Server::start(&data, &["--geoip", &geoip(), "--query-log", log.to_str().unwrap()]);
+    assert_eq!(dig(&s, &["www.example.com", "A"]).values("A"), ["192.0.2.80"]);
+    assert_eq!(dig(&s, &["nope.example.com", "A"]).status, "NXDOMAIN");
+    let d = dig(&s, &["geo.example.com", "A", "+subnet=81.2.69.142/32"]);
+    assert_eq!(d.values("A"), ["198.51.100.1"]);
+    assert_eq!(dig(&s, &["big.example.com", "TXT", "+tcp"]).values("TXT").len(), 6);
+    let read = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect()
+    };
+    let mut lines = Vec::new();
+    wait_for("four log lines", || {
+        lines = read();
+        lines.len() >= 4
+    });
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let find = |qname: &str| {
+        lines.iter().find(|l| l["qname"] == qname).unwrap_or_else(|| panic!("{lines:?}")).clone()
+    };
+    let www = find("www.example.com.");
+    assert_eq!(
+        (&www["qtype"], &www["rcode"], &www["answers"]),
+        (&"A".into(), &"NOERROR".into(), &1.into())
+    );
+    assert_eq!(www["client"], "127.0.0.1");
+    assert!(www["time"].as_str().unwrap().ends_with('Z'), "{www}");
+    assert!(www.get("record").is_none() && www.get("ecs").is_none(), "{www}");
+    let nx = find("nope.example.com.");
+    assert_eq!((&nx["rcode"], &nx["answers"]), (&"NXDOMAIN".into(), &0.into()));
+    let geo = find("geo.example.com.");
+    assert_eq!(geo["record"], record.as_str());
+    assert_eq!(geo["ecs"], "81.2.69.142/32/31");
+    let big = find("big.example.com.");
+    assert_eq!((&big["qtype"], &big["answers"]), (&"TXT".into(), &6.into()));
+    drop(s);
+
+    // Sampling: a tenth of 1,000 queries, give or take.
+    let sampled = data.join("sampled.jsonl");
+    let s = Server::start(
+        &data,
+        &["--query-log", sampled.to_str().unwrap(), "--query-log-sample", "0.1"],
+    );
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut query = vec![0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    query.extend_from_slice(b"\x03www\x07example\x03com\x00\x00\x01\x00\x01");
+    let mut answered = 0;
+    let mut buf = [0u8; 512];
+    for _ in 0..1000 {
+        sock.send_to(&query, s.addr).unwrap();
+        if sock.recv_from(&mut buf).is_ok() {
+            answered += 1;
+        }
+    }
+    assert!(answered > 990, "{answered}");
+    std::thread::sleep(Duration::from_millis(300));
+    let n = std::fs::read_to_string(&sampled).unwrap().lines().count();
+    assert!((40..=200).contains(&n), "{n} lines for 1,000 queries at 0.1");
+    drop(s);
+
+    // A rate outside (0, 1] is refused, naming the flag.
+    let o = Command::new(env!("CARGO_BIN_EXE_flowdns"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--dns-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"])
+        .args(["--query-log", sampled.to_str().unwrap(), "--query-log-sample", "0"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--query-log-sample"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

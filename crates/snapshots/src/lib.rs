@@ -8,6 +8,9 @@
 //! recompiles nothing it does not touch. After a build, [`Builder`] reports which policy
 //! records are served (`Applied`) and which are not (`Failed`, with the reason), for
 //! [`apply_states`] to record; [`follow`] does all of that as the change log grows.
+//!
+//! A zone's SOA is served with the serial the store keeps for it (`Zone::soa_serial`), which
+//! every change of the zone moves on, rather than the serial its SOA record was written with.
 #![deny(missing_docs)]
 
 pub mod input;
@@ -172,7 +175,15 @@ impl Builder {
                 continue;
             }
             match zone::master::parse_rdata(&origin, &r.name, &r.rtype, r.ttl, &r.rdata) {
-                Ok(rec) => records.push(rec),
+                Ok(mut rec) => {
+                    // The store moves the served serial on with every change of the zone.
+                    if let (Some(serial), hickory_proto::rr::RData::SOA(soa)) =
+                        (zone.soa_serial, &mut rec.data)
+                    {
+                        soa.serial = serial;
+                    }
+                    records.push(rec)
+                }
                 Err(e) => {
                     tracing::warn!(zone = %zone.name, name = %r.name, rtype = %r.rtype, error = %e, "record skipped")
                 }
@@ -270,7 +281,18 @@ impl Builder {
         let changes = store.changes_since(current.serial).await?;
         let Some(last) = changes.last().map(|c| c.serial) else { return Ok(None) };
         let mut zone_ids: Vec<String> = Vec::new();
+        // Zones whose SOA serial alone moved on (health changes): patched, not rebuilt, so
+        // that their counters carry on.
+        let mut serial_only: Vec<String> = Vec::new();
         for c in changes.iter().filter(|c| c.kind.affects_answers()) {
+            if c.kind == store::ChangeKind::SoaSerial
+                && let Some(z) = &c.zone_id
+            {
+                if !serial_only.contains(z) {
+                    serial_only.push(z.clone());
+                }
+                continue;
+            }
             if let Some(collection) = c.cidr_collection_id() {
                 // A collection changed: reread it, and rebuild the zones that name it.
                 match store.cidr_collection(collection).await {
@@ -301,6 +323,23 @@ impl Builder {
             }
         }
         let mut snapshot = current.clone();
+        for id in serial_only {
+            if zone_ids.contains(&id) {
+                continue;
+            }
+            let zone = match store.get_zone(&id).await {
+                Ok(z) => z,
+                Err(StoreError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let origin = Name::from_ascii(&zone.name).unwrap_or_default();
+            match (snapshot.zone(&origin).cloned(), zone.soa_serial) {
+                (Some(old), Some(serial)) => {
+                    snapshot = snapshot.with_zone(Arc::new(old.with_soa_serial(serial)), last);
+                }
+                _ => zone_ids.push(id),
+            }
+        }
         let mut states = Vec::new();
         for id in zone_ids {
             match store.load_zone(&id).await {

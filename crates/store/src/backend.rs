@@ -26,7 +26,7 @@ pub(crate) type Conn = sqlx::SqliteConnection;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 
 /// The versioned schema, embedded at build time from `crates/store/migrations/`.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// How long a writer waits for another writer's transaction (SQLite busy timeout), and how
 /// long opening retries while another process creates the same database.

@@ -280,6 +280,15 @@ async fn users_in_tx(tx: &mut Conn, id: &str) -> Result<Vec<String>> {
 /// Appends the change-log row of a write to collection `id`: no zone, and a detail that
 /// starts with `cidr collection <id>:` (see [`Change::cidr_collection_id`]).
 async fn log_cidr_change(tx: &mut Conn, serial: i64, id: &str, what: &str) -> Result<()> {
+    // The zones whose record sets name the collection may answer differently.
+    let zones: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT zone_id FROM records WHERE cidr_collection_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for zone_id in zones {
+        crate::soa::advance_unchanged(tx, &zone_id).await?;
+    }
     let detail = format!("{}{id}: {what}", Change::CIDR_DETAIL_PREFIX);
     log_change(tx, serial, ChangeKind::CidrCollection, None, &detail).await
 }

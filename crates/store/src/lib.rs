@@ -32,12 +32,12 @@
 //!   in Rust, JSON is opaque text.
 //! - No reserved word of either engine is used as an identifier.
 //!
-//! # Schema (migrations 0001 to 0004)
+//! # Schema (migrations 0001 to 0005)
 //!
 //! | table | key | columns |
 //! |---|---|---|
 //! | `meta` | `key` | `value` BIGINT; row `serial` is the change serial |
-//! | `zones` | `id` | `name` UNIQUE, `comment`, `caller_reference` UNIQUE NULL, `created_at`, `serial`, `record_count` |
+//! | `zones` | `id` | `name` UNIQUE, `comment`, `caller_reference` UNIQUE NULL, `created_at`, `serial`, `record_count`, `soa_serial` NULL (0005) |
 //! | `records` | (`zone_id`, `ordinal`) | `name`, `rtype`, `ttl`, `rdata`, `set_identifier` NULL, `routing` NULL, `cidr_collection_id` NULL (0004) |
 //! | `policies` | `id` | `name` (UNIQUE WHERE `deleted` = 0), `created_at`, `created_serial`, `latest_version`, `next_version`, `deleted` |
 //! | `policy_versions` | (`policy_id`, `version`) | `document`, `comment`, `record_type`, `created_at`, `deleted` |
@@ -50,7 +50,12 @@
 //! | `change_log` | `serial` | `changed_at`, `kind`, `zone_id` NULL, `detail` |
 //!
 //! Migration numbers need not be contiguous: sqlx applies every migration it has not applied
-//! yet, whatever its number.
+//! yet, whatever its number. The schema version is the newest migration applied
+//! ([`StoreInfo::schema_version`], from sqlx's `_sqlx_migrations` table); a store with a newer
+//! one than this build knows is refused by [`inspect`]. `tests/migrations.rs` checks every
+//! migration: a store written at the schema before it, with rows of every kind that schema
+//! holds, is opened, migrated, and read back whole through this API. A new migration needs
+//! its rows added to that test's fixture.
 //!
 //! `records.cidr_collection_id` is not given by callers: the store fills it from the routing
 //! JSON (`{"CidrRoutingConfig": {"CollectionId": ...}}`, the only part of `routing` it reads),
@@ -102,6 +107,20 @@
 //! write to its records or policy records (a collection change does not move it). The log is
 //! never pruned yet.
 //!
+//! # SOA serials
+//!
+//! `zones.soa_serial` is the SOA serial DNS serves for the zone. Every write that changes what
+//! the zone answers moves it on, in the same transaction: its records (a change batch, an
+//! import), its policy records (created, moved to another version or TTL, deleted), a CIDR
+//! collection its record sets name, and, through [`Store::advance_soa_serial`], the health of
+//! checks its answers use (written by the DNS server, [`ChangeKind::SoaSerial`]). The next
+//! serial is the SOA record's own serial when that is ahead of the served one in RFC 1982
+//! terms (someone wrote a higher serial, such as a new `YYYYMMDDnn`), else the served serial
+//! plus one, mod 2^32 ([`next_soa_serial`]); a new zone serves its record's serial as
+//! written. It is stored, so it never goes back across restarts. The SOA record itself keeps
+//! the serial it was given. NULL (a zone no write has touched since migration 0005) serves
+//! the record's serial.
+//!
 //! # Rules
 //!
 //! - Zone names are unique; a zone with policy records cannot be deleted.
@@ -131,6 +150,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod backup;
 mod changes;
 mod cidr;
 mod error;
@@ -140,6 +160,7 @@ mod names;
 mod policies;
 mod policy_records;
 mod rrsets;
+mod soa;
 mod sql;
 mod tags;
 mod time;
@@ -149,6 +170,7 @@ use std::path::Path;
 
 use sqlx::sqlite::SqliteConnectOptions;
 
+pub use backup::{StoreInfo, inspect, known_schema_version};
 pub use changes::Counted;
 pub use cidr::Cidr;
 pub use error::{Result, StoreError};
@@ -160,6 +182,7 @@ pub use model::{
 };
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
 pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange, group as record_sets};
+pub use soa::{next_soa_serial, serial_gt};
 pub use tags::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_RESOURCE, Tag, TaggedResource};
 
 use backend::Backend;

@@ -24,6 +24,9 @@ pub struct Zone {
     pub serial: i64,
     /// Number of records (rows, not record sets) in the zone.
     pub record_count: i64,
+    /// The SOA serial DNS serves for the zone (see the crate docs, "SOA serials"); `None`
+    /// until a write moves it on, and until then the SOA record's own serial is served.
+    pub soa_serial: Option<u32>,
 }
 
 /// A record to store, as given to [`Store::replace_zone_records`](crate::Store::replace_zone_records).
@@ -245,10 +248,15 @@ pub enum ChangeKind {
     /// and [`Store::cidr_collection_zones`](crate::Store::cidr_collection_zones) lists the
     /// zones that use it.
     CidrCollection,
+    /// The zone's SOA serial moved on for a reason outside the store (`zone_id` set): the
+    /// health of checks its answers use changed (written by a DNS server), or a restored
+    /// backup took the serial past the one served before. See
+    /// [`Store::advance_soa_serial`](crate::Store::advance_soa_serial).
+    SoaSerial,
 }
 
 impl ChangeKind {
-    const ALL: [ChangeKind; 8] = [
+    const ALL: [ChangeKind; 9] = [
         ChangeKind::Zone,
         ChangeKind::Records,
         ChangeKind::Policy,
@@ -257,6 +265,7 @@ impl ChangeKind {
         ChangeKind::HealthCheck,
         ChangeKind::Tags,
         ChangeKind::CidrCollection,
+        ChangeKind::SoaSerial,
     ];
 
     /// The stored spelling, e.g. `policy_record`.
@@ -270,6 +279,7 @@ impl ChangeKind {
             ChangeKind::HealthCheck => "health_check",
             ChangeKind::Tags => "tags",
             ChangeKind::CidrCollection => "cidr_collection",
+            ChangeKind::SoaSerial => "soa_serial",
         }
     }
 
@@ -282,6 +292,7 @@ impl ChangeKind {
                 | ChangeKind::Records
                 | ChangeKind::PolicyRecord
                 | ChangeKind::CidrCollection
+                | ChangeKind::SoaSerial
         )
     }
 

@@ -157,6 +157,7 @@ impl Store {
         write_tx!(self, |tx| {
             let serial = next_serial(tx).await?;
             let zone = zone_in_tx(tx, zone_id).await?;
+            let before = crate::soa::served_serial(tx, zone_id).await?;
             let mut problems = Vec::new();
             let touched: Vec<String> = changes.iter().map(|c| c.rrset.name.clone()).collect();
             let mut next_ordinal: i64 = sqlx::query_scalar(
@@ -247,6 +248,7 @@ impl Store {
             }
             let view = batch_view(tx, zone_id, &touched).await?;
             check(&view).map_err(StoreError::Invalid)?;
+            crate::soa::advance(tx, zone_id, before).await?;
             let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records WHERE zone_id = $1")
                 .bind(zone_id)
                 .fetch_one(&mut *tx)

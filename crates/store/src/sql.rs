@@ -13,7 +13,7 @@ use crate::time::now_rfc3339;
 /// Columns of `zones`, in the order [`zone_from_row`] reads them by name.
 macro_rules! zone_columns {
     () => {
-        "id, name, comment, caller_reference, created_at, serial, record_count"
+        "id, name, comment, caller_reference, created_at, serial, record_count, soa_serial"
     };
 }
 pub(crate) use zone_columns;
@@ -85,13 +85,15 @@ pub(crate) async fn log_change(
     Ok(())
 }
 
-/// Marks a zone as changed by the write with this serial.
+/// Marks a zone as changed by the write with this serial, and moves its SOA serial on (the
+/// write does not touch its SOA record).
 pub(crate) async fn touch_zone(tx: &mut Conn, zone_id: &str, serial: i64) -> Result<()> {
     sqlx::query("UPDATE zones SET serial = $1 WHERE id = $2")
         .bind(serial)
         .bind(zone_id)
         .execute(&mut *tx)
         .await?;
+    crate::soa::advance_unchanged(tx, zone_id).await?;
     Ok(())
 }
 
@@ -119,6 +121,9 @@ pub(crate) fn zone_from_row(row: DbRow) -> Result<Zone, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         serial: row.try_get("serial")?,
         record_count: row.try_get("record_count")?,
+        soa_serial: row
+            .try_get::<Option<i64>, _>("soa_serial")?
+            .and_then(|s| u32::try_from(s).ok()),
     })
 }
 

@@ -75,6 +75,7 @@ impl Store {
             }
             let mut zone = insert_zone(tx, &name, comment, caller_reference, serial).await?;
             insert_records(tx, &zone.id, 0, &records).await?;
+            zone.soa_serial = crate::soa::advance(tx, &zone.id, None).await?;
             if total > 0 {
                 sqlx::query("UPDATE zones SET record_count = $1 WHERE id = $2")
                     .bind(total as i64)
@@ -205,8 +206,10 @@ impl Store {
                     .try_map(zone_from_row)
                     .fetch_optional(&mut *tx)
                     .await?;
+            let mut before = None;
             let (zone, created) = match existing {
                 Some(zone) => {
+                    before = crate::soa::served_serial(tx, &zone.id).await?;
                     sqlx::query("DELETE FROM records WHERE zone_id = $1")
                         .bind(&zone.id)
                         .execute(&mut *tx)
@@ -258,6 +261,7 @@ impl Store {
                 }
             }
             insert_records(tx, &zone.id, total - chunk.len(), &chunk).await?;
+            let soa_serial = crate::soa::advance(tx, &zone.id, before).await?;
             sqlx::query("UPDATE zones SET serial = $1, record_count = $2 WHERE id = $3")
                 .bind(serial)
                 .bind(total as i64)
@@ -270,7 +274,7 @@ impl Store {
                 format!("replaced the records of zone {}: {total} records", zone.name)
             };
             log_change(tx, serial, ChangeKind::Records, Some(&zone.id), &detail).await?;
-            let zone = Zone { serial, record_count: total as i64, ..zone };
+            let zone = Zone { serial, record_count: total as i64, soa_serial, ..zone };
             Ok((zone, created))
         })
     }
@@ -353,6 +357,7 @@ async fn insert_zone(
         created_at: now_rfc3339(),
         serial,
         record_count: 0,
+        soa_serial: None,
     };
     sqlx::query(
         "INSERT INTO zones (id, name, comment, caller_reference, created_at, serial, record_count) \

@@ -24,6 +24,16 @@ impl Counter {
         self.0[stripe % STRIPES].0.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A new counter starting from this one's counts (for a zone rebuilt with only its SOA
+    /// serial changed, so that its counters do not restart).
+    pub fn carried(&self) -> Counter {
+        let c = Counter::default();
+        for (to, from) in c.0.iter().zip(&self.0) {
+            to.0.store(from.0.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+        c
+    }
+
     /// The total over all stripes.
     pub fn get(&self) -> u64 {
         self.0.iter().map(|l| l.0.load(Ordering::Relaxed)).sum()

@@ -299,6 +299,42 @@ impl ZoneData {
         ))
     }
 
+    /// The same zone with its SOA served with `serial`: everything else is shared or copied,
+    /// and the counters carry on (policy records keep their endpoint counters).
+    pub fn with_soa_serial(&self, serial: u32) -> ZoneData {
+        let mut soa = self.soa.clone();
+        if let RData::SOA(s) = &mut soa.data {
+            s.serial = serial;
+        }
+        let mut nodes = self.nodes.clone();
+        let mut fast = self.fast.clone();
+        if let Some(apex) = nodes.get_mut(&self.origin) {
+            for (t, records) in &mut apex.rrsets {
+                if *t == RecordType::SOA {
+                    for r in records.iter_mut() {
+                        if let RData::SOA(s) = &mut r.data {
+                            s.serial = serial;
+                        }
+                    }
+                }
+            }
+            fast.insert(wire_key(&self.origin_name), FastNode::build(&apex.rrsets, &apex.policies));
+        }
+        ZoneData {
+            origin: self.origin.clone(),
+            origin_name: self.origin_name.clone(),
+            soa,
+            nodes,
+            empty_non_terminals: self.empty_non_terminals.clone(),
+            cuts: self.cuts.clone(),
+            has_wildcards: self.has_wildcards,
+            fast,
+            alias_targets: self.alias_targets.clone(),
+            queries: self.queries.carried(),
+            nxdomain: self.nxdomain.carried(),
+        }
+    }
+
     /// The zone's origin.
     pub fn origin(&self) -> &Name {
         &self.origin_name
@@ -448,6 +484,14 @@ impl Snapshot {
     /// The zone at `origin`, if served.
     pub fn zone(&self, origin: &Name) -> Option<&Arc<ZoneData>> {
         self.zones.get(&LowerName::new(origin))
+    }
+
+    /// The id of the policy record (or routed record sets) that owns `name` and `rtype`, if
+    /// any: for reports such as the query log.
+    pub fn policy_record_at(&self, name: &Name, rtype: RecordType) -> Option<&str> {
+        let lower = LowerName::new(name);
+        let zone = self.find_zone(&lower)?;
+        zone.nodes.get(&lower)?.policy(rtype).map(|b| b.id.as_str())
     }
 
     /// The most specific zone containing `name`.

@@ -38,7 +38,7 @@ impl BuildHasher for WireHash {
 pub(crate) type WireMap<V> = HashMap<Box<[u8]>, V, WireHash>;
 
 /// The wire-form answers at one owner name.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct FastNode {
     /// Per type: the number of records and the encoded answer section.
     rrsets: Vec<(u16, u16, Box<[u8]>)>,
@@ -46,7 +46,7 @@ pub(crate) struct FastNode {
 }
 
 /// A policy record whose endpoints are all literal values.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct FastPolicy {
     rtype: u16,
     binding: Arc<PolicyBinding>,

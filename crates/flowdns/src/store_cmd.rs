@@ -1,0 +1,299 @@
+//! `flowdns store backup|restore|info`: online backups of the store, putting one back, and
+//! what a store holds.
+//!
+//! A running server holds a shared lock on `flowdns.lock` in the data directory (flock(2),
+//! released by the kernel when the process ends, however it ends). `restore` takes the lock
+//! exclusively, so it refuses while any server runs on the directory.
+//!
+//! A restore checks the file first (an SQLite file with the store's tables, a schema version
+//! this build knows), copies it next to the store, migrates the copy to the current schema,
+//! moves each zone's SOA serial past the one the replaced store served (so that secondaries
+//! and monitoring never see a serial go back), and only then renames it over `flowdns.db`:
+//! a failure at any step leaves the store as it was.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use store::{DB_FILE_NAME, Store, StoreInfo};
+
+use crate::Refused;
+
+/// The lock file in the data directory.
+pub(crate) const LOCK_FILE: &str = "flowdns.lock";
+
+/// A lock on the data directory, held while the value lives.
+pub(crate) struct DirLock {
+    #[cfg(unix)]
+    _lock: nix::fcntl::Flock<File>,
+    #[cfg(not(unix))]
+    _file: File,
+}
+
+fn lock_file(data_dir: &Path) -> Result<File> {
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+    dir.create(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let path = data_dir.join(LOCK_FILE);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))
+}
+
+/// The shared lock a server holds on its data directory. Several servers may share it.
+pub(crate) fn lock_shared(data_dir: &Path) -> Result<DirLock> {
+    let file = lock_file(data_dir)?;
+    #[cfg(unix)]
+    {
+        use nix::fcntl::{Flock, FlockArg};
+        let lock = Flock::lock(file, FlockArg::LockSharedNonblock).map_err(|(_, e)| {
+            anyhow::anyhow!(
+                "cannot lock {}: {e} (a `flowdns store restore` is replacing the store: try again when it is done)",
+                data_dir.join(LOCK_FILE).display()
+            )
+        })?;
+        Ok(DirLock { _lock: lock })
+    }
+    #[cfg(not(unix))]
+    Ok(DirLock { _file: file })
+}
+
+/// The exclusive lock `restore` takes: refused while a server holds its shared lock.
+fn lock_exclusive(data_dir: &Path) -> Result<DirLock> {
+    let file = lock_file(data_dir)?;
+    #[cfg(unix)]
+    {
+        use nix::fcntl::{Flock, FlockArg};
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(DirLock { _lock: lock }),
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(Refused(format!(
+                "a flowdns server is running on the data directory {}: stop it before restoring",
+                data_dir.display()
+            ))
+            .into()),
+            Err((_, e)) => {
+                Err(anyhow::anyhow!("cannot lock {}: {e}", data_dir.join(LOCK_FILE).display()))
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    Ok(DirLock { _file: file })
+}
+
+fn info_json(info: &StoreInfo) -> serde_json::Value {
+    json!({
+        "schema_version": info.schema_version,
+        "known_schema_version": info.known_schema_version,
+        "serial": info.serial,
+        "zones": info.zones,
+        "records": info.records,
+        "policies": info.policies,
+        "policy_versions": info.policy_versions,
+        "policy_records": info.policy_records,
+        "health_checks": info.health_checks,
+        "cidr_collections": info.cidr_collections,
+        "changes": info.changes,
+    })
+}
+
+fn info_text(info: &StoreInfo) -> String {
+    format!(
+        "schema version   {} (this flowdns knows up to {})\nchange serial    {}\nzones            {}\nrecords          {}\npolicies         {} ({} versions)\npolicy records   {}\nhealth checks    {}\ncidr collections {}\nchanges logged   {}",
+        info.schema_version,
+        info.known_schema_version,
+        info.serial,
+        info.zones,
+        info.records,
+        info.policies,
+        info.policy_versions,
+        info.policy_records,
+        info.health_checks,
+        info.cidr_collections,
+        info.changes
+    )
+}
+
+fn refuse(e: store::StoreError) -> anyhow::Error {
+    match e {
+        store::StoreError::Database(_) => anyhow::Error::new(e),
+        other => Refused(other.to_string()).into(),
+    }
+}
+
+/// The store file of a data directory, refused when there is none (so that a mistyped
+/// directory is not taken for an empty store).
+fn existing_db(data_dir: &Path) -> Result<PathBuf> {
+    let db = data_dir.join(DB_FILE_NAME);
+    if !db.is_file() {
+        return Err(Refused(format!(
+            "there is no store in {} (no {DB_FILE_NAME}): check --data-dir",
+            data_dir.display()
+        ))
+        .into());
+    }
+    Ok(db)
+}
+
+/// `flowdns store info [FILE]`: the store of the data directory, or a backup file.
+pub(crate) async fn info(data_dir: &Path, file: Option<&Path>, json_out: bool) -> Result<()> {
+    let path = match file {
+        Some(f) => f.to_path_buf(),
+        None => existing_db(data_dir)?,
+    };
+    let info = store::inspect(&path).await.map_err(refuse)?;
+    if json_out {
+        let mut v = info_json(&info);
+        v["file"] = json!(path.display().to_string());
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("file             {}\n{}", path.display(), info_text(&info));
+    }
+    Ok(())
+}
+
+/// `flowdns store backup FILE`: a consistent copy, taken while servers and commands write.
+pub(crate) async fn backup(data_dir: &Path, dest: &Path, json_out: bool) -> Result<()> {
+    existing_db(data_dir)?;
+    if dest.exists() {
+        return Err(Refused(format!(
+            "{} already exists: a backup is written to a new file",
+            dest.display()
+        ))
+        .into());
+    }
+    // Written under a temporary name in the same directory, then renamed: a FILE that exists
+    // is a whole backup.
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let store = Store::open(data_dir).await.context("cannot open the store")?;
+    let result = store.backup(&tmp).await;
+    store.close().await;
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(refuse(e)).with_context(|| format!("cannot write {}", dest.display()));
+    }
+    File::open(&tmp).and_then(|f| f.sync_all()).context("cannot flush the backup")?;
+    std::fs::rename(&tmp, dest)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), dest.display()))?;
+    let info = store::inspect(dest).await.map_err(refuse)?;
+    if json_out {
+        let mut v = info_json(&info);
+        v["file"] = json!(dest.display().to_string());
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "backed up to {}: change serial {}, {} zones, {} policy records",
+            dest.display(),
+            info.serial,
+            info.zones,
+            info.policy_records
+        );
+    }
+    Ok(())
+}
+
+/// `flowdns store restore FILE`: replaces the store of the data directory with a backup.
+pub(crate) async fn restore(data_dir: &Path, file: &Path, json_out: bool) -> Result<()> {
+    let _lock = lock_exclusive(data_dir)?;
+    let backup = store::inspect(file).await.map_err(refuse)?;
+    let db = data_dir.join(DB_FILE_NAME);
+    let tmp = data_dir.join(format!("{DB_FILE_NAME}.restoring"));
+    for p in [tmp.clone(), sidecar(&tmp, "-wal"), sidecar(&tmp, "-shm")] {
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::copy(file, &tmp)
+        .with_context(|| format!("cannot copy {} to {}", file.display(), tmp.display()))?;
+    let outcome = async {
+        // The serials DNS served before, which the restored zones must move past.
+        let served = if db.is_file() {
+            let current = Store::open(data_dir).await.context("cannot open the current store")?;
+            let serials = current.soa_serials().await.map_err(refuse);
+            // Closing checkpoints the current store's write-ahead log into its file.
+            current.close().await;
+            serials?
+        } else {
+            Vec::new()
+        };
+        let url = format!("sqlite:{}", tmp.display());
+        let restored = Store::open_url(&url)
+            .await
+            .with_context(|| format!("cannot migrate {} to the current schema", file.display()))?;
+        let result = async {
+            let names: Vec<String> =
+                restored.soa_serials().await.map_err(refuse)?.into_iter().map(|(n, _)| n).collect();
+            for (zone, before) in served {
+                if names.contains(&zone) {
+                    restored
+                        .advance_soa_serial(
+                            &zone,
+                            Some(before),
+                            &format!(
+                                "restored from a backup: SOA serial moved past {before}, served before the restore"
+                            ),
+                        )
+                        .await
+                        .map_err(refuse)?;
+                }
+            }
+            restored.info().await.map_err(refuse)
+        }
+        .await;
+        restored.close().await;
+        result
+    }
+    .await;
+    let info = match outcome {
+        Ok(info) => info,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    if std::fs::metadata(sidecar(&tmp, "-wal")).is_ok_and(|m| m.len() > 0) {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::bail!("the restored copy was not checkpointed; the store is unchanged");
+    }
+    File::open(&tmp).and_then(|f| f.sync_all()).context("cannot flush the restored copy")?;
+    // The current store was checkpointed when it was closed: its log holds nothing more.
+    for p in
+        [sidecar(&db, "-wal"), sidecar(&db, "-shm"), sidecar(&tmp, "-wal"), sidecar(&tmp, "-shm")]
+    {
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::rename(&tmp, &db)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), db.display()))?;
+    if let Ok(dir) = File::open(data_dir) {
+        let _ = dir.sync_all();
+    }
+    if json_out {
+        let mut v = info_json(&info);
+        v["restored_from"] = json!(file.display().to_string());
+        v["backup_schema_version"] = json!(backup.schema_version);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "restored {} (schema version {} migrated to {}): change serial {}, {} zones, {} policy records",
+            file.display(),
+            backup.schema_version,
+            info.schema_version,
+            info.serial,
+            info.zones,
+            info.policy_records
+        );
+    }
+    Ok(())
+}
+
+fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
