@@ -30,6 +30,8 @@ pub(crate) struct Config {
     #[serde(default)]
     pub(crate) log: LogConfig,
     #[serde(default)]
+    pub(crate) query_log: QueryLogConfig,
+    #[serde(default)]
     limits: LimitsConfig,
     #[serde(default)]
     health: HealthConfig,
@@ -62,6 +64,15 @@ pub(crate) struct GeoipConfig {
     pub(crate) files: Option<Vec<PathBuf>>,
     /// Seconds between checks of the databases' modification times; 0: only on SIGHUP.
     pub(crate) reload_interval: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QueryLogConfig {
+    /// File the query log is appended to (relative to the configuration file).
+    pub(crate) file: Option<PathBuf>,
+    /// The share of queries logged, above 0 and at most 1.
+    pub(crate) sample: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

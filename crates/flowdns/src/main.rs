@@ -313,9 +313,9 @@ struct ServeArgs {
     /// written by a background thread (entries are dropped and counted when it falls behind).
     #[arg(long, value_name = "FILE")]
     query_log: Option<std::path::PathBuf>,
-    /// The share of queries the query log records, above 0 and at most 1.
-    #[arg(long, value_name = "FRACTION", default_value_t = 1.0)]
-    query_log_sample: f64,
+    /// The share of queries the query log records, above 0 and at most 1 (default 1).
+    #[arg(long, value_name = "FRACTION")]
+    query_log_sample: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -442,6 +442,8 @@ fn main() -> ExitCode {
         flags.upstream = a.upstream.clone();
         flags.latency_table = a.latency_table.clone();
         flags.name_servers = a.name_servers.clone();
+        flags.query_log = a.query_log.clone();
+        flags.query_log_sample = a.query_log_sample;
     }
     let loaded = config::Config::load(config_path.as_deref()).and_then(|config| {
         let env = |name: &str| std::env::var(name).ok();
@@ -505,7 +507,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
         }
-        Command::Serve(a) => {
+        Command::Serve(_) => {
             warn_if_new_store(&settings);
             let opts = serve::ServeOptions {
                 data_dir: settings.data_dir.clone(),
@@ -519,7 +521,7 @@ fn main() -> ExitCode {
                 limits: config.limits(),
                 health_deny: Vec::new(),
                 name_servers: settings.name_servers.clone(),
-                query_log: a.query_log.map(|file| (file, a.query_log_sample)),
+                query_log: settings.query_log.clone(),
             };
             config
                 .health_deny()

@@ -128,6 +128,8 @@ pub(crate) struct Flags {
     pub(crate) latency_table: Option<PathBuf>,
     pub(crate) name_servers: Vec<String>,
     pub(crate) log_format: Option<LogFormat>,
+    pub(crate) query_log: Option<PathBuf>,
+    pub(crate) query_log_sample: Option<f64>,
 }
 
 /// Facts about the machine the default data directory depends on.
@@ -174,6 +176,8 @@ pub(crate) struct Settings {
     pub(crate) name_servers: Vec<String>,
     pub(crate) log_level: String,
     pub(crate) log_format: LogFormat,
+    /// The query log's file and the share of queries it records.
+    pub(crate) query_log: Option<(PathBuf, f64)>,
     /// Where each setting came from, by its configuration key.
     pub(crate) sources: Vec<(&'static str, Origin)>,
 }
@@ -348,6 +352,37 @@ pub(crate) fn resolve(
         file.geoip.reload_interval,
         DEFAULT_GEOIP_RELOAD_SECS
     );
+    let query_log_file = pick!(
+        "query_log.file",
+        flags.query_log.clone().map(Some),
+        "--query-log",
+        "FLOWDNS_QUERY_LOG",
+        |s: String| path(s).map(Some),
+        file.query_log.file.as_ref().map(|p| Some(file.resolve_path(p))),
+        None
+    );
+    let query_log_sample = pick!(
+        "query_log.sample",
+        flags.query_log_sample,
+        "--query-log-sample",
+        "FLOWDNS_QUERY_LOG_SAMPLE",
+        |s: String| s.trim().parse::<f64>().map_err(|_| anyhow!(
+            "FLOWDNS_QUERY_LOG_SAMPLE = {s:?}: expected a share of queries above 0 and at most 1"
+        )),
+        file.query_log.sample,
+        1.0
+    );
+    if !(query_log_sample > 0.0 && query_log_sample <= 1.0) {
+        let name = match sources.iter().rev().find(|(k, _)| *k == "query_log.sample") {
+            Some((_, Origin::Flag(f))) => *f,
+            Some((_, Origin::Env(v))) => *v,
+            _ => "query_log.sample",
+        };
+        bail!(
+            "{name} = {query_log_sample}: expected a share of queries above 0 and at most 1, \
+             such as 0.1"
+        );
+    }
     let upstream = pick!(
         "upstream",
         flags.upstream.clone().map(Some),
@@ -422,6 +457,7 @@ pub(crate) fn resolve(
         name_servers,
         log_level,
         log_format,
+        query_log: query_log_file.map(|f| (f, query_log_sample)),
         sources,
     })
 }
@@ -685,5 +721,28 @@ mod tests {
             redact_url("postgres://db/x?user=a&password=s3&x=1"),
             "postgres://db/x?user=a&password=REDACTED&x=1"
         );
+    }
+
+    #[test]
+    fn query_log_from_flag_then_environment_then_file() {
+        let cfg = file("[query_log]\nfile = \"q.jsonl\"\nsample = 0.5\n");
+        let none = |_: &str| None;
+        let s = resolve(&Flags::default(), &none, &cfg, &host()).unwrap();
+        let (f, share) = s.query_log.clone().unwrap();
+        assert!(f.ends_with("q.jsonl"), "{f:?}");
+        assert_eq!(share, 0.5);
+        let env = |n: &str| (n == "FLOWDNS_QUERY_LOG_SAMPLE").then(|| "0.25".to_owned());
+        assert_eq!(
+            resolve(&Flags::default(), &env, &cfg, &host()).unwrap().query_log.unwrap().1,
+            0.25
+        );
+        let flags = Flags { query_log_sample: Some(0.125), ..Flags::default() };
+        assert_eq!(resolve(&flags, &env, &cfg, &host()).unwrap().query_log.unwrap().1, 0.125);
+        // No file anywhere: no query log, whatever the share.
+        assert!(resolve(&Flags::default(), &env, &file(""), &host()).unwrap().query_log.is_none());
+        // A share out of range names where it came from.
+        let bad = file("[query_log]\nfile = \"q.jsonl\"\nsample = 0\n");
+        let e = resolve(&Flags::default(), &none, &bad, &host()).unwrap_err().to_string();
+        assert!(e.contains("query_log.sample"), "{e}");
     }
 }
