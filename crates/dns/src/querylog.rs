@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RecordType};
@@ -201,30 +201,16 @@ fn json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC).
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC), with the `time` crate's calendar.
 fn rfc3339(t: SystemTime, out: &mut String) {
-    use std::fmt::Write as _;
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_micros()
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
+    match time::OffsetDateTime::from(t).format(FORMAT) {
+        Ok(text) => out.push_str(&text),
+        // Years beyond 9999 cannot be written in this form.
+        Err(_) => out.push_str("9999-12-31T23:59:59.999999Z"),
+    }
 }
 
 #[cfg(test)]
@@ -234,7 +220,7 @@ mod tests {
     #[test]
     fn lines_are_json_with_every_field() {
         let e = Entry {
-            at: UNIX_EPOCH + std::time::Duration::from_micros(1_764_770_400_123_456),
+            at: std::time::UNIX_EPOCH + std::time::Duration::from_micros(1_764_770_400_123_456),
             client: "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])),
             qname: QName::Wire(b"\x03WwW\x07example\x03com\x00".to_vec().into_boxed_slice()),
             qtype: 1,
