@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly.
 
+mod common;
+use common::dns_port;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::net::UnixDatagram;
@@ -62,29 +64,6 @@ fn sql_behind_the_back(data: &Path, sql: &str) {
         .output()
         .expect("python3 is installed");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-/// A UDP and TCP port on 127.0.0.1 below the kernel's ephemeral range (see tests/serve.rs).
-fn dns_port() -> u16 {
-    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|t| t.split_whitespace().next().and_then(|p| p.parse::<u16>().ok()))
-        .unwrap_or(32768)
-        .clamp(20001, 32768);
-    let mut state = u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-    for _ in 0..200 {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let port = 20000 + (state >> 33) as u16 % (low - 20000);
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        if std::net::UdpSocket::bind(addr).is_ok() && std::net::TcpListener::bind(addr).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port for DNS below the ephemeral range");
 }
 
 /// A running `flowdns serve`, killed on drop.
