@@ -46,6 +46,9 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
+    /// The database server cannot be reached or refused the connection.
+    #[error("cannot connect to {0}")]
+    Unavailable(String),
     /// Applying the schema migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -60,24 +63,6 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 impl StoreError {
     pub(crate) fn not_found(what: &'static str, id: impl Into<String>) -> Self {
         StoreError::NotFound { what, id: id.into() }
-    }
-
-    /// Whether SQLite reported that the database is busy or locked (the busy timeout ran out).
-    pub(crate) fn is_busy(&self) -> bool {
-        let err = match self {
-            StoreError::Database(err) => err,
-            StoreError::Migrate(sqlx::migrate::MigrateError::Execute(err)) => err,
-            StoreError::Migrate(sqlx::migrate::MigrateError::ExecuteMigration(err, _)) => err,
-            _ => return false,
-        };
-        match err {
-            sqlx::Error::Database(db) => {
-                // SQLITE_BUSY (5) and its extended codes, SQLITE_LOCKED (6) and its extended codes.
-                let primary = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
-                matches!(primary, Some(5 | 6))
-            }
-            _ => false,
-        }
     }
 }
 

@@ -11,11 +11,18 @@
 //! write while a server reads and writes. The schema is versioned by `sqlx::migrate!` from
 //! `crates/store/migrations/`, embedded in the binary and applied on open.
 //!
-//! A later issue runs many DNS nodes on one PostgreSQL database. The schema and every query
-//! are written to run unchanged there; only the private `backend` module knows the engine
-//! (how to connect, how a transaction begins). Today only SQLite is implemented;
-//! [`Store::open_url`] refuses `postgres:` URLs with a clear message.
-//!
+//! Many nodes share one PostgreSQL database ([`Store::open_url`] with a `postgres://` URL).
+//! The operations are written once, in `ops/`, and compiled once per engine (`sqlite/` and
+//! `postgres/` each include `ops/` with their own `Db`, `Conn` and `DbRow` aliases and
+//! their own `Backend`); [`Store`] holds one of the two and forwards every call
+//! (`dispatch.rs`). Only the engine modules name an engine's types: how to connect, how a
+//! transaction begins, how a change is announced (PostgreSQL `NOTIFY` in the writing
+//! transaction, [`ChangeListener`]), which errors mean "busy", the SQLite-only online backup.
+//! Each engine has its own migrations (`migrations/sqlite/`, `migrations/postgres/`), with
+//! the same numbers and names; PostgreSQL's declare every text column `COLLATE "C"` so that
+//! ordering is by bytes on both. The store's tests run on both engines
+//! (`FLOWDNS_TEST_STORE=postgres` selects PostgreSQL; `scripts/test` runs both).
+
 //! ## Portability rules (keep them when adding SQL)
 //!
 //! - Column types are `TEXT` and `BIGINT` only. Flags are `BIGINT` 0/1 and every integer is
@@ -32,7 +39,7 @@
 //!   in Rust, JSON is opaque text.
 //! - No reserved word of either engine is used as an identifier.
 //!
-//! # Schema (migrations 0001 to 0005)
+//! # Schema (migrations 0001 to 0006)
 //!
 //! | table | key | columns |
 //! |---|---|---|
@@ -48,6 +55,8 @@
 //! | `cidr_collections` (0004) | `id` | `name` UNIQUE, `caller_reference` UNIQUE, `version`, `created_at`, `created_serial` |
 //! | `cidr_blocks` (0004) | (`collection_id`, `cidr`) | `location` |
 //! | `change_log` | `serial` | `changed_at`, `kind`, `zone_id` NULL, `detail` |
+//! | `nodes` (0006) | `id` | `roles`, `dns`, `region`, `dns_address`, `api_address`, `version`, `started_at`, `heartbeat_ms`, `served_serial` |
+//! | `health_observations` (0006) | (`check_id`, `node_id`) | `region`, `healthy`, `reported_ms`, `observed_at`, `observed_healthy`, `reason`, `latency_us`, `failure_at` NULL, `failure_reason` NULL |
 //!
 //! Migration numbers need not be contiguous: sqlx applies every migration it has not applied
 //! yet, whatever its number. The schema version is the newest migration applied
@@ -149,32 +158,33 @@
 
 #![deny(missing_docs)]
 
-mod backend;
-mod backup;
 mod changes;
 mod cidr;
+mod dispatch;
 mod error;
 mod health_checks;
+mod info;
+mod listen;
 mod model;
 mod names;
 mod policies;
 mod policy_records;
+mod postgres;
 mod rrsets;
 mod soa;
-mod sql;
+mod sqlite;
 mod tags;
 mod time;
 mod zones;
 
 use std::path::Path;
 
-use sqlx::sqlite::SqliteConnectOptions;
-
-pub use backup::{StoreInfo, inspect, known_schema_version};
 pub use changes::Counted;
 pub use cidr::Cidr;
 pub use error::{Result, StoreError};
 pub use health_checks::HealthOverride;
+pub use info::{StoreInfo, known_schema_version};
+pub use listen::{ChangeListener, Wake};
 pub use model::{
     Change, ChangeKind, CidrAction, CidrBlock, CidrChange, CidrCollection, CidrCollectionBlocks,
     HealthCheck, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary, PolicyVersion,
@@ -183,9 +193,8 @@ pub use model::{
 pub use names::{MAX_TTL, is_in_zone, normalize_name, normalize_rtype};
 pub use rrsets::{BatchView, Rrset, RrsetAction, RrsetChange, group as record_sets};
 pub use soa::{next_soa_serial, serial_gt};
+pub use sqlite::backup::inspect;
 pub use tags::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_RESOURCE, Tag, TaggedResource};
-
-use backend::Backend;
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE_NAME: &str = "flowdns.db";
@@ -197,10 +206,38 @@ pub const MAX_POLICY_VERSIONS: u32 = 1000;
 /// Longest policy document accepted, in bytes (Route 53 `Document`: 102,400).
 pub const MAX_DOCUMENT_LEN: usize = 102_400;
 
-/// The durable store. Cloning is cheap (a pool handle); clones share connections.
+/// The durable store, on one of the two engines. Cloning is cheap (a pool handle); clones
+/// share connections. Every operation is a method (`dispatch.rs` forwards each to the
+/// engine's compilation of `ops/`).
 #[derive(Debug, Clone)]
 pub struct Store {
-    backend: Backend,
+    engine: Engine,
+}
+
+/// The engine a store runs on, each with the operations compiled for it.
+#[derive(Debug, Clone)]
+enum Engine {
+    Sqlite(sqlite::ops::Store),
+    Postgres(Box<postgres::ops::Store>),
+}
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// The embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+impl EngineKind {
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Sqlite => "sqlite",
+            EngineKind::Postgres => "postgres",
+        }
+    }
 }
 
 impl Store {
@@ -208,32 +245,65 @@ impl Store {
     /// database file `flowdns.db` if missing, and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<Store> {
         create_data_dir(data_dir)?;
-        let options = SqliteConnectOptions::new().filename(data_dir.join(DB_FILE_NAME));
-        Ok(Store { backend: Backend::open_sqlite(options, false).await? })
+        let backend = sqlite::Backend::open_file(&data_dir.join(DB_FILE_NAME)).await?;
+        Ok(Store { engine: Engine::Sqlite(sqlite::ops::Store { backend }) })
     }
 
-    /// Opens the store at a database URL: `sqlite:PATH` (created if missing) or a shared
-    /// in-memory database such as `sqlite:file:NAME?mode=memory&cache=shared`
-    /// (`sqlite::memory:` gets a fresh private one per call). PostgreSQL URLs are refused
-    /// for now.
+    /// Opens the store at a database URL:
+    ///
+    /// - `sqlite:PATH` (created if missing), or a shared in-memory database such as
+    ///   `sqlite:file:NAME?mode=memory&cache=shared` (`sqlite::memory:` gets a fresh private
+    ///   one per call);
+    /// - `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?OPTIONS]` (or `postgresql://`): a
+    ///   PostgreSQL database that exists; its tables are created on first use.
     pub async fn open_url(url: &str) -> Result<Store> {
-        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres(Box::new(postgres::ops::Store {
+                backend: postgres::Backend::open(url).await?,
+            }))
+        } else if url.starts_with("sqlite:") {
+            Engine::Sqlite(sqlite::ops::Store {
+                backend: sqlite::Backend::open_sqlite_url(url).await?,
+            })
+        } else {
             return Err(StoreError::Invalid(format!(
-                "unsupported database URL {url:?}: PostgreSQL is not supported yet; use a data \
-                 directory or a sqlite: URL"
+                "unsupported database URL {:?}: it must start with sqlite: or postgres://",
+                redact(url)
             )));
+        };
+        Ok(Store { engine })
+    }
+
+    /// The engine this store runs on.
+    pub fn engine(&self) -> EngineKind {
+        match &self.engine {
+            Engine::Sqlite(_) => EngineKind::Sqlite,
+            Engine::Postgres(_) => EngineKind::Postgres,
         }
-        if !url.starts_with("sqlite:") {
-            return Err(StoreError::Invalid(format!(
-                "unsupported database URL {url:?}: it must start with sqlite:"
-            )));
-        }
-        Ok(Store { backend: Backend::open_sqlite_url(url).await? })
     }
 
     /// Closes the connections, waiting for queries in progress. Other clones stop working.
     pub async fn close(&self) {
-        self.backend.close().await;
+        match &self.engine {
+            Engine::Sqlite(s) => s.backend.close().await,
+            Engine::Postgres(s) => s.backend.close().await,
+        }
+    }
+}
+
+/// A database URL with its password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => {
+                    format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -251,13 +321,14 @@ fn create_data_dir(dir: &Path) -> Result<()> {
     })
 }
 
-/// Runs `$body` (an expression that may use `?`, with `$tx: &mut Conn` in scope) inside one
-/// write transaction: commits on `Ok`, rolls back on `Err`.
+/// Runs `$body` (an expression that may use `?`, with `$tx`, the transaction's connection, in
+/// scope) inside one write transaction of an engine store: commits on `Ok`, rolls back on
+/// `Err`.
 macro_rules! write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {{
         let mut transaction = $store.backend.begin_write().await?;
         let outcome: $crate::Result<_> = async {
-            let $tx: &mut $crate::backend::Conn = &mut transaction;
+            let $tx = &mut *transaction;
             $body
         }
         .await;

@@ -8,12 +8,12 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{TempDir, example_records, fresh};
+use common::{TempDir, example_records, fresh_sqlite};
 use store::Store;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_during_writes_holds_a_consistent_prefix() {
-    let (dir, store) = fresh("backup-live").await;
+    let (dir, store) = fresh_sqlite("backup-live").await;
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (store, stop) = (store.clone(), stop.clone());

@@ -24,10 +24,27 @@ const DOC: &str = r#"{"AWSPolicyFormatVersion":"2015-10-01","RecordType":"A","En
 const CHECK: &str = r#"{"Type":"TCP","IPAddress":"192.0.2.9","Port":443}"#;
 const ROUTING: &str = r#"{"CidrRoutingConfig":{"CollectionId":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d","LocationName":"east"}}"#;
 
-/// The migrations as shipped, read from the source tree.
+/// The SQLite migrations as shipped, read from the source tree.
 async fn migrator() -> sqlx::migrate::Migrator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    engine_migrator("sqlite").await
+}
+
+async fn engine_migrator(engine: &str) -> sqlx::migrate::Migrator {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
     sqlx::migrate::Migrator::new(dir).await.unwrap()
+}
+
+/// Both engines have the same migrations, by number and name, so that a schema version means
+/// the same tables on either and `store copy` can compare them.
+#[tokio::test]
+async fn both_engines_have_the_same_migrations() {
+    let names = |m: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+        m.iter().map(|m| (m.version, m.description.to_string())).collect()
+    };
+    let sqlite = engine_migrator("sqlite").await;
+    let postgres = engine_migrator("postgres").await;
+    assert!(sqlite.iter().count() >= 6);
+    assert_eq!(names(&sqlite), names(&postgres));
 }
 
 async fn exec(c: &mut sqlx::SqliteConnection, sql: &str, binds: &[&str]) {

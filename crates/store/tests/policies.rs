@@ -77,19 +77,13 @@ async fn at_most_max_versions() {
     let id = v1.policy_id;
     // Skip ahead to the last allowed number without writing 998 versions: the counter lives
     // in the database, as it would after 998 creations (deleted or not).
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite:{}",
-        dir.path().join(store::DB_FILE_NAME).display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("UPDATE policies SET next_version = $1 WHERE id = $2")
-        .bind(i64::from(MAX_POLICY_VERSIONS))
-        .bind(&id)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    common::exec_raw(
+        &dir,
+        "UPDATE policies SET next_version = $1 WHERE id = $2",
+        i64::from(MAX_POLICY_VERSIONS),
+        &id,
+    )
+    .await;
 
     let last = store.create_policy_version(&id, DOC_A, "A", "").await.unwrap();
     assert_eq!(last.version, MAX_POLICY_VERSIONS);

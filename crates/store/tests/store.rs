@@ -56,9 +56,15 @@ async fn open_refuses_what_it_cannot_use() {
     assert!(err.to_string().starts_with("cannot create data directory"), "{err}");
     std::fs::remove_file(dir.path()).unwrap();
 
-    let err = Store::open_url("postgres://localhost/flowdns").await.unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
-    assert!(err.to_string().contains("PostgreSQL is not supported yet"), "{err}");
+    // Nothing listens on port 1: the error names the server and says why, at once.
+    let err = Store::open_url("postgres://flowdns@127.0.0.1:1/flowdns").await.unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert!(
+        err.to_string().starts_with("cannot connect to PostgreSQL at 127.0.0.1:1/flowdns:"),
+        "{err}"
+    );
+    let err = Store::open_url("postgres://[bad").await.unwrap_err();
+    assert!(matches!(err, StoreError::Database(_)), "{err}");
     assert!(matches!(Store::open_url("mysql://x").await, Err(StoreError::Invalid(_))));
 }
 
@@ -195,7 +201,7 @@ async fn load_zone_and_load_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_all_is_consistent_with_its_serial() {
     let (dir, writer) = fresh("consistent").await;
-    let reader = Store::open(dir.path()).await.unwrap();
+    let reader = common::reopen(&dir).await;
     const WRITES: usize = 60;
     let write = tokio::spawn(async move {
         for generation in 1..=WRITES {
@@ -239,9 +245,9 @@ async fn load_all_is_consistent_with_its_serial() {
 /// timeout makes short transactions wait for each other instead of failing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_on_one_file() {
-    let dir = TempDir::new("concurrent");
-    // Both open a new directory at the same time: migrations are applied once.
-    let (one, two) = tokio::join!(Store::open(dir.path()), Store::open(dir.path()));
+    let dir = common::unopened("concurrent");
+    // Both open a new store at the same time: migrations are applied once.
+    let (one, two) = tokio::join!(common::open_at(&dir), common::open_at(&dir));
     let (one, two) = (one.unwrap(), two.unwrap());
     let policy = one.create_policy("web", DOC_A, "A", "").await.unwrap().policy_id;
     const TASKS: usize = 4;

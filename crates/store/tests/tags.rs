@@ -165,14 +165,8 @@ async fn tags_go_with_their_resource() {
 
     // No row is left behind for the deleted resources.
     store.close().await;
-    let url = format!("sqlite:{}", dir.path().join(store::DB_FILE_NAME).display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let left: Vec<(String, String)> = sqlx::query_as("SELECT resource_type, resource_id FROM tags")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let left = common::pairs_raw(&dir, "SELECT resource_type, resource_id FROM tags").await;
     assert_eq!(left, vec![("healthcheck".to_owned(), other.id.clone())]);
-    pool.close().await;
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use store::{Change, ChangeKind, NewRecord, Store};
 
-/// A fresh directory under the system temp directory, removed on drop.
-pub struct TempDir(PathBuf);
+/// A fresh directory under the system temp directory, removed on drop; for a PostgreSQL
+/// store, also the URL of its database.
+pub struct TempDir(PathBuf, Option<String>);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
@@ -15,7 +16,7 @@ impl TempDir {
             std::process::id(),
             uuid::Uuid::new_v4().simple()
         ));
-        TempDir(path)
+        TempDir(path, None)
     }
 
     pub fn path(&self) -> &Path {
@@ -29,8 +30,59 @@ impl Drop for TempDir {
     }
 }
 
-/// A store in a fresh data directory (kept alive by the returned guard).
+/// Whether this run tests the PostgreSQL engine: `FLOWDNS_TEST_STORE=postgres` (the test
+/// script runs the suite once per engine). Anything else but `sqlite` or nothing is refused,
+/// so that a typo cannot quietly test the wrong engine.
+pub fn on_postgres() -> bool {
+    match std::env::var("FLOWDNS_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("FLOWDNS_TEST_STORE={other:?}: use sqlite or postgres"),
+    }
+}
+
+/// A fresh, empty store on the engine under test: a new data directory (SQLite), or a new
+/// database on the suite's throwaway PostgreSQL server. The directory guard is returned
+/// either way.
 pub async fn fresh(tag: &str) -> (TempDir, Store) {
+    let dir = TempDir::new(tag);
+    let store = if on_postgres() {
+        let url = pgtest::shared().create_database();
+        let store = Store::open_url(&url).await.unwrap();
+        let mut dir = dir;
+        dir.1 = Some(url);
+        return (dir, store);
+    } else {
+        Store::open(dir.path()).await.unwrap()
+    };
+    (dir, store)
+}
+
+/// A place for a store on the engine under test, not opened yet: a new directory, or a new
+/// empty database.
+pub fn unopened(tag: &str) -> TempDir {
+    let mut dir = TempDir::new(tag);
+    if on_postgres() {
+        dir.1 = Some(pgtest::shared().create_database());
+    }
+    dir
+}
+
+/// Opens (another handle on) the store at `dir`, as the CLI and the server each have one.
+pub async fn open_at(dir: &TempDir) -> store::Result<Store> {
+    match &dir.1 {
+        Some(url) => Store::open_url(url).await,
+        None => Store::open(dir.path()).await,
+    }
+}
+
+/// Another handle on the store `fresh` made.
+pub async fn reopen(dir: &TempDir) -> Store {
+    open_at(dir).await.unwrap()
+}
+
+/// A fresh SQLite store, for the tests of what only the embedded engine does (backups, files).
+pub async fn fresh_sqlite(tag: &str) -> (TempDir, Store) {
     let dir = TempDir::new(tag);
     let store = Store::open(dir.path()).await.unwrap();
     (dir, store)
@@ -72,4 +124,41 @@ pub async fn one_change(store: &Store, before: i64, kind: ChangeKind) -> Change 
 pub async fn no_change(store: &Store, before: i64) {
     assert_eq!(store.serial().await.unwrap(), before, "a failed write must not advance the serial");
     assert!(store.changes_since(before).await.unwrap().is_empty());
+}
+
+/// Runs one statement directly on the database under `dir`, bypassing the store (to set up
+/// states that would take too long to reach through it). `$1` is `number`, `$2` is `text`.
+pub async fn exec_raw(dir: &TempDir, sql: &'static str, number: i64, text: &str) {
+    match &dir.1 {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).bind(number).bind(text).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        None => {
+            let url = format!("sqlite:{}", dir.path().join(store::DB_FILE_NAME).display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query(sql).bind(number).bind(text).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+/// Reads two text columns directly from the database under `dir`.
+pub async fn pairs_raw(dir: &TempDir, sql: &'static str) -> Vec<(String, String)> {
+    match &dir.1 {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+        None => {
+            let url = format!("sqlite:{}", dir.path().join(store::DB_FILE_NAME).display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }
+    }
 }

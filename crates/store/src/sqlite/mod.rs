@@ -1,12 +1,8 @@
-//! The seam between the store's operations and the database engine.
+//! The SQLite engine: the embedded default, one file in the data directory.
 //!
-//! Everything engine-specific lives here: how a pool is opened, which pragmas are set, how a
-//! write or read transaction begins. The operations in the other modules are written against
-//! the aliases [`Db`], [`Conn`] and [`DbRow`] with SQL that runs unchanged on SQLite and
-//! PostgreSQL (see the crate docs). Adding PostgreSQL means a `Backend::Postgres(PgPool)`
-//! variant, `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY` for reads, and instantiating
-//! the operations for `sqlx::Postgres` (a macro or generic over the two row types); the public
-//! API of [`Store`](crate::Store) does not change.
+//! Everything SQLite-specific lives here: how a pool is opened, which pragmas are set, how a
+//! write or read transaction begins, which errors mean "busy", the online backup. The
+//! operations (`ops`) are compiled for this engine with the aliases below.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -18,6 +14,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSy
 
 use crate::error::{Result, StoreError};
 
+pub(crate) mod backup;
+// The same operations are compiled once per engine, deliberately (see `ops`).
+#[allow(clippy::duplicate_mod)]
+#[path = "../ops/mod.rs"]
+pub(crate) mod ops;
+
 /// The database engine the operations are compiled for.
 pub(crate) type Db = sqlx::Sqlite;
 /// A connection (or a transaction, through `DerefMut`) of [`Db`].
@@ -25,8 +27,8 @@ pub(crate) type Conn = sqlx::SqliteConnection;
 /// A result row of [`Db`].
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 
-/// The versioned schema, embedded at build time from `crates/store/migrations/`.
-pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The versioned schema, embedded at build time from `crates/store/migrations/sqlite/`.
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a writer waits for another writer's transaction (SQLite busy timeout), and how
 /// long opening retries while another process creates the same database.
@@ -35,14 +37,41 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections per pool. SQLite in WAL mode serves many readers and one writer at a time.
 const MAX_CONNECTIONS: u32 = 8;
 
-/// A pool of connections to one database.
+/// A pool of connections to one SQLite database file (or a shared in-memory database, for
+/// tests).
 #[derive(Debug, Clone)]
-pub(crate) enum Backend {
-    /// An SQLite database file (or a shared in-memory database, for tests).
-    Sqlite(SqlitePool),
+pub(crate) struct Backend(SqlitePool);
+
+/// Announces the change with this serial to other processes. SQLite has no notification
+/// channel: followers poll the serial, which is one cheap read of a local file.
+pub(crate) async fn notify_change(_tx: &mut Conn, _serial: i64) -> Result<()> {
+    Ok(())
+}
+
+/// Whether SQLite reported that the database is busy or locked (the busy timeout ran out).
+pub(crate) fn is_busy(err: &StoreError) -> bool {
+    let err = match err {
+        StoreError::Database(err) => err,
+        StoreError::Migrate(sqlx::migrate::MigrateError::Execute(err)) => err,
+        StoreError::Migrate(sqlx::migrate::MigrateError::ExecuteMigration(err, _)) => err,
+        _ => return false,
+    };
+    match err {
+        sqlx::Error::Database(db) => {
+            // SQLITE_BUSY (5) and its extended codes, SQLITE_LOCKED (6) and its extended codes.
+            let primary = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+            matches!(primary, Some(5 | 6))
+        }
+        _ => false,
+    }
 }
 
 impl Backend {
+    /// Opens (creating if missing) the SQLite database file at `path`.
+    pub(crate) async fn open_file(path: &std::path::Path) -> Result<Backend> {
+        Backend::open_sqlite(SqliteConnectOptions::new().filename(path), false).await
+    }
+
     /// Opens the SQLite database at `url` (a `sqlite:` URL) and applies the migrations.
     pub(crate) async fn open_sqlite_url(url: &str) -> Result<Backend> {
         let options = SqliteConnectOptions::from_str(url)?;
@@ -76,13 +105,13 @@ impl Backend {
         loop {
             let attempt = async {
                 let pool = pool_options.clone().connect_with(options.clone()).await?;
-                let backend = Backend::Sqlite(pool);
+                let backend = Backend(pool);
                 backend.migrate().await?;
                 Ok::<_, StoreError>(backend)
             }
             .await;
             match attempt {
-                Err(err) if err.is_busy() && Instant::now() < deadline => {
+                Err(err) if is_busy(&err) && Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 other => return other,
@@ -101,33 +130,24 @@ impl Backend {
 
     /// Begins a write transaction. On SQLite `BEGIN IMMEDIATE` takes the write lock at once
     /// (waiting up to the busy timeout), so that a transaction never fails half-way trying to
-    /// upgrade a read lock. On PostgreSQL a plain `BEGIN` will do: the serial bump every write
-    /// starts with locks the counter row and so serialises writers.
+    /// upgrade a read lock.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Db>> {
-        match self {
-            Backend::Sqlite(pool) => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
-        }
+        Ok(self.0.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Begins a read transaction: every statement in it sees the same snapshot. On SQLite in
     /// WAL mode a deferred `BEGIN` gives that (the snapshot starts at the first read).
     pub(crate) async fn begin_read(&self) -> Result<Transaction<'static, Db>> {
-        match self {
-            Backend::Sqlite(pool) => Ok(pool.begin().await?),
-        }
+        Ok(self.0.begin().await?)
     }
 
     /// The pool, for single-statement reads.
     pub(crate) fn pool(&self) -> &SqlitePool {
-        match self {
-            Backend::Sqlite(pool) => pool,
-        }
+        &self.0
     }
 
     /// Closes every connection (checkpointing the WAL on SQLite).
     pub(crate) async fn close(&self) {
-        match self {
-            Backend::Sqlite(pool) => pool.close().await,
-        }
+        self.0.close().await
     }
 }

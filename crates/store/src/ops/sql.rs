@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::backend::{Conn, DbRow};
+use super::{Conn, DbRow};
 use crate::error::Result;
 use crate::model::{
     ChangeKind, HealthCheck, PolicyRecord, PolicyRecordState, PolicyVersion, RecordRow, Zone,
@@ -63,7 +63,8 @@ pub(crate) async fn next_serial(tx: &mut Conn) -> Result<i64> {
     Ok(serial)
 }
 
-/// Appends the one change-log row of a write transaction.
+/// Appends the one change-log row of a write transaction, and announces the change to other
+/// processes (delivered when the transaction commits; a no-op on SQLite).
 pub(crate) async fn log_change(
     tx: &mut Conn,
     serial: i64,
@@ -82,7 +83,7 @@ pub(crate) async fn log_change(
     .bind(detail)
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    super::notify_change(tx, serial).await
 }
 
 /// Marks a zone as changed by the write with this serial, and moves its SOA serial on (the
@@ -93,7 +94,7 @@ pub(crate) async fn touch_zone(tx: &mut Conn, zone_id: &str, serial: i64) -> Res
         .bind(zone_id)
         .execute(&mut *tx)
         .await?;
-    crate::soa::advance_unchanged(tx, zone_id).await?;
+    super::soa::advance_unchanged(tx, zone_id).await?;
     Ok(())
 }
 
