@@ -7,9 +7,9 @@ use std::path::Path;
 
 use crate::{
     BatchView, Change, CidrChange, CidrCollection, CidrCollectionBlocks, Counted, HealthCheck,
-    HealthOverride, NewRecord, PolicyRecord, PolicyRecordState, PolicySummary, PolicyVersion,
-    RecordRow, Result, Rrset, RrsetChange, StoreContents, StoreError, StoreInfo, Tag,
-    TaggedResource, Zone,
+    HealthOverride, HealthReport, NewRecord, NodeInfo, PolicyRecord, PolicyRecordState,
+    PolicySummary, PolicyVersion, RecordRow, Result, Rrset, RrsetChange, StoreContents, StoreError,
+    StoreInfo, Tag, TaggedResource, Zone,
 };
 use crate::{Engine, Store};
 
@@ -667,6 +667,62 @@ impl Store {
         match &self.engine {
             Engine::Sqlite(s) => s.zone_records(zone_id).await,
             Engine::Postgres(s) => s.zone_records(zone_id).await,
+        }
+    }
+
+    /// Registers a node of the deployment, or replaces its row (a restarted node registers
+    /// again under its name).
+    pub async fn register_node(&self, node: &NodeInfo) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.register_node(node).await,
+            Engine::Postgres(s) => s.register_node(node).await,
+        }
+    }
+
+    /// Renews a node's heartbeat and the change serial its DNS snapshot answers from. False
+    /// when the node has no row (removed meanwhile): it should register again.
+    pub async fn heartbeat(
+        &self,
+        node_id: &str,
+        heartbeat_ms: i64,
+        served_serial: i64,
+    ) -> Result<bool> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.heartbeat(node_id, heartbeat_ms, served_serial).await,
+            Engine::Postgres(s) => s.heartbeat(node_id, heartbeat_ms, served_serial).await,
+        }
+    }
+
+    /// Every registered node, live or not, by name.
+    pub async fn nodes(&self) -> Result<Vec<NodeInfo>> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.nodes().await,
+            Engine::Postgres(s) => s.nodes().await,
+        }
+    }
+
+    /// Removes a node (on a clean shutdown), with its health reports.
+    pub async fn remove_node(&self, node_id: &str) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.remove_node(node_id).await,
+            Engine::Postgres(s) => s.remove_node(node_id).await,
+        }
+    }
+
+    /// Writes a checker's current reports (one row per check and checker, replaced) in one
+    /// transaction. Not a change: the serial does not move.
+    pub async fn report_health(&self, reports: &[HealthReport]) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.report_health(reports).await,
+            Engine::Postgres(s) => s.report_health(reports).await,
+        }
+    }
+
+    /// Every checker's report on every check, by check and node.
+    pub async fn health_reports(&self) -> Result<Vec<HealthReport>> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.health_reports().await,
+            Engine::Postgres(s) => s.health_reports().await,
         }
     }
 

@@ -160,6 +160,7 @@
 
 mod changes;
 mod cidr;
+mod cluster;
 mod dispatch;
 mod error;
 mod health_checks;
@@ -181,6 +182,7 @@ use std::path::Path;
 
 pub use changes::Counted;
 pub use cidr::Cidr;
+pub use cluster::{HealthReport, NodeInfo};
 pub use error::{Result, StoreError};
 pub use health_checks::HealthOverride;
 pub use info::{StoreInfo, known_schema_version};

@@ -134,12 +134,16 @@ impl Store {
         })
     }
 
-    /// Deletes a health check, with its override and its tags.
+    /// Deletes a health check, with its override, its tags and its checkers' reports.
     pub(crate) async fn delete_health_check(&self, id: &str) -> Result<()> {
         write_tx!(self, |tx| {
             let serial = next_serial(tx).await?;
             check_in_tx(tx, id).await?;
             delete_tags_in_tx(tx, TaggedResource::HealthCheck, id).await?;
+            sqlx::query("DELETE FROM health_observations WHERE check_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM health_checks WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
