@@ -31,6 +31,8 @@
 //! | `POST /api/v1/health-checks` `{caller_reference, config}`, `GET`/`DELETE /api/v1/health-checks/{id}` | health checks; `GET` shows the live status, last observation and failure, override |
 //! | `PUT /api/v1/health-checks/{id}/override` `{healthy, reason?}`, `DELETE .../override` | force a check's status until cleared (logged with the caller's key id) |
 //! | `GET /api/v1/health-checks` | health checks with their configuration and live status |
+//! | `GET /api/v1/health-checks/{id}/reports` | every checker node's report on the check: `{id, reports: [{node, region, healthy, fresh, age_ms, observed_at, observed_healthy, reason, latency_ms, failure_at, failure_reason}]}` |
+//! | `GET /api/v1/nodes` | the nodes sharing the store: `{nodes: [{name, roles, dns, region, dns_address, api_address, version, started_at, served_serial, live, heartbeat_age_ms}]}` |
 //! | `GET /api/v1/geolocations` | every geolocation code |
 //! | `GET /api/v1/regions` | latency regions and geoproximity Local Zones with the coordinates flowdns uses: `{regions: [{code, name, latitude, longitude}], local_zones: [...]}` |
 //! | `GET /api/v1/zones/{id}/tags`, `GET /api/v1/health-checks/{id}/tags` | a zone's or a health check's tags: `{resource_type, id, tags: [{key, value}]}`, sorted by key |
@@ -637,6 +639,40 @@ async fn route(s: &Service, call: &Call) -> Reply {
                 items.push(report_json(&s.health_report(&h.check.id).await?));
             }
             Ok((StatusCode::OK, json!({"health_checks": items})))
+        }
+        (Method::GET, ["health-checks", id, "reports"]) => {
+            let reports: Vec<Value> = s
+                .health_check_reports(id)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    json!({
+                        "node": r.node, "region": r.region, "healthy": r.healthy, "fresh": r.fresh,
+                        "age_ms": r.age_ms, "observed_at": r.observed_at,
+                        "observed_healthy": r.observed_healthy, "reason": r.reason,
+                        "latency_ms": r.latency_ms, "failure_at": r.failure_at,
+                        "failure_reason": r.failure_reason,
+                    })
+                })
+                .collect();
+            Ok((StatusCode::OK, json!({"id": id, "reports": reports})))
+        }
+        (Method::GET, ["nodes"]) => {
+            let nodes: Vec<Value> = s
+                .nodes()
+                .await?
+                .into_iter()
+                .map(|n| {
+                    json!({
+                        "name": n.name, "roles": n.roles, "dns": n.dns, "region": n.region,
+                        "dns_address": n.dns_address, "api_address": n.api_address,
+                        "version": n.version, "started_at": n.started_at,
+                        "served_serial": n.served_serial, "live": n.live,
+                        "heartbeat_age_ms": n.heartbeat_age_ms,
+                    })
+                })
+                .collect();
+            Ok((StatusCode::OK, json!({"nodes": nodes})))
         }
         (_, ["zones", id, "tags"]) => tags_route(s, call, "hostedzone", id).await,
         (_, ["health-checks", id, "tags"]) => tags_route(s, call, "healthcheck", id).await,

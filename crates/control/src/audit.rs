@@ -1,4 +1,4 @@
-//! Who changed what: every change through this layer (and the CLI's direct store writes) logs
+//! Who changed what: every change through this layer (the API's and the CLI's) logs
 //! one `INFO` line with the target `flowdns::change`, naming who made it: the access key id
 //! for API calls, `cli:<OS user>` for the command line. The adapters say who acts with
 //! [`acting_as`]; nothing secret is ever logged, only ids.

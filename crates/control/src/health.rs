@@ -27,8 +27,9 @@ pub const TYPES: &[&str] = &[
 /// Every member is acted on or refused by [`HealthCheckConfig::check`]: `MeasureLatency` is
 /// kept and echoed (flowdns measures every probe's latency, reported in its metrics, either
 /// way); `EnableSNI` decides whether HTTPS probes send SNI; `EndpointType` may only be
-/// `PUBLIC`; `Regions` (flowdns checks from the one server that runs it) and
-/// `InsufficientDataHealthStatus` (CloudWatch alarm checks only) are refused.
+/// `PUBLIC`; `Regions` chooses which checker nodes probe the check (the `[node] region` of
+/// this deployment's health nodes: any names, at least one); `InsufficientDataHealthStatus`
+/// (CloudWatch alarm checks only) is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 #[allow(missing_docs)] // The fields are Route 53's HealthCheckConfig members.
@@ -104,15 +105,23 @@ impl HealthCheckConfig {
                 format!("{t} checks need AWS services flowdns does not have"),
             ));
         }
-        if !self.regions.is_empty() {
-            return Err(Error::invalid(
-                "Regions",
-                format!(
-                    "{:?}: flowdns probes every check from the one server that runs it and \
-                     cannot choose checker regions; leave Regions out",
-                    self.regions
-                ),
-            ));
+        // Regions name the checker regions of this deployment's health nodes
+        // (`[node] region`), which the operator chooses; Route 53's list of AWS regions and
+        // its minimum of three do not apply. Empty: every checker probes the check.
+        let mut seen = std::collections::HashSet::new();
+        for r in &self.regions {
+            if r.is_empty() || r.len() > 64 || r.chars().any(|c| c.is_whitespace()) {
+                return Err(Error::invalid(
+                    "Regions",
+                    format!("{r:?}: a checker region name, 1 to 64 characters without spaces"),
+                ));
+            }
+            if !seen.insert(r.as_str()) {
+                return Err(Error::invalid("Regions", format!("{r:?} is listed twice")));
+            }
+        }
+        if self.regions.len() > 64 {
+            return Err(Error::invalid("Regions", "at most 64 regions"));
         }
         if let Some(status) = &self.insufficient_data_health_status {
             return Err(Error::invalid(
@@ -438,7 +447,14 @@ mod tests {
             assert_eq!(c.check(), Ok(()), "{c:?}");
         }
         let refused = [
-            (HealthCheckConfig { regions: vec!["us-east-1".into()], ..http() }, "Regions: "),
+            (
+                HealthCheckConfig {
+                    regions: vec!["us-east-1".into(), "us-east-1".into()],
+                    ..http()
+                },
+                "Regions: ",
+            ),
+            (HealthCheckConfig { regions: vec!["eu west".into()], ..http() }, "Regions: "),
             (
                 HealthCheckConfig {
                     insufficient_data_health_status: Some("Healthy".into()),

@@ -22,6 +22,7 @@ pub mod page;
 pub mod policies;
 pub mod simulate;
 pub mod tags;
+pub mod zone_files;
 pub mod zones;
 
 pub use page::{Page, page};
@@ -319,6 +320,160 @@ impl Service {
     pub fn served_serial(&self) -> i64 {
         self.served.get()
     }
+
+    /// Whether the change with this serial is served by every live DNS node (GetChange's
+    /// `INSYNC`). Nodes register in the store and renew a heartbeat every second with the
+    /// serial they serve; a DNS node whose heartbeat is older than [`NODE_TIMEOUT`] no longer
+    /// counts. When no DNS node is live (a process without the DNS role, or tests), the
+    /// serial this process serves decides. A node that serves DNS itself also checks its own
+    /// serial, which is fresher than its heartbeat.
+    pub async fn in_sync(&self, serial: i64) -> Result<bool> {
+        let here = self.served.get() >= serial;
+        if self.dns.is_some() && !here {
+            return Ok(false);
+        }
+        let nodes = self
+            .store
+            .nodes()
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchChange, Code::InvalidInput))?;
+        let now = unix_ms();
+        let timeout = i64::try_from(NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX);
+        let mut live = nodes.iter().filter(|n| n.dns && now - n.heartbeat_ms <= timeout).peekable();
+        if live.peek().is_none() {
+            return Ok(here);
+        }
+        Ok(live.all(|n| n.served_serial >= serial))
+    }
+
+    /// The nodes registered in the store, by name, each with whether its heartbeat is live.
+    pub async fn nodes(&self) -> Result<Vec<NodeStatus>> {
+        let now = unix_ms();
+        let timeout = i64::try_from(NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX);
+        Ok(self
+            .store
+            .nodes()
+            .await
+            .map_err(|e| from_store(e, Code::InvalidInput, Code::InvalidInput))?
+            .into_iter()
+            .map(|n| NodeStatus {
+                live: now - n.heartbeat_ms <= timeout,
+                heartbeat_age_ms: (now - n.heartbeat_ms).max(0),
+                name: n.id,
+                roles: n.roles.split(',').map(str::to_owned).collect(),
+                dns: n.dns,
+                region: n.region,
+                dns_address: n.dns_address,
+                api_address: n.api_address,
+                version: n.version,
+                started_at: n.started_at,
+                served_serial: n.served_serial,
+            })
+            .collect())
+    }
+
+    /// Every checker's current report on a health check (`NoSuchHealthCheck` if it does not
+    /// exist), by node, each with whether it is still fresh.
+    pub async fn health_check_reports(&self, id: &str) -> Result<Vec<CheckerReport>> {
+        let check =
+            self.store.get_health_check(id).await.map_err(|e| {
+                from_store(e, Code::NoSuchHealthCheck, Code::HealthCheckAlreadyExists)
+            })?;
+        let interval = serde_json::from_str::<crate::health::HealthCheckConfig>(&check.config)
+            .ok()
+            .and_then(|c| c.request_interval)
+            .unwrap_or(30);
+        let fresh_for = ::health::view::freshness(std::time::Duration::from_secs(interval.into()));
+        let fresh_ms = i64::try_from(fresh_for.as_millis()).unwrap_or(i64::MAX);
+        let now = unix_ms();
+        Ok(self
+            .store
+            .health_reports()
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchHealthCheck, Code::InvalidInput))?
+            .into_iter()
+            .filter(|r| r.check_id == id)
+            .map(|r| CheckerReport {
+                fresh: now - r.reported_ms <= fresh_ms,
+                age_ms: (now - r.reported_ms).max(0),
+                node: r.node_id,
+                region: r.region,
+                healthy: r.healthy,
+                observed_at: r.observed_at,
+                observed_healthy: r.observed_healthy,
+                reason: r.reason,
+                latency_ms: r.latency_us as f64 / 1000.0,
+                failure_at: r.failure_at,
+                failure_reason: r.failure_reason,
+            })
+            .collect())
+    }
+}
+
+/// A node of the deployment as the API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeStatus {
+    /// Its name.
+    pub name: String,
+    /// Its roles (`dns`, `api`, `health`).
+    pub roles: Vec<String>,
+    /// Whether it answers DNS.
+    pub dns: bool,
+    /// Its checker region.
+    pub region: String,
+    /// Where it answers DNS.
+    pub dns_address: String,
+    /// Where it serves the API.
+    pub api_address: String,
+    /// The flowdns version it runs.
+    pub version: String,
+    /// When it started.
+    pub started_at: String,
+    /// The change serial it serves.
+    pub served_serial: i64,
+    /// Whether its heartbeat is younger than [`NODE_TIMEOUT`].
+    pub live: bool,
+    /// How old its heartbeat is.
+    pub heartbeat_age_ms: i64,
+}
+
+/// One checker node's report on one health check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckerReport {
+    /// The checker node.
+    pub node: String,
+    /// Its region.
+    pub region: String,
+    /// What it reports (its view after the failure threshold, before `Inverted`).
+    pub healthy: bool,
+    /// Whether the report still counts (younger than three probe intervals plus 5 s).
+    pub fresh: bool,
+    /// How old the report is.
+    pub age_ms: i64,
+    /// When its last probe ran.
+    pub observed_at: String,
+    /// What that probe saw.
+    pub observed_healthy: bool,
+    /// That probe's reason.
+    pub reason: String,
+    /// That probe's duration.
+    pub latency_ms: f64,
+    /// When its last failed probe ran.
+    pub failure_at: Option<String>,
+    /// That failure's reason.
+    pub failure_reason: Option<String>,
+}
+
+/// A node whose heartbeat is older than this is gone: it no longer counts for GetChange.
+/// Nodes beat every second.
+pub const NODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Now, in Unix milliseconds (the clock heartbeats are written with).
+pub fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// Checks a required text field: not empty, at most `max` characters.

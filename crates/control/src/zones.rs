@@ -23,7 +23,8 @@ pub struct HostedZone {
 pub struct ChangeInfo {
     /// `C` followed by the change-log serial.
     pub id: String,
-    /// `PENDING` until the DNS snapshot includes the change, then `INSYNC`.
+    /// `PENDING` until every live DNS node serves the change, then `INSYNC`
+    /// ([`Service::in_sync`]).
     pub status: &'static str,
     /// When it was committed (RFC 3339).
     pub submitted_at: String,
@@ -250,7 +251,7 @@ impl Service {
         })?;
         Ok(ChangeInfo {
             id: format!("C{serial}"),
-            status: if self.served.get() >= serial { "INSYNC" } else { "PENDING" },
+            status: if self.in_sync(serial).await? { "INSYNC" } else { "PENDING" },
             submitted_at: change.at,
             comment: comment.map(str::to_owned),
         })
@@ -325,7 +326,7 @@ impl Service {
     }
 
     /// Checks one record set of a batch; the message names the field at fault.
-    fn check_set(
+    pub(crate) fn check_set(
         &self,
         origin: &hickory_proto::rr::Name,
         zone: &Zone,

@@ -34,7 +34,9 @@ pub(crate) struct Config {
     #[serde(default)]
     limits: LimitsConfig,
     #[serde(default)]
-    health: HealthConfig,
+    pub(crate) health: HealthConfig,
+    #[serde(default)]
+    pub(crate) node: NodeConfig,
     #[serde(default)]
     locations: Vec<LocationConfig>,
     /// Directory the relative paths in the file are resolved against.
@@ -84,9 +86,23 @@ pub(crate) struct LogConfig {
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct HealthConfig {
+pub(crate) struct HealthConfig {
     #[serde(default)]
     deny: Vec<String>,
+    /// A check is healthy when more than this share of its fresh checker reports say so.
+    pub(crate) healthy_share: Option<f64>,
+}
+
+/// `[node]`: this process's place in a deployment of several nodes on one store.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NodeConfig {
+    /// The node's name, unique in the deployment.
+    pub(crate) name: Option<String>,
+    /// Its roles: any of "dns", "api", "health".
+    pub(crate) roles: Option<Vec<String>>,
+    /// The region its health checker reports as (matched against a check's Regions).
+    pub(crate) region: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

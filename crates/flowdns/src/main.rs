@@ -2,11 +2,13 @@
 //! It is the only crate that reads files, the environment or the clock on behalf of the others.
 
 mod cidr_cmd;
+mod cluster;
 mod config;
 mod config_cmd;
 mod geoip;
 mod health_cmd;
 mod health_serial;
+mod health_view;
 mod manage;
 mod notify;
 mod output;
@@ -91,7 +93,8 @@ enum Command {
     /// GeoIP databases in the data directory.
     #[command(subcommand)]
     Geoip(GeoipCommand),
-    /// The store itself: online backups, restoring one, schema version and counts.
+    /// The store itself: online backups, restoring one, schema version and counts, copying
+    /// it to another store.
     #[command(subcommand)]
     Store(StoreCommand),
 }
@@ -115,6 +118,21 @@ enum StoreCommand {
     Info {
         /// A backup file to inspect instead of the data directory's store.
         file: Option<std::path::PathBuf>,
+    },
+    /// Copy everything a store holds (zones, records, policies and their versions, policy
+    /// records, health checks, tags, CIDR collections, the change log) into a new, empty
+    /// store, typically an embedded SQLite store to PostgreSQL, in one transaction, and check
+    /// the copy (the rows and a digest of every table, read back). Takes no lock: servers may
+    /// keep running on the source. Node registrations and health observations are not copied.
+    Copy {
+        /// The store to copy: a data directory (meaning its flowdns.db, which must exist),
+        /// sqlite:PATH (must exist), or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+        #[arg(long, value_name = "FROM")]
+        from: String,
+        /// The new store, which must be empty: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE
+        /// (the database must exist), sqlite:PATH, or a data directory (created if missing).
+        #[arg(long, value_name = "TO")]
+        to: String,
     },
 }
 
@@ -316,6 +334,17 @@ struct ServeArgs {
     /// The share of queries the query log records, above 0 and at most 1 (default 1).
     #[arg(long, value_name = "FRACTION")]
     query_log_sample: Option<f64>,
+    /// This node's name, unique among the nodes sharing a store (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    node_name: Option<String>,
+    /// What this node does, comma-separated: dns (answer DNS), api (the API and the
+    /// editor), health (probe health checks). Default: dns,api,health.
+    #[arg(long, value_name = "ROLES")]
+    roles: Option<String>,
+    /// The region this node's health checks report from; a check with Regions is probed
+    /// only by nodes of those regions (default: local).
+    #[arg(long, value_name = "REGION")]
+    node_region: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -444,6 +473,9 @@ fn main() -> ExitCode {
         flags.name_servers = a.name_servers.clone();
         flags.query_log = a.query_log.clone();
         flags.query_log_sample = a.query_log_sample;
+        flags.node_name = a.node_name.clone();
+        flags.roles = a.roles.clone();
+        flags.node_region = a.node_region.clone();
     }
     let loaded = config::Config::load(config_path.as_deref()).and_then(|config| {
         let env = |name: &str| std::env::var(name).ok();
@@ -522,6 +554,8 @@ fn main() -> ExitCode {
                 health_deny: Vec::new(),
                 name_servers: settings.name_servers.clone(),
                 query_log: settings.query_log.clone(),
+                node: settings.node.clone(),
+                healthy_share: settings.healthy_share,
             };
             config
                 .health_deny()
@@ -542,6 +576,7 @@ fn main() -> ExitCode {
                     StoreCommand::Info { file } => {
                         store_cmd::info(&settings.data_dir, file.as_deref(), json).await
                     }
+                    StoreCommand::Copy { from, to } => store_cmd::copy(&from, &to, json).await,
                 }
             })
             .map(|()| ExitCode::SUCCESS),
@@ -663,12 +698,13 @@ async fn manage(
     let store = settings.open_store().await?;
     match command {
         Command::Zone(ZoneCommand::Import { file, origin }) => {
-            manage::zone_import(&store, &file, origin.as_deref(), json).await
+            manage::zone_import(&offline_service(&store, config)?, &file, origin.as_deref(), json)
+                .await
         }
         Command::Zone(ZoneCommand::Export { name }) => manage::zone_export(&store, &name).await,
         Command::Zone(ZoneCommand::List) => manage::zone_list(&store, json).await,
         Command::Zone(ZoneCommand::Delete { name }) => {
-            manage::zone_delete(&store, &name, json).await
+            manage::zone_delete(&offline_service(&store, config)?, &name, json).await
         }
         Command::Policy(PolicyCommand::Create { name, file, comment }) => {
             let target = manage::PolicyTarget::New { name: &name };
@@ -699,7 +735,7 @@ async fn manage(
             manage::policy_show(&store, &id, version, json).await
         }
         Command::Policy(PolicyCommand::Delete { id, version }) => {
-            manage::policy_delete(&store, &id, version, json).await
+            manage::policy_delete(&offline_service(&store, config)?, &id, version, json).await
         }
         Command::Record(RecordCommand::Create { zone, name, policy, version, ttl }) => {
             manage::record_create(
@@ -710,10 +746,18 @@ async fn manage(
             .await
         }
         Command::Record(RecordCommand::Update { id, version, policy, ttl }) => {
-            manage::record_update(&store, &id, policy.as_deref(), version, ttl, json).await
+            manage::record_update(
+                &offline_service(&store, config)?,
+                &id,
+                policy.as_deref(),
+                version,
+                ttl,
+                json,
+            )
+            .await
         }
         Command::Record(RecordCommand::Delete { id }) => {
-            manage::record_delete(&store, &id, json).await
+            manage::record_delete(&offline_service(&store, config)?, &id, json).await
         }
         Command::Record(RecordCommand::List { zone }) => {
             manage::record_list(&store, zone.as_deref(), json).await

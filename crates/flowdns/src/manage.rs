@@ -1,6 +1,7 @@
 //! The commands that manage the store: `zone`, `policy create|update|list|show|delete` and
-//! `record`. They work while the server runs: every command is one store transaction, and the
-//! server picks the change up from the change log.
+//! `record`. They work while the server runs: every write goes through the service layer
+//! (`control::Service`, with the checks, limits and change log lines the API gets) as one
+//! store transaction, and the server picks the change up from the change log.
 //!
 //! Output: a short human line by default, `--json` for scripts. A refused operation (not
 //! found, conflict, invalid input) is one line on stderr and exit code 1; usage and I/O
@@ -54,6 +55,12 @@ fn print(json_out: bool, value: Value, human: impl FnOnce() -> String) {
     }
 }
 
+/// A refusal of the service layer: one line on stderr and exit code 1, or exit code 2 when
+/// the store is unavailable.
+fn denied(e: control::Error) -> anyhow::Error {
+    crate::health_cmd::refused(e)
+}
+
 fn refused(e: store::StoreError) -> anyhow::Error {
     match e {
         store::StoreError::Database(_) => anyhow::Error::new(e),
@@ -65,7 +72,7 @@ fn refused(e: store::StoreError) -> anyhow::Error {
 // Zones
 
 pub(crate) async fn zone_import(
-    store: &Store,
+    service: &control::Service,
     file: &Path,
     origin: Option<&str>,
     json_out: bool,
@@ -89,24 +96,18 @@ pub(crate) async fn zone_import(
         }
     };
     let zone_name = zone::master::name_text(&parsed.origin).to_ascii_lowercase();
-    let rows: Vec<store::NewRecord> = parsed
+    let rows: Vec<control::zone_files::ZoneFileRecord> = parsed
         .records
         .iter()
-        .map(|r| {
-            store::NewRecord::new(
-                zone::master::name_text(&r.name).to_ascii_lowercase(),
-                zone::master::type_text(r.record_type()),
-                r.ttl,
-                zone::master::rdata_text(r),
-            )
+        .map(|r| control::zone_files::ZoneFileRecord {
+            name: zone::master::name_text(&r.name).to_ascii_lowercase(),
+            rtype: zone::master::type_text(r.record_type()),
+            ttl: r.ttl,
+            value: zone::master::rdata_text(r),
         })
         .collect();
-    let count = rows.len();
-    let (zone, created) = store.replace_zone_records(&zone_name, rows).await.map_err(refused)?;
-    control::audit::changed(
-        if created { "zone created" } else { "zone records changed" },
-        &[("zone", &zone.id), ("name", &zone.name), ("records", &count), ("file", &file.display())],
-    );
+    let done = service.import_zone(&zone_name, rows).await.map_err(denied)?;
+    let (zone, created, count) = (done.zone, done.created, done.records);
     print(
         json_out,
         json!({"zone": zone.name, "id": zone.id, "records": count, "created": created}),
@@ -148,10 +149,13 @@ pub(crate) async fn zone_list(store: &Store, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub(crate) async fn zone_delete(store: &Store, name: &str, json_out: bool) -> Result<()> {
-    let zone = store.zone_by_name(&absolute(name)?).await.map_err(refused)?;
-    store.delete_zone(&zone.id).await.map_err(refused)?;
-    control::audit::changed("zone deleted", &[("zone", &zone.id), ("name", &zone.name)]);
+pub(crate) async fn zone_delete(
+    service: &control::Service,
+    name: &str,
+    json_out: bool,
+) -> Result<()> {
+    let zone = service.store().zone_by_name(&absolute(name)?).await.map_err(refused)?;
+    service.delete_zone_with_records(&zone.id).await.map_err(denied)?;
     print(json_out, json!({"deleted": zone.name, "id": zone.id}), || {
         format!("deleted zone {}", zone.name)
     });
@@ -162,21 +166,18 @@ pub(crate) async fn zone_delete(store: &Store, name: &str, json_out: bool) -> Re
 // Policies
 
 /// Reads and compiles a document, refusing it with every validator error.
-fn read_policy(
-    file: &Path,
-    catalog: &policy::codes::Catalog,
-) -> Result<(String, policy::RecordType)> {
+fn read_policy(file: &Path, catalog: &policy::codes::Catalog) -> Result<String> {
     let bytes =
         std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Refused(format!("{}: the document is not UTF-8 text", file.display())))?;
     let c = policy::compile(&text, catalog);
     match &c.policy {
-        Some(p) => {
+        Some(_) => {
             for w in c.warnings() {
                 eprintln!("{}: {w}", file.display());
             }
-            Ok((text, p.record_type()))
+            Ok(text)
         }
         None => {
             let errors: Vec<String> =
@@ -217,27 +218,14 @@ pub(crate) async fn policy_store(
     comment: Option<&str>,
     json_out: bool,
 ) -> Result<()> {
-    let store = service.store();
-    let (text, rtype) = read_policy(file, catalog)?;
+    let text = read_policy(file, catalog)?;
     let comment = comment.unwrap_or("");
     let v = match target {
-        PolicyTarget::New { name } => {
-            store.create_policy(name, &text, rtype.as_str(), comment).await
-        }
-        PolicyTarget::NextVersion { id } => {
-            store.create_policy_version(id, &text, rtype.as_str(), comment).await
-        }
+        PolicyTarget::New { name } => service.create_policy(name, &text, comment).await,
+        PolicyTarget::NextVersion { id } => service.create_policy_version(id, &text, comment).await,
     }
-    .map_err(refused)?;
+    .map_err(denied)?;
     let new_policy = matches!(target, PolicyTarget::New { .. });
-    if new_policy {
-        control::audit::changed("policy created", &[("policy", &v.policy_id), ("name", &v.name)]);
-    } else {
-        control::audit::changed(
-            "policy version created",
-            &[("policy", &v.policy_id), ("version", &v.version)],
-        );
-    }
     let mut value = json!({"id": v.policy_id, "version": v.version, "type": v.record_type});
     // Stored already: a failure to list the health checks only loses the warnings.
     let missing = match &policy::compile(&text, catalog).policy {
@@ -289,13 +277,12 @@ pub(crate) async fn policy_show(
 }
 
 pub(crate) async fn policy_delete(
-    store: &Store,
+    service: &control::Service,
     id: &str,
     version: u32,
     json_out: bool,
 ) -> Result<()> {
-    store.delete_policy_version(id, version).await.map_err(refused)?;
-    control::audit::changed("policy version deleted", &[("policy", &id), ("version", &version)]);
+    service.delete_policy(id, version).await.map_err(denied)?;
     print(json_out, json!({"deleted": {"id": id, "version": version}}), || {
         format!("deleted {id} version {version}")
     });
@@ -328,11 +315,10 @@ pub(crate) async fn record_create(
     let store = service.store();
     let zone = store.zone_by_name(&absolute(a.zone)?).await.map_err(refused)?;
     let name = in_zone(a.name, &zone.name)?;
-    let r = store
-        .create_policy_record(&zone.id, &name, a.ttl, a.policy, a.version)
+    let r = service
+        .create_instance(&zone.id, &name, i64::from(a.ttl), a.policy, a.version)
         .await
-        .map_err(refused)?;
-    control::audit::record_changed("policy record created", &r);
+        .map_err(denied)?;
     let mut value = record_json(&r);
     let missing =
         service.version_warnings(&r.policy_id, r.policy_version).await.unwrap_or_default();
@@ -342,24 +328,27 @@ pub(crate) async fn record_create(
 }
 
 pub(crate) async fn record_update(
-    store: &Store,
+    service: &control::Service,
     id: &str,
     policy: Option<&str>,
     version: u32,
     ttl: Option<u32>,
     json_out: bool,
 ) -> Result<()> {
-    let r = store.update_policy_record(id, policy, version, ttl).await.map_err(refused)?;
-    control::audit::record_changed("policy record updated", &r);
+    let r =
+        service.update_instance(id, ttl.map(i64::from), policy, version).await.map_err(denied)?;
     print(json_out, record_json(&r), || {
         format!("{} now uses {} version {} ({})", r.name, r.policy_id, r.policy_version, r.state)
     });
     Ok(())
 }
 
-pub(crate) async fn record_delete(store: &Store, id: &str, json_out: bool) -> Result<()> {
-    store.delete_policy_record(id).await.map_err(refused)?;
-    control::audit::changed("policy record deleted", &[("record", &id)]);
+pub(crate) async fn record_delete(
+    service: &control::Service,
+    id: &str,
+    json_out: bool,
+) -> Result<()> {
+    service.delete_instance(id).await.map_err(denied)?;
     print(json_out, json!({"deleted": id}), || format!("deleted policy record {id}"));
     Ok(())
 }

@@ -16,8 +16,12 @@ use policy::codes::Catalog;
 use snapshots::{Builder, apply_states};
 use store::Store;
 
-/// How often the reloader asks the store for its serial.
+/// How often the reloader asks an SQLite store for its serial.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How often the reloader asks a PostgreSQL store for its serial without being notified:
+/// the catch-up that covers notifications lost while the listening connection was down.
+const CATCH_UP_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(crate) struct ServeOptions {
     pub(crate) data_dir: PathBuf,
@@ -35,6 +39,10 @@ pub(crate) struct ServeOptions {
     pub(crate) name_servers: Vec<String>,
     /// The query log's file and sampling rate.
     pub(crate) query_log: Option<(PathBuf, f64)>,
+    /// This node's name, roles and checker region.
+    pub(crate) node: crate::settings::NodeSettings,
+    /// A check is healthy when more than this share of fresh checker reports say so.
+    pub(crate) healthy_share: f64,
 }
 
 /// An upstream resolver's address: ADDR or ADDR:PORT.
@@ -109,7 +117,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         crate::query_log::start(&shared, file, *sample)?;
     }
 
-    let sockets = dns::bind(&opts.dns_listen).await?;
+    let node = opts.node.clone();
+    tracing::info!(node = %node.name, roles = %node.roles(), region = %node.region, store = store.engine().as_str(), "starting");
+    let sockets = if node.dns { dns::bind(&opts.dns_listen).await? } else { Vec::new() };
     for l in &sockets {
         if let Ok(addr) = l.local_addr() {
             tracing::info!(%addr, "serving DNS over UDP and TCP");
@@ -142,7 +152,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             );
         }
     }
-    // The health checker: probes every check, publishes the unhealthy ones to the DNS path.
+    // Health: this node's checker (health role) probes the checks of its region and writes
+    // its reports to the store; every node reads every checker's reports and publishes the
+    // statuses (the one health view) to its DNS path and its API.
     let board = Arc::new(health::checker::Board::default());
     let prober = Arc::new(
         health::Prober::new(health::ProbeOptions {
@@ -151,20 +163,37 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         })
         .map_err(|e| anyhow::anyhow!("cannot set up TLS for health checks: {e}"))?,
     );
-    let (defs_tx, defs_rx) = tokio::sync::watch::channel(health_definitions(&store).await?);
+    let all_defs = health_definitions(&store).await?;
+    let (probe_tx, probe_rx) = tokio::sync::watch::channel(probed_here(&all_defs, &node.region));
+    let (defs_tx, defs_rx) = tokio::sync::watch::channel(all_defs);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let checker = node.health.then(|| {
+        tokio::spawn(health::checker::run(
+            probe_rx,
+            prober,
+            crate::health_view::report_sink(store.clone(), node.name.clone(), node.region.clone()),
+        ))
+    });
     let publish_shared = shared.clone();
     // Each table also goes to the task that moves on the SOA serial of the zones it affects.
     let (tables_tx, tables_rx) = tokio::sync::watch::channel(shared.health.load_full());
-    let checker =
-        tokio::spawn(health::checker::run(defs_rx, board.clone(), prober, move |unhealthy| {
+    let health_view = tokio::spawn(crate::health_view::run(
+        store.clone(),
+        defs_rx,
+        opts.healthy_share,
+        board.clone(),
+        move |unhealthy| {
             tracing::info!(unhealthy = unhealthy.len(), "health table published");
             let table = Arc::new(dns::health::HealthTable::with_unhealthy(unhealthy));
             publish_shared.health.store(table.clone());
             let _ = tables_tx.send(table);
-        }));
+        },
+        stop_rx.clone(),
+    ));
     let health_serials =
         tokio::spawn(crate::health_serial::follow(store.clone(), shared.clone(), tables_rx));
     let defs_store = store.clone();
+    let region = node.region.clone();
     let definitions = tokio::spawn(async move {
         // Definitions and overrides change rarely: read them twice a second.
         let mut last_error: Option<String> = None;
@@ -173,6 +202,14 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             match health_definitions(&defs_store).await {
                 Ok(defs) => {
                     last_error = None;
+                    let mine = probed_here(&defs, &region);
+                    probe_tx.send_if_modified(|current| {
+                        let changed = *current != mine;
+                        if changed {
+                            *current = mine;
+                        }
+                        changed
+                    });
                     defs_tx.send_if_modified(|current| {
                         let changed = *current != defs;
                         if changed {
@@ -199,65 +236,91 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             .with_name_servers(opts.name_servers.clone())
             .with_limits(opts.limits)
             .with_health_status(status);
-    let api_listener = tokio::net::TcpListener::bind(opts.api_listen).await.map_err(|e| {
-        anyhow::anyhow!(
-            "cannot listen for the API on {} (TCP): {e}{}",
-            opts.api_listen,
-            if e.kind() == std::io::ErrorKind::AddrInUse {
-                "; another process already listens there: stop it or choose another --api-listen address"
-            } else {
-                ""
+    let follow_status = Arc::new(snapshots::FollowStatus::default());
+    let (api_task, api_addr) = if node.api {
+        let api_listener = tokio::net::TcpListener::bind(opts.api_listen).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen for the API on {} (TCP): {e}{}",
+                opts.api_listen,
+                if e.kind() == std::io::ErrorKind::AddrInUse {
+                    "; another process already listens there: stop it or choose another --api-listen address"
+                } else {
+                    ""
+                }
+            )
+        })?;
+        let api_addr = api_listener.local_addr()?;
+        tracing::info!(addr = %api_addr, "serving the API over HTTP");
+        if api::server::editor_built() {
+            let mut shown = api_addr;
+            if shown.ip().is_unspecified() {
+                shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
             }
-        )
-    })?;
-    let api_addr = api_listener.local_addr()?;
-    tracing::info!(addr = %api_addr, "serving the API over HTTP");
-    if api::server::editor_built() {
-        let mut shown = api_addr;
-        if shown.ip().is_unspecified() {
-            shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            tracing::info!(url = %format!("http://{shown}/"), "serving the editor");
+        } else {
+            tracing::warn!(
+                "the editor is not built into this binary (http://{api_addr}/ says so): build it \
+                 with `cd web && npm ci && npm run build`, then rebuild flowdns; or run ./scripts/setup"
+            );
         }
-        tracing::info!(url = %format!("http://{shown}/"), "serving the editor");
+        // The coverage map's representative points of countries, from the GeoIP data, in the
+        // background so that the editor's first map does not wait for them.
+        let coverage_service = service.clone();
+        tokio::task::spawn_blocking(move || coverage_service.prepare_coverage());
+        let metrics_shared = shared.clone();
+        let metrics_board = board.clone();
+        let metrics_follow = follow_status.clone();
+        let metrics_node = node.clone();
+        let metrics: api::server::MetricsFn = Arc::new(move || {
+            let mut out = render_metrics(&metrics_shared, &metrics_board);
+            render_node_metrics(&mut out, &metrics_node, &metrics_follow);
+            out
+        });
+        let app =
+            api::server::router(api::server::AppState::new(service, Arc::new(keys), Some(metrics)));
+        let api_task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(api_listener, app).await {
+                tracing::error!(error = %e, "the API server stopped");
+            }
+        });
+        (Some(api_task), Some(api_addr))
     } else {
-        tracing::warn!(
-            "the editor is not built into this binary (http://{api_addr}/ says so): build it \
-             with `cd web && npm ci && npm run build`, then rebuild flowdns; or run ./scripts/setup"
-        );
-    }
-    // The coverage map's representative points of countries, from the GeoIP data, in the
-    // background so that the editor's first map does not wait for them.
-    let coverage_service = service.clone();
-    tokio::task::spawn_blocking(move || coverage_service.prepare_coverage());
-    let metrics_shared = shared.clone();
-    let metrics_board = board.clone();
-    let metrics: api::server::MetricsFn =
-        Arc::new(move || render_metrics(&metrics_shared, &metrics_board));
-    let app =
-        api::server::router(api::server::AppState::new(service, Arc::new(keys), Some(metrics)));
-    let api_task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(api_listener, app).await {
-            tracing::error!(error = %e, "the API server stopped");
-        }
-    });
+        (None, None)
+    };
 
     // Follow the change log.
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let mut follow_stop = stop_rx.clone();
     let reload_served = served.clone();
     let reload_shared = shared.clone();
     let current_shared = shared.clone();
     let reloader = tokio::spawn(snapshots::follow(
         builder,
         store.clone(),
-        POLL_INTERVAL,
+        match store.engine() {
+            store::EngineKind::Sqlite => POLL_INTERVAL,
+            store::EngineKind::Postgres => CATCH_UP_INTERVAL,
+        },
         move || current_shared.snapshot.load_full(),
         move |next| {
             let serial = next.serial;
             reload_shared.snapshot.store(Arc::new(next));
             reload_served.set(serial);
         },
+        follow_status.clone(),
         async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
+            let _ = follow_stop.wait_for(|stop| *stop).await;
         },
+    ));
+    let heartbeat = tokio::spawn(crate::cluster::run(
+        store.clone(),
+        crate::cluster::node_info(
+            &node,
+            &sockets.iter().filter_map(|l| l.local_addr().ok()).collect::<Vec<_>>(),
+            api_addr,
+            served.get(),
+        ),
+        served.clone(),
+        stop_rx.clone(),
     ));
 
     let refresher = resolver.map(|r| tokio::spawn(dns::alias::refresh(shared.clone(), r)));
@@ -270,15 +333,25 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     ));
 
     // Listeners bound, first snapshot loaded: tell systemd (Type=notify) we are up.
-    crate::notify::ready(&ready_status(&sockets, api_addr));
+    crate::notify::ready(&ready_status(&node, &sockets, api_addr));
 
-    dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    if node.dns {
+        dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
+            .await
+            .map_err(anyhow::Error::msg)?;
+    } else {
+        shutdown_signal().await;
+    }
     let _ = stop_tx.send(true);
     let _ = reloader.await;
-    api_task.abort();
-    checker.abort();
+    let _ = heartbeat.await;
+    let _ = health_view.await;
+    if let Some(t) = api_task {
+        t.abort();
+    }
+    if let Some(c) = checker {
+        c.abort();
+    }
     health_serials.abort();
     definitions.abort();
     geoip_watch.abort();
@@ -328,11 +401,64 @@ async fn shutdown_signal() {
     crate::notify::stopping();
 }
 
-/// The `STATUS=` line sent with `READY=1`: where the server listens.
-fn ready_status(sockets: &[dns::Listener], api: SocketAddr) -> String {
-    let dns: Vec<String> =
-        sockets.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
-    format!("answering DNS on {} (UDP, TCP); API on {api}", dns.join(", "))
+/// The checks a checker of `region` probes: those without `Regions`, and those that name it.
+fn probed_here(defs: &[health::checker::CheckDef], region: &str) -> Vec<health::checker::CheckDef> {
+    defs.iter()
+        .filter(|d| d.regions.is_empty() || d.regions.iter().any(|r| r == region))
+        .cloned()
+        .collect()
+}
+
+/// The `STATUS=` line sent with `READY=1`: what this node does and where it listens.
+fn ready_status(
+    node: &crate::settings::NodeSettings,
+    sockets: &[dns::Listener],
+    api: Option<SocketAddr>,
+) -> String {
+    let mut parts = Vec::new();
+    if node.dns {
+        let dns: Vec<String> =
+            sockets.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
+        parts.push(format!("answering DNS on {} (UDP, TCP)", dns.join(", ")));
+    }
+    if let Some(api) = api {
+        parts.push(format!("API on {api}"));
+    }
+    if node.health {
+        parts.push(format!("checking health from region {}", node.region));
+    }
+    format!("node {}: {}", node.name, parts.join("; "))
+}
+
+/// This node's part of `/metrics`: whether it can read the store, how stale its answers may
+/// be, and its roles.
+fn render_node_metrics(
+    out: &mut String,
+    node: &crate::settings::NodeSettings,
+    follow: &snapshots::FollowStatus,
+) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_store_up Whether the last read of the store's change log succeeded (1) or failed (0: answering from the last snapshot)."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_store_up gauge");
+    let _ = writeln!(out, "flowdns_store_up {}", u8::from(!follow.is_down()));
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_store_staleness_seconds Seconds since the change log was last read: how old the answers may be."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_store_staleness_seconds gauge");
+    let _ = writeln!(out, "flowdns_store_staleness_seconds {:.3}", follow.stale_seconds());
+    let _ = writeln!(out, "# HELP flowdns_node_info This node's name, roles and checker region.");
+    let _ = writeln!(out, "# TYPE flowdns_node_info gauge");
+    let _ = writeln!(
+        out,
+        "flowdns_node_info{{node=\"{}\",roles=\"{}\",region=\"{}\"}} 1",
+        node.name,
+        node.roles(),
+        node.region
+    );
 }
 
 /// The checker's definitions from the store: every health check with its override.
@@ -381,6 +507,7 @@ async fn health_definitions(store: &Store) -> Result<Vec<health::checker::CheckD
             interval: Duration::from_secs(u64::from(c.request_interval.unwrap_or(30).max(1))),
             failure_threshold: c.failure_threshold.unwrap_or(3),
             reporting,
+            regions: c.regions.clone(),
         });
     }
     Ok(out)

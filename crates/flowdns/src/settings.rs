@@ -116,6 +116,68 @@ impl GeoipSource {
     }
 }
 
+/// What one node of a deployment does, and what it is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeSettings {
+    /// Unique in the deployment: it keys the node's heartbeat and health reports.
+    pub(crate) name: String,
+    /// Answers DNS (and counts for GetChange).
+    pub(crate) dns: bool,
+    /// Serves the API and the editor.
+    pub(crate) api: bool,
+    /// Probes health checks and reports what it sees.
+    pub(crate) health: bool,
+    /// The region its health reports carry; a check with `Regions` is probed only by nodes
+    /// of those regions.
+    pub(crate) region: String,
+}
+
+impl NodeSettings {
+    /// The roles as text, `dns,api,health` order.
+    pub(crate) fn roles(&self) -> String {
+        [(self.dns, "dns"), (self.api, "api"), (self.health, "health")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, r)| *r)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// The default roles: everything in one process.
+pub(crate) const DEFAULT_ROLES: &str = "dns,api,health";
+/// The default checker region.
+pub(crate) const DEFAULT_REGION: &str = "local";
+/// Route 53's rule: healthy when more than 18% of checkers report healthy.
+pub(crate) const DEFAULT_HEALTHY_SHARE: f64 = 0.18;
+
+/// Parses a role list; `what` names where it came from.
+fn parse_roles(list: &[String], what: &str) -> Result<(bool, bool, bool)> {
+    let (mut dns, mut api, mut health) = (false, false, false);
+    for r in list.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        match r {
+            "dns" => dns = true,
+            "api" => api = true,
+            "health" => health = true,
+            other => bail!("{what}: unknown role {other:?}; expected any of dns, api, health"),
+        }
+    }
+    if !(dns || api || health) {
+        bail!("{what}: give at least one role: dns, api or health");
+    }
+    Ok((dns, api, health))
+}
+
+/// The host name, for the default node name.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "flowdns".to_owned())
+}
+
 /// Values given on the command line (`None` or empty: not given).
 #[derive(Debug, Default)]
 pub(crate) struct Flags {
@@ -130,6 +192,9 @@ pub(crate) struct Flags {
     pub(crate) log_format: Option<LogFormat>,
     pub(crate) query_log: Option<PathBuf>,
     pub(crate) query_log_sample: Option<f64>,
+    pub(crate) node_name: Option<String>,
+    pub(crate) roles: Option<String>,
+    pub(crate) node_region: Option<String>,
 }
 
 /// Facts about the machine the default data directory depends on.
@@ -178,6 +243,10 @@ pub(crate) struct Settings {
     pub(crate) log_format: LogFormat,
     /// The query log's file and the share of queries it records.
     pub(crate) query_log: Option<(PathBuf, f64)>,
+    /// This node's name, roles and checker region.
+    pub(crate) node: NodeSettings,
+    /// A check is healthy when more than this share of fresh checker reports say so.
+    pub(crate) healthy_share: f64,
     /// Where each setting came from, by its configuration key.
     pub(crate) sources: Vec<(&'static str, Origin)>,
 }
@@ -276,10 +345,16 @@ pub(crate) fn resolve(
         file.store.clone().map(Some),
         None
     );
-    if let Some(url) = store.as_ref().filter(|u| !u.starts_with("sqlite:")) {
+    if let Some(url) = store.as_ref().filter(|u| {
+        !(u.starts_with("sqlite:")
+            || u.starts_with("postgres://")
+            || u.starts_with("postgresql://"))
+    }) {
         bail!(
-            "store = {:?}: only sqlite: URLs are supported for now (for example \
-             \"sqlite:/var/lib/flowdns/flowdns.db\"); or leave it out to use <data_dir>/flowdns.db",
+            "store = {:?}: expected an sqlite: URL (for example \
+             \"sqlite:/var/lib/flowdns/flowdns.db\") or a postgres:// URL (for example \
+             \"postgres://flowdns@db.example.net/flowdns\"); or leave it out to use \
+             <data_dir>/flowdns.db",
             redact_url(url)
         );
     }
@@ -440,6 +515,72 @@ pub(crate) fn resolve(
         file_format,
         LogFormat::Text
     );
+    let node_name = pick!(
+        "node.name",
+        flags.node_name.clone(),
+        "--node-name",
+        "FLOWDNS_NODE_NAME",
+        ok,
+        file.node.name.clone(),
+        host_name()
+    );
+    if node_name.is_empty()
+        || node_name.len() > 64
+        || !node_name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        bail!(
+            "node.name = {node_name:?}: expected 1 to 64 letters, digits, '-', '_' or '.', \
+             unique among the nodes sharing a store"
+        );
+    }
+    let roles_list = pick!(
+        "node.roles",
+        flags.roles.clone().map(|r| r.split(',').map(str::to_owned).collect::<Vec<_>>()),
+        "--roles",
+        "FLOWDNS_ROLES",
+        |s: String| Ok::<_, anyhow::Error>(s.split(',').map(str::to_owned).collect()),
+        file.node.roles.clone(),
+        DEFAULT_ROLES.split(',').map(str::to_owned).collect()
+    );
+    let roles_from = match sources.last() {
+        Some((_, Origin::Flag(f))) => *f,
+        Some((_, Origin::Env(v))) => *v,
+        _ => "node.roles",
+    };
+    let (dns, api, health) = parse_roles(&roles_list, roles_from)?;
+    let region = pick!(
+        "node.region",
+        flags.node_region.clone(),
+        "--node-region",
+        "FLOWDNS_NODE_REGION",
+        ok,
+        file.node.region.clone(),
+        DEFAULT_REGION.to_owned()
+    );
+    if region.is_empty() || region.len() > 64 || region.chars().any(|c| c.is_whitespace()) {
+        bail!(
+            "node.region = {region:?}: expected a region name such as us-east-1 (1 to 64 characters, no spaces)"
+        );
+    }
+    let healthy_share = pick!(
+        "health.healthy_share",
+        None::<f64>,
+        "",
+        "FLOWDNS_HEALTHY_SHARE",
+        |s: String| {
+            s.trim().parse::<f64>().map_err(|_| anyhow!(
+            "FLOWDNS_HEALTHY_SHARE = {s:?}: expected a share from 0 up to (not including) 1, such as 0.18"
+        ))
+        },
+        file.health.healthy_share,
+        DEFAULT_HEALTHY_SHARE
+    );
+    if !(0.0..1.0).contains(&healthy_share) {
+        bail!(
+            "health.healthy_share = {healthy_share}: expected a share from 0 up to (not \
+             including) 1; a check is healthy when more than this share of its checkers say so"
+        );
+    }
     // File-only sections: checked here so that every command refuses a bad file alike.
     file.catalog()?;
     file.health_deny()?;
@@ -458,6 +599,8 @@ pub(crate) fn resolve(
         log_level,
         log_format,
         query_log: query_log_file.map(|f| (f, query_log_sample)),
+        node: NodeSettings { name: node_name, dns, api, health, region },
+        healthy_share,
         sources,
     })
 }
@@ -473,7 +616,11 @@ impl Settings {
         match &self.store {
             None => Some(self.data_dir.join(store::DB_FILE_NAME)),
             Some(url) => {
-                if url.contains(":memory:") || url.contains("mode=memory") {
+                // A PostgreSQL store is a database on a server, not a file here.
+                if url.contains(":memory:")
+                    || url.contains("mode=memory")
+                    || !url.starts_with("sqlite:")
+                {
                     return None;
                 }
                 let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");

@@ -1,5 +1,5 @@
-//! `flowdns store backup|restore|info`: online backups of the store, putting one back, and
-//! what a store holds.
+//! `flowdns store backup|restore|info|copy`: online backups of the store, putting one back,
+//! what a store holds, and moving a deployment to another store.
 //!
 //! A running server holds a shared lock on `flowdns.lock` in the data directory (flock(2),
 //! released by the kernel when the process ends, however it ends). `restore` takes the lock
@@ -10,6 +10,13 @@
 //! moves each zone's SOA serial past the one the replaced store served (so that secondaries
 //! and monitoring never see a serial go back), and only then renames it over `flowdns.db`:
 //! a failure at any step leaves the store as it was.
+//!
+//! `copy` moves everything a store holds into a new, empty store, on either engine (typically
+//! a data directory's SQLite file to PostgreSQL), in one transaction of the destination, and
+//! checks it: the rows of every table and a digest of their values, read back from the
+//! destination, must equal the source's (`store::Store::copy_to` has the details). It takes no
+//! lock: the source is read in one read transaction, a consistent snapshot, while servers
+//! may keep writing to it. A source that does not exist is refused, never created.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -296,4 +303,221 @@ fn sidecar(db: &Path, suffix: &str) -> PathBuf {
     let mut s = db.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
+}
+
+/// Where `store copy` reads or writes: a data directory (its `flowdns.db`) or a database URL.
+#[derive(Debug, PartialEq, Eq)]
+enum Location {
+    /// A data directory.
+    Dir(PathBuf),
+    /// A `sqlite:` or `postgres://` URL.
+    Url(String),
+}
+
+impl Location {
+    /// For messages: the store file of a directory, or the URL without its password.
+    fn display(&self) -> String {
+        match self {
+            Location::Dir(dir) => {
+                crate::settings::absolute(&dir.join(DB_FILE_NAME)).display().to_string()
+            }
+            Location::Url(url) => store::redact(url),
+        }
+    }
+
+    async fn open(&self, role: &str) -> Result<Store> {
+        let opened = match self {
+            Location::Dir(dir) => Store::open(dir).await,
+            Location::Url(url) => Store::open_url(url).await,
+        };
+        opened.map_err(|e| {
+            Refused(format!("cannot open the {role} store {}: {e}", self.display())).into()
+        })
+    }
+}
+
+/// The file of a `sqlite:` URL (as sqlx reads it: after `sqlite:` or `sqlite://`, before `?`,
+/// percent-decoded), or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = rest.split('?').next().unwrap_or(rest);
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).and_then(|b| hex(*b)),
+            bytes.get(i + 2).and_then(|b| hex(*b)),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                decoded.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(PathBuf::from(String::from_utf8_lossy(&decoded).into_owned()))
+}
+
+/// Reads `--from` or `--to`: `sqlite:PATH`, `postgres://...` (or `postgresql://`), or a
+/// data directory. A source must exist (and, on SQLite, be a flowdns store): a copy never
+/// creates its source.
+async fn location(arg: &str, flag: &str, source: bool) -> Result<Location> {
+    let unsupported = || {
+        Refused(format!(
+            "{flag} {}: expected sqlite:PATH, postgres://USER@HOST/DATABASE or a data directory",
+            store::redact(arg)
+        ))
+    };
+    if arg.is_empty() {
+        return Err(unsupported().into());
+    }
+    if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+        return Ok(Location::Url(arg.to_owned()));
+    }
+    if arg.starts_with("sqlite:") {
+        if source && let Some(file) = sqlite_file(arg) {
+            if !file.is_file() {
+                return Err(Refused(format!(
+                    "{flag} {arg}: there is no file {}: the source of a copy must exist",
+                    file.display()
+                ))
+                .into());
+            }
+            store::inspect(&file).await.map_err(|e| Refused(format!("{flag} {arg}: {e}")))?;
+        }
+        return Ok(Location::Url(arg.to_owned()));
+    }
+    if arg.contains("://") {
+        return Err(unsupported().into());
+    }
+    let dir = PathBuf::from(arg);
+    if dir.is_file() {
+        return Err(Refused(format!(
+            "{flag} {arg} is a file: give its data directory, or sqlite:{arg} for a database file"
+        ))
+        .into());
+    }
+    if source {
+        if !dir.is_dir() {
+            return Err(Refused(format!("{flag} {arg}: no such data directory")).into());
+        }
+        let db = existing_db(&dir)?;
+        store::inspect(&db).await.map_err(|e| Refused(format!("{flag} {arg}: {e}")))?;
+    }
+    Ok(Location::Dir(dir))
+}
+
+fn report_json(from: &Location, to: &Location, report: &store::CopyReport) -> serde_json::Value {
+    json!({
+        "from": from.display(),
+        "to": to.display(),
+        "source_engine": report.source_engine.as_str(),
+        "destination_engine": report.destination_engine.as_str(),
+        "schema_version": report.schema_version,
+        "serial": report.serial,
+        "tables": report.tables.iter().map(|t| json!({
+            "table": t.table,
+            "rows": t.source.rows,
+            "source_digest": t.source.hex(),
+            "destination_rows": t.destination.rows,
+            "destination_digest": t.destination.hex(),
+            "match": t.source == t.destination,
+        })).collect::<Vec<_>>(),
+        "skipped": report.skipped,
+    })
+}
+
+fn report_text(from: &Location, to: &Location, report: &store::CopyReport) -> String {
+    let mut out = format!(
+        "copied {} ({}) to {} ({}): schema version {}, change serial {}\n\n{:<24} {:>10}  {:<16}  check\n",
+        from.display(),
+        report.source_engine.as_str(),
+        to.display(),
+        report.destination_engine.as_str(),
+        report.schema_version,
+        report.serial,
+        "table",
+        "rows",
+        "digest",
+    );
+    for t in &report.tables {
+        let check = if t.source == t.destination { "same on both" } else { "DIFFERENT" };
+        out.push_str(&format!(
+            "{:<24} {:>10}  {:<16}  {check}\n",
+            t.table,
+            t.source.rows,
+            t.source.hex()
+        ));
+    }
+    out.push_str(&format!(
+        "\nnot copied: {} (each node registers and reports health again on the new store; each \
+         store has its own migrations)",
+        report.skipped.join(", ")
+    ));
+    out
+}
+
+/// `flowdns store copy --from FROM --to TO`: copies every zone, record, policy, policy record,
+/// health check, tag, CIDR collection and the change log into a new, empty store, and checks
+/// the copy. Progress on standard error, the report on standard output.
+pub(crate) async fn copy(from: &str, to: &str, json_out: bool) -> Result<()> {
+    let from = location(from, "--from", true).await?;
+    let to = location(to, "--to", false).await?;
+    if from == to {
+        return Err(Refused("--from and --to name the same store".to_owned()).into());
+    }
+    let source = from.open("source").await?;
+    let dest = match to.open("destination").await {
+        Ok(dest) => dest,
+        Err(e) => {
+            source.close().await;
+            return Err(e);
+        }
+    };
+    eprintln!("copying {} to {}", from.display(), to.display());
+    let result = source
+        .copy_to(&dest, |table, rows| {
+            eprintln!("  {table}: {rows} {}", if rows == 1 { "row" } else { "rows" })
+        })
+        .await;
+    source.close().await;
+    dest.close().await;
+    let report = result.map_err(|e| match e {
+        store::StoreError::Database(_) => {
+            anyhow::Error::new(e).context("the copy failed; nothing was written to the destination")
+        }
+        other => Refused(format!("the copy was refused: {other}")).into(),
+    })?;
+    if json_out {
+        crate::output::line(&serde_json::to_string_pretty(&report_json(&from, &to, &report))?);
+    } else {
+        crate::output::line(&report_text(&from, &to, &report));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_sqlite_url_names_its_file_as_sqlx_reads_it() {
+        assert_eq!(sqlite_file("sqlite:/tmp/a.db"), Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(sqlite_file("sqlite:///tmp/a.db?mode=rwc"), Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(sqlite_file("sqlite:rel/a%20b%3F.db"), Some(PathBuf::from("rel/a b?.db")));
+        assert_eq!(sqlite_file("sqlite:odd%zz"), Some(PathBuf::from("odd%zz")));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite:file:x?mode=memory&cache=shared"), None);
+    }
 }

@@ -891,3 +891,129 @@ fn storing_and_binding_a_policy_warns_of_missing_health_checks() {
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn store_commands_keep_to_the_configured_limits() {
+    let data = fresh_dir("limits");
+    let d = data.to_str().unwrap();
+    let config = temp_file(
+        "limits.toml",
+        b"[limits]\nhosted_zones = 1\ntraffic_policies = 1\ntraffic_policy_instances = 1\n",
+    );
+    let c = config.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--data-dir", d, "--config", c];
+        all.extend_from_slice(args);
+        flowdns(&all)
+    };
+    let zone = |origin: &str| {
+        format!(
+            "$ORIGIN {origin}.\n@ 300 IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ 300 IN NS ns1\nns1 300 IN A 192.0.2.53\n"
+        )
+    };
+    let com = temp_file("limits-com.zone", zone("example.com").as_bytes());
+    let net = temp_file("limits-net.zone", zone("example.net").as_bytes());
+
+    let o = run(&["--json", "zone", "import", com.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["zone"].as_str(), v["records"].as_u64(), v["created"].as_bool()),
+        (Some("example.com."), Some(3), Some(true))
+    );
+    // A second zone is over the limit; replacing the first one's records is not.
+    let o = run(&["zone", "import", net.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("TooManyHostedZones"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("limit of 1 hosted zones"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = run(&["zone", "import", com.to_str().unwrap()]);
+    assert_eq!(stdout(&o).trim(), "example.com.: 3 records imported (replaced)", "{}", stderr(&o));
+    assert_eq!(stdout(&run(&["zone", "list"])).lines().count(), 1);
+
+    let o = run(&["policy", "create", "--name", "one", &example("minimal.json")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let policy = stdout(&o).trim().to_owned();
+    let o = run(&["policy", "create", "--name", "two", &example("minimal.json")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("TooManyTrafficPolicies"), "{}", stderr(&o));
+    assert_eq!(stdout(&run(&["policy", "list"])).lines().count(), 1);
+    // A new version is not a new policy.
+    let o = run(&["policy", "update", &policy, &example("minimal.json")]);
+    assert_eq!(stdout(&o).trim(), "2", "{}", stderr(&o));
+
+    let record = |name: &str| {
+        run(&[
+            "record",
+            "create",
+            "--zone",
+            "example.com",
+            "--name",
+            name,
+            "--policy",
+            &policy,
+            "--version",
+            "1",
+            "--ttl",
+            "300",
+        ])
+    };
+    let o = record("app");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let id = stdout(&o).trim().to_owned();
+    let o = record("www");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("TooManyTrafficPolicyInstances"), "{}", stderr(&o));
+    // Updates and deletes go through the same layer and free what they release.
+    let o = run(&["record", "update", &id, "--version", "2", "--ttl", "60"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with(&format!("app.example.com. now uses {policy} version 2")));
+    let o = run(&["zone", "delete", "example.com"]);
+    assert_eq!(o.status.code(), Some(1), "a zone with a policy record stays: {}", stderr(&o));
+    assert!(stderr(&o).contains("HostedZoneNotEmpty"), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&run(&["record", "delete", &id])).trim(),
+        format!("deleted policy record {id}")
+    );
+    assert_eq!(
+        stdout(&run(&["zone", "delete", "example.com"])).trim(),
+        "deleted zone example.com."
+    );
+    let o = run(&["zone", "import", net.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn zone_import_refuses_record_sets_a_change_batch_refuses() {
+    let data = fresh_dir("import-rules");
+    let d = data.to_str().unwrap();
+    let good = "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ IN NS ns1\nns1 IN A 192.0.2.53\nwww IN A 192.0.2.80\n";
+    let file = temp_file("rules-good.zone", good.as_bytes());
+    let o = flowdns(&["--data-dir", d, "zone", "import", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // A type record sets cannot have, and a record set with more values than one may hold:
+    // both parse as a zone file, and both were stored before the service layer checked them.
+    let mut bad = format!("{good}old IN HINFO \"pc\" \"linux\"\n");
+    for i in 0..401 {
+        bad.push_str(&format!("big IN A 198.51.{}.{}\n", i / 250, i % 250 + 1));
+    }
+    let file = temp_file("rules-bad.zone", bad.as_bytes());
+    let o = flowdns(&["--data-dir", d, "zone", "import", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("InvalidChangeBatch: nothing was imported"), "{err}");
+    assert!(
+        err.contains("(old.example.com. HINFO): Type: \"HINFO\" is not supported; one of A, AAAA"),
+        "{err}"
+    );
+    assert!(err.contains("(big.example.com. A): ResourceRecords: at most 400 values"), "{err}");
+    let o = flowdns(&["--data-dir", d, "zone", "export", "example.com"]);
+    let export = stdout(&o);
+    assert!(
+        export.contains("192.0.2.80") && !export.contains("HINFO"),
+        "the old records stay: {export}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}

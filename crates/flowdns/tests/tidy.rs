@@ -60,3 +60,59 @@ fn every_crate_has_module_docs() {
         assert!(text.trim_start().starts_with("//!"), "{} must open with //! docs", root.display());
     }
 }
+
+/// Calls of a store write method in `text`: `store.` or `store().` followed by a method whose
+/// name starts with a write verb. Comment lines are skipped.
+fn store_write_calls(text: &str) -> Vec<(usize, String)> {
+    const VERBS: &[&str] =
+        &["create", "change", "delete", "replace", "update", "set", "advance", "insert", "put"];
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        for receiver in ["store.", "store()."] {
+            for (at, _) in code.match_indices(receiver) {
+                let before = code[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let method = &code[at + receiver.len()..];
+                if VERBS.iter().any(|v| method.starts_with(v)) {
+                    found.push((i + 1, line.trim().to_owned()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_scan_for_store_writes_finds_them() {
+    let bad = "    let (z, c) = store.replace_zone_records(&n, rows).await?;\n\
+               // store.delete_zone(&id) in a comment is not a call\n\
+               service.store().delete_policy_record(id).await?;\n\
+               let z = store.zone_by_name(&n).await?;\n\
+               service.delete_instance(id).await?;\n\
+               self.datastore.delete_all();\n";
+    let found = store_write_calls(bad);
+    assert_eq!(found.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [1, 3], "{found:?}");
+}
+
+#[test]
+fn the_command_line_writes_only_through_the_service_layer() {
+    // Validation, limits and the change log lines live in `control::Service`; the CLI's
+    // store commands may read the store, never write it directly.
+    for file in ["manage.rs", "policy_cmd.rs"] {
+        let path = workspace().join("crates/flowdns/src").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let found = store_write_calls(&text);
+        assert!(
+            found.is_empty(),
+            "{} writes the store directly; call control::Service instead:\n{}",
+            path.display(),
+            found.iter().map(|(l, t)| format!("{l}: {t}")).collect::<Vec<_>>().join("\n")
+        );
+    }
+}

@@ -1,10 +1,11 @@
-//! The checker: runs every health check at its interval, turns observations into statuses
-//! ([`crate::state`]), and publishes the set of unhealthy checks whenever it changes.
+//! The checker of one node: runs every endpoint check it is given at its interval, keeps this
+//! checker's view of each ([`crate::state::CheckerView`]) and reports it after every probe.
+//! The reports of every checker node go to the store, and every node computes the checks'
+//! statuses from all of them ([`crate::view`]).
 //!
-//! One task probes each endpoint check and sends its observations to one aggregating task,
-//! which alone owns the checkers' views; CALCULATED checks are recomputed from their children
-//! after every observation. Definitions are replaced wholesale through a `watch` channel (the
-//! server sends the new list when the store's health checks change); views of checks whose
+//! One task probes each endpoint check and sends its observations to one task that alone
+//! owns the views. Definitions are replaced wholesale through a `watch` channel (the server
+//! sends the new list when the store's health checks change); views of checks whose
 //! definition did not change are kept.
 
 use std::collections::{HashMap, HashSet};
@@ -14,7 +15,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use tokio::sync::{mpsc, watch};
 
-use crate::state::{CheckerView, Reporting, resolve};
+use crate::state::{CheckerView, Reporting};
 use crate::{Observation, ProbeSpec, Prober, SystemResolver};
 
 /// What a health check is, as the checker runs it.
@@ -30,6 +31,8 @@ pub struct CheckDef {
     pub failure_threshold: u32,
     /// Inverted, disabled, override.
     pub reporting: Reporting,
+    /// The checker regions that probe it (Route 53 `Regions`); empty: every checker.
+    pub regions: Vec<String>,
 }
 
 /// The two families of checks.
@@ -72,7 +75,7 @@ pub struct CheckStatus {
     pub transitions: u64,
 }
 
-/// Every check's status, replaced wholesale after each observation.
+/// Every check's status, replaced wholesale whenever the health view is recomputed.
 #[derive(Debug, Default)]
 pub struct Board {
     /// Status by check id.
@@ -85,29 +88,41 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// Runs until `defs` closes. `publish` receives the ids of the unhealthy checks each time the
-/// set changes (and once at the start).
+/// One checker's report on one check, made at every probe.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeReport {
+    /// The check.
+    pub check_id: String,
+    /// This checker's view after the failure threshold (before `Inverted`).
+    pub healthy: bool,
+    /// The observation just made.
+    pub last: ObservationRecord,
+    /// This checker's last failed observation of the check.
+    pub last_failure: Option<ObservationRecord>,
+}
+
+/// How often pending reports are handed over when no view flipped (a flip is handed over at
+/// once).
+const REPORT_EVERY: Duration = Duration::from_millis(250);
+
+/// Probes every endpoint check of `defs` at its interval until `defs` closes, keeps this
+/// checker's view of each, and hands the reports to `report`: at once when a view flips,
+/// otherwise batched every quarter second. The checks' statuses are computed from every
+/// checker's reports by [`crate::view::Aggregator`], not here.
 pub async fn run(
     mut defs: watch::Receiver<Vec<CheckDef>>,
-    board: Arc<Board>,
     prober: Arc<Prober>,
-    publish: impl Fn(&HashSet<String>) + Send + 'static,
+    report: impl Fn(Vec<ProbeReport>) + Send + 'static,
 ) {
     let (tx, mut rx) = mpsc::channel::<(String, Observation)>(1024);
     let mut tasks: HashMap<String, (CheckDef, tokio::task::JoinHandle<()>)> = HashMap::new();
     let mut views: HashMap<String, CheckerView> = HashMap::new();
+    let mut failures: HashMap<String, ObservationRecord> = HashMap::new();
     let mut current: Vec<CheckDef> = Vec::new();
-    let mut unhealthy: Option<HashSet<String>> = None;
-    let mut records: HashMap<String, (Option<ObservationRecord>, Option<ObservationRecord>, u64)> =
-        HashMap::new();
-    // The board's observations are refreshed at most once a second; statuses (which DNS reads)
-    // are recomputed at once when a view flips or the definitions change.
-    let mut flush = tokio::time::interval(Duration::from_secs(1));
+    let mut pending: Vec<ProbeReport> = Vec::new();
+    let mut flush = tokio::time::interval(REPORT_EVERY);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut stale = false;
     loop {
-        let mut urgent = false;
-        // (Re)start probe tasks for new or changed definitions.
         let wanted: Vec<CheckDef> = defs.borrow_and_update().clone();
         if wanted != current {
             let ids: HashSet<&str> = wanted.iter().map(|d| d.id.as_str()).collect();
@@ -119,7 +134,7 @@ pub async fn run(
                 keep
             });
             views.retain(|id, _| ids.contains(id.as_str()));
-            records.retain(|id, _| ids.contains(id.as_str()));
+            failures.retain(|id, _| ids.contains(id.as_str()));
             for def in &wanted {
                 if let CheckKind::Probe(spec) = &def.kind
                     && !tasks.contains_key(&def.id)
@@ -141,91 +156,46 @@ pub async fn run(
                 }
             }
             current = wanted;
-        } else {
-            tokio::select! {
-                changed = defs.changed() => {
-                    if changed.is_err() {
-                        break;
-                    }
-                    continue;
-                }
-                _ = flush.tick() => {
-                    if !stale {
-                        continue;
-                    }
-                }
-                got = rx.recv() => {
-                    let Some((id, o)) = got else { break };
-                    let Some(def) = current.iter().find(|d| d.id == id) else { continue };
-                    let flipped = views.entry(id.clone()).or_default().observe(o.healthy, def.failure_threshold);
-                    let record = ObservationRecord {
-                        at: now_rfc3339(),
-                        healthy: o.healthy,
-                        reason: o.reason.clone(),
-                        latency: o.latency,
-                    };
-                    stale = true;
-                    if flipped {
-                        urgent = true;
-                        tracing::info!(check = %id, healthy = o.healthy, reason = %o.reason, "health check observation flipped");
-                    }
-                    let entry = records.entry(id).or_default();
-                    if !o.healthy {
-                        entry.1 = Some(record.clone());
-                    }
-                    entry.0 = Some(record);
-                    if !urgent {
-                        continue;
-                    }
+        }
+        tokio::select! {
+            changed = defs.changed() => {
+                if changed.is_err() {
+                    break;
                 }
             }
-        }
-        stale = false;
-        // Statuses of every check, then publish if the unhealthy set changed.
-        let raw: HashMap<String, (bool, Reporting)> = current
-            .iter()
-            .filter(|d| matches!(d.kind, CheckKind::Probe(_)))
-            .map(|d| {
-                let healthy = views.get(&d.id).is_none_or(|v| v.healthy);
-                (d.id.clone(), (healthy, d.reporting.clone()))
-            })
-            .collect();
-        let calc: HashMap<String, (Vec<String>, u32, Reporting)> = current
-            .iter()
-            .filter_map(|d| match &d.kind {
-                CheckKind::Calculated { children, threshold } => {
-                    Some((d.id.clone(), (children.clone(), *threshold, d.reporting.clone())))
-                }
-                CheckKind::Probe(_) => None,
-            })
-            .collect();
-        let statuses = resolve(&raw, &calc);
-        let previous = board.statuses.load_full();
-        let mut next = HashMap::with_capacity(statuses.len());
-        for (id, healthy) in &statuses {
-            let (last, last_failure, mut transitions) =
-                records.get(id).cloned().unwrap_or_default();
-            let was = previous.get(id).map(|s| s.healthy);
-            if was.is_some_and(|w| w != *healthy) {
-                transitions += 1;
-                tracing::warn!(check = %id, healthy, "health check status changed");
-                if let Some(r) = records.get_mut(id) {
-                    r.2 = transitions;
-                } else {
-                    records.insert(id.clone(), (None, None, transitions));
+            _ = flush.tick() => {
+                if !pending.is_empty() {
+                    report(std::mem::take(&mut pending));
                 }
             }
-            next.insert(
-                id.clone(),
-                CheckStatus { healthy: *healthy, last, last_failure, transitions },
-            );
-        }
-        board.statuses.store(Arc::new(next));
-        let now_unhealthy: HashSet<String> =
-            statuses.into_iter().filter(|(_, h)| !h).map(|(id, _)| id).collect();
-        if unhealthy.as_ref() != Some(&now_unhealthy) {
-            publish(&now_unhealthy);
-            unhealthy = Some(now_unhealthy);
+            got = rx.recv() => {
+                let Some((id, o)) = got else { break };
+                let Some(def) = current.iter().find(|d| d.id == id) else { continue };
+                let view = views.entry(id.clone()).or_default();
+                let flipped = view.observe(o.healthy, def.failure_threshold);
+                let record = ObservationRecord {
+                    at: now_rfc3339(),
+                    healthy: o.healthy,
+                    reason: o.reason.clone(),
+                    latency: o.latency,
+                };
+                if !o.healthy {
+                    failures.insert(id.clone(), record.clone());
+                }
+                if flipped {
+                    tracing::info!(check = %id, healthy = view.healthy, reason = %o.reason, "this checker's view of a health check flipped");
+                }
+                pending.retain(|r| r.check_id != id);
+                pending.push(ProbeReport {
+                    check_id: id.clone(),
+                    healthy: view.healthy,
+                    last: record,
+                    last_failure: failures.get(&id).cloned(),
+                });
+                if flipped {
+                    report(std::mem::take(&mut pending));
+                }
+            }
         }
     }
     for (_, (_, handle)) in tasks {

@@ -45,6 +45,7 @@ mod probe;
 pub mod reason;
 pub mod state;
 mod tls;
+pub mod view;
 
 use std::future::Future;
 use std::io;

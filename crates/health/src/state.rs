@@ -4,8 +4,8 @@
 //! - Each checker keeps its own view of a check: it flips only after `failure_threshold`
 //!   consecutive observations that disagree with its current view. A new check starts healthy.
 //! - The check's status over all checkers is healthy when more than 18% of them see it
-//!   healthy ([`aggregate`]); one process is one checker today, so the rule is exercised with
-//!   one view, and more checkers need no change here.
+//!   healthy ([`aggregate`]); every checker node reports its view to the store and
+//!   [`crate::view`] applies the rule to the fresh reports, with a configurable share.
 //! - `Inverted` reports the opposite; `Disabled` reports healthy whatever the observations; an
 //!   override (a flowdns extension) forces a status until cleared.
 //! - A CALCULATED check is healthy when at least `health_threshold` of its children are

@@ -400,29 +400,88 @@ impl Builder {
     }
 }
 
-/// Follows the store's change log until `stop` completes: every `poll`, applies the changes
-/// since the snapshot `current` returns and hands the next snapshot to `publish`, then
-/// records the policy records' states. When the store cannot be read, DNS keeps answering
-/// from the last snapshot; the error is logged once until it changes or the store recovers.
+/// Whether the follower can read the store, and when it last could: for `/metrics`, the
+/// readiness check and the log.
+#[derive(Debug, Default)]
+pub struct FollowStatus {
+    down: std::sync::atomic::AtomicBool,
+    last_ok_ms: std::sync::atomic::AtomicI64,
+}
+
+impl FollowStatus {
+    /// Whether the last attempt to read the change log failed.
+    pub fn is_down(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// When the change log was last read, in Unix milliseconds (0: never).
+    pub fn last_ok_ms(&self) -> i64 {
+        self.last_ok_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Seconds since the change log was last read (0 when it was never read).
+    pub fn stale_seconds(&self) -> f64 {
+        let last = self.last_ok_ms();
+        if last == 0 { 0.0 } else { (unix_ms() - last).max(0) as f64 / 1000.0 }
+    }
+
+    fn ok(&self) {
+        self.last_ok_ms.store(unix_ms(), std::sync::atomic::Ordering::Relaxed);
+        self.down.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn failed(&self) {
+        self.down.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Follows the store's change log until `stop` completes: whenever the store announces a
+/// change ([`store::ChangeListener`], PostgreSQL) and at least every `poll` (the catch-up
+/// that covers lost notifications, and SQLite's only way), applies the changes since the
+/// snapshot `current` returns and hands the next snapshot to `publish`, then records the
+/// policy records' states. When the store cannot be read, DNS keeps answering from the last
+/// snapshot: `status` says so and since when, the error is logged once until it changes,
+/// and the recovery is logged with how stale the answers were.
 pub async fn follow(
     mut builder: Builder,
     store: Store,
     poll: std::time::Duration,
     current: impl Fn() -> Arc<Snapshot>,
     mut publish: impl FnMut(Snapshot),
+    status: Arc<FollowStatus>,
     stop: impl std::future::Future<Output = ()>,
 ) {
     let mut last_error: Option<String> = None;
+    let mut listener = store.listen().await;
+    status.ok();
     tokio::pin!(stop);
     loop {
         tokio::select! {
             () = &mut stop => return,
-            () = tokio::time::sleep(poll) => {}
+            _ = listener.wait(poll) => {}
         }
         let started = std::time::Instant::now();
-        match builder.update(&store, &current()).await {
-            Ok(None) => {}
+        let result = builder.update(&store, &current()).await;
+        if result.is_ok() && status.is_down() {
+            tracing::warn!(
+                stale_seconds = status.stale_seconds(),
+                "store available again; catching up with the change log"
+            );
+        }
+        match result {
+            Ok(None) => {
+                status.ok();
+                last_error = None;
+            }
             Ok(Some((next, states))) => {
+                status.ok();
                 let serial = next.serial;
                 publish(next);
                 tracing::info!(
@@ -434,9 +493,14 @@ pub async fn follow(
                 last_error = None;
             }
             Err(e) => {
+                status.failed();
                 let msg = format!("cannot read the change log: {e}");
                 if last_error.as_deref() != Some(&msg) {
-                    tracing::error!(error = %msg, "store unavailable; answering from the last snapshot");
+                    tracing::error!(
+                        error = %msg,
+                        stale_seconds = status.stale_seconds(),
+                        "store unavailable; answering from the last snapshot"
+                    );
                     last_error = Some(msg);
                 }
             }

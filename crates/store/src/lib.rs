@@ -161,6 +161,7 @@
 mod changes;
 mod cidr;
 mod cluster;
+mod copy;
 mod dispatch;
 mod error;
 mod health_checks;
@@ -183,6 +184,7 @@ use std::path::Path;
 pub use changes::Counted;
 pub use cidr::Cidr;
 pub use cluster::{HealthReport, NodeInfo};
+pub use copy::{CopyReport, SKIPPED_TABLES, TableCopy, TableDigest};
 pub use error::{Result, StoreError};
 pub use health_checks::HealthOverride;
 pub use info::{StoreInfo, known_schema_version};

@@ -73,7 +73,7 @@ impl ChangeListener {
                     Err(_) => Wake::Timeout,
                     Ok(Ok(_)) => {
                         // Several commits may have been announced: take them all at once.
-                        while let Ok(Some(_)) = l.try_recv().await {}
+                        while l.next_buffered().is_some() {}
                         Wake::Notified
                     }
                     Ok(Err(_)) => {

@@ -16,7 +16,7 @@ pub(crate) use super::{Backend, Conn, Db, DbRow, notify_change};
 pub(crate) mod changes;
 pub(crate) mod cidr;
 pub(crate) mod cluster;
-// pub(crate) mod copy;
+pub(crate) mod copy;
 pub(crate) mod health_checks;
 pub(crate) mod info;
 pub(crate) mod policies;
