@@ -833,6 +833,57 @@ mod tests {
     }
 
     #[test]
+    fn node_roles_region_and_healthy_share() {
+        let s = resolve(&Flags::default(), &no_env, &file(""), &host()).unwrap();
+        assert_eq!((s.node.dns, s.node.api, s.node.health), (true, true, true));
+        assert_eq!((s.node.region.as_str(), s.healthy_share), ("local", 0.18));
+        assert!(!s.node.name.is_empty(), "the host name by default");
+        let cfg = file(
+            "[node]\nname = \"ns2\"\nroles = [\"dns\"]\nregion = \"eu\"\n[health]\nhealthy_share = 0.5\n",
+        );
+        let s = resolve(&Flags::default(), &no_env, &cfg, &host()).unwrap();
+        assert_eq!(s.node.name, "ns2");
+        assert_eq!(s.node.roles(), "dns");
+        assert_eq!((s.node.region.as_str(), s.healthy_share), ("eu", 0.5));
+        // Flags, then the environment, then the file.
+        let env = |n: &str| (n == "FLOWDNS_ROLES").then(|| "api,health".to_owned());
+        assert_eq!(
+            resolve(&Flags::default(), &env, &cfg, &host()).unwrap().node.roles(),
+            "api,health"
+        );
+        let flags = Flags { roles: Some("health".into()), ..Flags::default() };
+        assert_eq!(resolve(&flags, &env, &cfg, &host()).unwrap().node.roles(), "health");
+        // Refusals name the source and what is allowed.
+        let flags = Flags { roles: Some("dns,web".into()), ..Flags::default() };
+        let e = resolve(&flags, &no_env, &cfg, &host()).unwrap_err().to_string();
+        assert!(
+            e.contains("--roles") && e.contains("\"web\"") && e.contains("dns, api, health"),
+            "{e}"
+        );
+        let e = resolve(&Flags::default(), &no_env, &file("[node]\nroles = []\n"), &host())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least one role"), "{e}");
+        let flags = Flags { node_name: Some("a b".into()), ..Flags::default() };
+        let e = resolve(&flags, &no_env, &cfg, &host()).unwrap_err().to_string();
+        assert!(e.starts_with("node.name = \"a b\""), "{e}");
+        let e =
+            resolve(&Flags::default(), &no_env, &file("[health]\nhealthy_share = 1.0\n"), &host())
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("health.healthy_share = 1"), "{e}");
+        let env = |n: &str| (n == "FLOWDNS_HEALTHY_SHARE").then(|| "most".to_owned());
+        let e = resolve(&Flags::default(), &env, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.contains("FLOWDNS_HEALTHY_SHARE"), "{e}");
+        // A PostgreSQL store is accepted.
+        let s =
+            resolve(&Flags::default(), &no_env, &file("store = \"postgres://u@h/db\"\n"), &host())
+                .unwrap();
+        assert_eq!(s.store.as_deref(), Some("postgres://u@h/db"));
+        assert!(s.store_exists(), "not a file here: nothing to warn about");
+    }
+
+    #[test]
     fn bad_values_name_where_they_come_from() {
         let env = |n: &str| (n == "FLOWDNS_DNS_LISTEN").then(|| "localhost".to_owned());
         let e = resolve(&Flags::default(), &env, &Config::default(), &host()).unwrap_err();
@@ -843,14 +894,10 @@ mod tests {
         let e = resolve(&Flags::default(), &no_env, &file("[log]\nformat = \"yaml\"\n"), &host())
             .unwrap_err();
         assert!(e.to_string().contains("log.format"), "{e}");
-        let e = resolve(
-            &Flags::default(),
-            &no_env,
-            &file("store = \"postgres://u:pw@h/db\"\n"),
-            &host(),
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("only sqlite"), "{e}");
+        let e =
+            resolve(&Flags::default(), &no_env, &file("store = \"mysql://u:pw@h/db\"\n"), &host())
+                .unwrap_err();
+        assert!(e.to_string().contains("expected an sqlite: URL"), "{e}");
         assert!(!e.to_string().contains("pw"), "the password is not shown: {e}");
         let e = resolve(&Flags::default(), &no_env, &file("upstream = \"nowhere\"\n"), &host())
             .unwrap_err();
