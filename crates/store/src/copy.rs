@@ -44,6 +44,11 @@
 //!    Any difference fails the copy, naming the table, and rolls the transaction back: a
 //!    copy that was committed is a copy that was checked.
 //!
+//! This module is engine-neutral: [`Store::copy_to`] picks each side's engine and calls the
+//! operations of `ops/copy.rs`, compiled once per engine like every other operation
+//! (`copy_catalog`, `copy_holdings`, `read_tables`, and `write_tables`, which also reads the
+//! tables back for the check). A copy can go from either engine to either engine.
+//!
 //! The digest is a 64-bit SipHash (the standard library's hasher, with fixed keys) of an
 //! unambiguous encoding of the values (a tag for the type and NULL, a length before text):
 //! it detects lost, changed or reordered values, not an adversary. Both digests are computed
@@ -421,9 +426,13 @@ pub(crate) fn compare(source: &[TableDigest], destination: &[TableDigest]) -> Re
 
 impl Store {
     /// Copies everything this store holds into `dest`, a new, empty store on either engine,
-    /// in one write transaction, and checks the copy (see the [module docs](self)): both
-    /// stores must have the same schema version, and `dest` must be empty. `progress` is
-    /// called after each table is written, with the table and its row count.
+    /// in one write transaction, and checks the copy: every copied table is read back from
+    /// `dest` inside that transaction, and its row count and a digest of its values must
+    /// equal the source's. Both stores must have the same schema version, and `dest` must be
+    /// empty. Node registrations and health observations ([`SKIPPED_TABLES`]) are not copied.
+    /// The source is read in one read transaction (a consistent snapshot, taken without a
+    /// lock). `progress` is called after each table is written (before the commit), with the
+    /// table and its row count.
     ///
     /// Refused with [`StoreError::Invalid`] when the schema versions differ, when `dest` is
     /// not empty (naming what it holds), when either store has a table or column the copy

@@ -84,3 +84,12 @@ async fn health_reports_are_replaced_per_checker_and_go_with_their_check() {
     store.delete_health_check(&check.id).await.unwrap();
     assert!(store.health_reports().await.unwrap().is_empty(), "a deleted check's reports go");
 }
+
+#[tokio::test]
+async fn info_reads_the_schema_version_and_counts() {
+    let (_dir, store) = fresh("info").await;
+    store.create_zone("info.example.", "", None).await.unwrap();
+    let info = store.info().await.unwrap();
+    assert_eq!(info.schema_version, store::known_schema_version());
+    assert_eq!((info.zones, info.serial, info.changes), (1, 1, 1));
+}
