@@ -310,3 +310,28 @@ def _reports(srv: Server, check: str) -> list[dict]:
     r = json_api(srv, "GET", f"health-checks/{check}/reports")
     assert r.status == 200, r.body
     return r.json()["reports"]
+
+
+def test_regions_choose_which_checkers_probe(cluster):
+    _pg, nodes, endpoints = cluster
+    r53 = make_client(nodes[1].server, validate=False)
+    config = {"Type": "HTTP", "IPAddress": "127.0.0.21", "Port": endpoints.port,
+              "ResourcePath": "/", "RequestInterval": 1, "FailureThreshold": 1}
+    check = r53.create_health_check(CallerReference=unique("hc"), HealthCheckConfig={
+        **config, "Regions": ["r2", "r3"]})["HealthCheck"]
+    assert check["HealthCheckConfig"]["Regions"] == ["r2", "r3"]
+    reports, _ = poll_within(lambda: _reports(nodes[0].server, check["Id"]),
+                             lambda r: {x["node"] for x in r} == {"node2", "node3"},
+                             "reports from node2 and node3", 10)
+    # node1 (region r1) never probes it.
+    time.sleep(1.5)
+    assert {x["node"] for x in _reports(nodes[0].server, check["Id"])} == {"node2", "node3"}
+    assert all(x["healthy"] and x["fresh"] for x in reports)
+    # A region no checker node has would leave the check unprobed: refused, naming it.
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as e:
+        r53.create_health_check(CallerReference=unique("hc"), HealthCheckConfig={
+            **config, "Regions": ["r2", "us-east-1"]})
+    err = e.value.response["Error"]
+    assert err["Code"] == "InvalidInput" and err["Message"].startswith("Regions: \"us-east-1\""), err
+    assert "r1, r2, r3" in err["Message"], err

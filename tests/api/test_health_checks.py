@@ -116,6 +116,7 @@ def test_members_flowdns_cannot_honour_are_refused(r53, cleanup):
     """Every member is acted on, kept and echoed, or refused naming it: nothing is dropped."""
     count = r53.get_health_check_count()["HealthCheckCount"]
     for extra, field in [
+        # No checker node of the session's server is in these regions (it is in "local").
         ({"Regions": ["us-east-1", "eu-west-1", "ap-southeast-2"]}, "Regions"),
         ({"InsufficientDataHealthStatus": "Healthy"}, "InsufficientDataHealthStatus"),
         ({"EndpointType": "PRIVATE"}, "EndpointType"),
@@ -139,6 +140,7 @@ def test_members_flowdns_cannot_honour_are_refused(r53, cleanup):
 
     # An update cannot bring them in either, and a refused update changes nothing.
     for extra, field in [
+        # No checker node of the session's server is in these regions (it is in "local").
         ({"Regions": ["us-east-1", "eu-west-1", "ap-southeast-2"]}, "Regions"),
         ({"InsufficientDataHealthStatus": "Unhealthy"}, "InsufficientDataHealthStatus"),
         ({"AlarmIdentifier": {"Region": "us-east-1", "Name": "alarm"}}, "AlarmIdentifier"),

@@ -28,7 +28,8 @@ pub(crate) fn effective(settings: &Settings, config: &Config) -> Result<Value> {
         "data_dir": crate::settings::absolute(&settings.data_dir).display().to_string(),
         "store": settings.store.as_deref().map(redact_url),
         "store_file": settings.store_file().map(|f| crate::settings::absolute(&f).display().to_string()),
-        "store_exists": settings.store_exists(),
+        // Only a file can be looked at here; a PostgreSQL store is not contacted.
+        "store_exists": settings.store_file().map(|f| f.exists()),
         "upstream": settings.upstream,
         "latency_table": settings.latency_table.as_ref().map(|p| p.display().to_string()),
         "dns": { "listen": settings.dns_listen.iter().map(ToString::to_string).collect::<Vec<_>>() },
@@ -55,7 +56,12 @@ pub(crate) fn effective(settings: &Settings, config: &Config) -> Result<Value> {
             "cidr_collections": limits.cidr_collections,
             "cidr_blocks_per_collection": limits.cidr_blocks_per_collection,
         },
-        "health": { "deny": config.health_deny_text() },
+        "health": { "deny": config.health_deny_text(), "healthy_share": settings.healthy_share },
+        "node": {
+            "name": settings.node.name,
+            "roles": settings.node.roles().split(',').collect::<Vec<_>>(),
+            "region": settings.node.region,
+        },
         "locations": config.location_codes(),
         "sources": sources,
     }))

@@ -2,6 +2,11 @@
 //! records or routed record sets use one of them may answer differently, so their SOA serial
 //! moves on (one store write per zone, logged as a `soa_serial` change). The snapshot
 //! follower then serves the new serial like any other change.
+//!
+//! Every node computes the same health view, so one node writes for all: the live node
+//! whose name sorts first (heartbeat younger than `control::NODE_TIMEOUT`). While that node
+//! is gone and not yet timed out, a health change does not move serials on; answers change
+//! all the same.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -30,12 +35,27 @@ fn zones_using(snapshot: &zone::Snapshot, checks: &[&str]) -> BTreeMap<String, B
     out
 }
 
+/// Whether this node is the one that moves serials on: the first live node by name (or no
+/// live node is registered yet: a node alone, starting).
+async fn writes_for_all(store: &Store, node: &str) -> bool {
+    let Ok(nodes) = store.nodes().await else { return false };
+    let now = control::unix_ms();
+    let timeout = i64::try_from(control::NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX);
+    nodes
+        .iter()
+        .filter(|n| now - n.heartbeat_ms <= timeout)
+        .map(|n| n.id.as_str())
+        .min()
+        .is_none_or(|first| first == node)
+}
+
 /// Follows the health tables published on `tables` until the sender is dropped, moving on the
 /// SOA serial of each zone whose checks changed. A write the store refuses is retried.
 pub(crate) async fn follow(
     store: Store,
     shared: Arc<dns::Shared>,
     mut tables: watch::Receiver<Arc<HealthTable>>,
+    node: String,
 ) {
     let mut last = tables.borrow_and_update().clone();
     let mut pending: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -58,6 +78,10 @@ pub(crate) async fn follow(
             }
         }
         last = next;
+        if !pending.is_empty() && !writes_for_all(&store, &node).await {
+            pending.clear();
+            continue;
+        }
         let zones: Vec<String> = pending.keys().cloned().collect();
         for zone in zones {
             let checks: Vec<&str> = pending[&zone].iter().map(String::as_str).collect();

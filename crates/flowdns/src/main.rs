@@ -574,7 +574,8 @@ fn main() -> ExitCode {
                         store_cmd::restore(&settings.data_dir, &file, json).await
                     }
                     StoreCommand::Info { file } => {
-                        store_cmd::info(&settings.data_dir, file.as_deref(), json).await
+                        let url = settings.store.as_deref();
+                        store_cmd::info(&settings.data_dir, url, file.as_deref(), json).await
                     }
                     StoreCommand::Copy { from, to } => store_cmd::copy(&from, &to, json).await,
                 }

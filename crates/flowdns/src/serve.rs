@@ -190,8 +190,12 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         },
         stop_rx.clone(),
     ));
-    let health_serials =
-        tokio::spawn(crate::health_serial::follow(store.clone(), shared.clone(), tables_rx));
+    let health_serials = tokio::spawn(crate::health_serial::follow(
+        store.clone(),
+        shared.clone(),
+        tables_rx,
+        node.name.clone(),
+    ));
     let defs_store = store.clone();
     let region = node.region.clone();
     let definitions = tokio::spawn(async move {

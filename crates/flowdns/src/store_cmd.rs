@@ -149,10 +149,34 @@ fn existing_db(data_dir: &Path) -> Result<PathBuf> {
 }
 
 /// `flowdns store info [FILE]`: the store of the data directory, or a backup file.
-pub(crate) async fn info(data_dir: &Path, file: Option<&Path>, json_out: bool) -> Result<()> {
-    let path = match file {
-        Some(f) => f.to_path_buf(),
-        None => existing_db(data_dir)?,
+pub(crate) async fn info(
+    data_dir: &Path,
+    store_url: Option<&str>,
+    file: Option<&Path>,
+    json_out: bool,
+) -> Result<()> {
+    // A PostgreSQL store (--store, FLOWDNS_STORE, `store =`) is asked through a connection.
+    if let (None, Some(url)) = (file, store_url.filter(|u| !u.starts_with("sqlite:"))) {
+        let shown = crate::settings::redact_url(url);
+        let store = Store::open_url(url).await.map_err(refuse)?;
+        let info = store.info().await.map_err(refuse)?;
+        store.close().await;
+        if json_out {
+            let mut v = info_json(&info);
+            v["store"] = json!(shown);
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        } else {
+            println!("store            {shown}\n{}", info_text(&info));
+        }
+        return Ok(());
+    }
+    let path = match (file, store_url) {
+        (Some(f), _) => f.to_path_buf(),
+        (None, Some(url)) => {
+            let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            PathBuf::from(rest.split('?').next().unwrap_or(rest))
+        }
+        (None, None) => existing_db(data_dir)?,
     };
     let info = store::inspect(&path).await.map_err(refuse)?;
     if json_out {

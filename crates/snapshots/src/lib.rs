@@ -279,7 +279,21 @@ impl Builder {
         current: &Snapshot,
     ) -> Result<Option<(Snapshot, Vec<StateUpdate>)>> {
         let changes = store.changes_since(current.serial).await?;
-        let Some(last) = changes.last().map(|c| c.serial) else { return Ok(None) };
+        let Some(last) = changes.last().map(|c| c.serial) else {
+            // The store went back (a restored backup, a database failover that lost
+            // commits): the serials after it may be reused by other changes, so the changes
+            // since our serial cannot be trusted. Start again from the store's contents.
+            let serial = store.serial().await?;
+            if serial < current.serial {
+                tracing::warn!(
+                    store_serial = serial,
+                    snapshot_serial = current.serial,
+                    "the store's change serial went back; rebuilding every zone"
+                );
+                return self.build_all(store).await.map(Some);
+            }
+            return Ok(None);
+        };
         let mut zone_ids: Vec<String> = Vec::new();
         // Zones whose SOA serial alone moved on (health changes): patched, not rebuilt, so
         // that their counters carry on.
