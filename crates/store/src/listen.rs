@@ -18,11 +18,8 @@ pub struct ChangeListener {
 enum Inner {
     /// Nothing to listen to: every wait lasts its timeout.
     Poll,
-    Postgres {
-        backend: crate::postgres::Backend,
-        /// `None` while the listening connection is down; reconnected on the next wait.
-        listener: Option<sqlx::postgres::PgListener>,
-    },
+    /// PostgreSQL's notifications.
+    Postgres(crate::postgres::Listener),
 }
 
 /// Why [`ChangeListener::wait`] returned.
@@ -43,10 +40,7 @@ impl Store {
     pub async fn listen(&self) -> ChangeListener {
         let inner = match &self.engine {
             Engine::Sqlite(_) => Inner::Poll,
-            Engine::Postgres(s) => Inner::Postgres {
-                listener: s.backend.listen().await.ok(),
-                backend: s.backend.clone(),
-            },
+            Engine::Postgres(s) => Inner::Postgres(s.backend.listener().await),
         };
         ChangeListener { inner }
     }
@@ -60,29 +54,7 @@ impl ChangeListener {
                 tokio::time::sleep(timeout).await;
                 Wake::Timeout
             }
-            Inner::Postgres { backend, listener } => {
-                let deadline = tokio::time::Instant::now() + timeout;
-                if listener.is_none() {
-                    *listener = backend.listen().await.ok();
-                }
-                let Some(l) = listener.as_mut() else {
-                    tokio::time::sleep_until(deadline).await;
-                    return Wake::Disconnected;
-                };
-                match tokio::time::timeout_at(deadline, l.recv()).await {
-                    Err(_) => Wake::Timeout,
-                    Ok(Ok(_)) => {
-                        // Several commits may have been announced: take them all at once.
-                        while l.next_buffered().is_some() {}
-                        Wake::Notified
-                    }
-                    Ok(Err(_)) => {
-                        *listener = None;
-                        tokio::time::sleep_until(deadline).await;
-                        Wake::Disconnected
-                    }
-                }
-            }
+            Inner::Postgres(l) => l.wait(timeout).await,
         }
     }
 }

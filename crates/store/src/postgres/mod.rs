@@ -124,8 +124,13 @@ impl Backend {
         self.pool.close().await
     }
 
+    /// A [`Listener`] on [`CHANNEL`] (connected now if the database answers).
+    pub(crate) async fn listener(&self) -> Listener {
+        Listener { listener: self.listen().await.ok(), backend: self.clone() }
+    }
+
     /// A listener on [`CHANNEL`], on its own connection.
-    pub(crate) async fn listen(&self) -> Result<PgListener> {
+    async fn listen(&self) -> Result<PgListener> {
         let pool = PoolOptions::new()
             .max_connections(1)
             .acquire_timeout(CONNECT_TIMEOUT)
@@ -133,5 +138,39 @@ impl Backend {
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         Ok(listener)
+    }
+}
+
+/// Waits for announced changes on its own connection (`crate::listen` over PostgreSQL).
+pub(crate) struct Listener {
+    backend: Backend,
+    /// `None` while the listening connection is down; reconnected on the next wait.
+    listener: Option<PgListener>,
+}
+
+impl Listener {
+    /// Returns when a change is announced or after `timeout`.
+    pub(crate) async fn wait(&mut self, timeout: Duration) -> crate::Wake {
+        let deadline = tokio::time::Instant::now() + timeout;
+        if self.listener.is_none() {
+            self.listener = self.backend.listen().await.ok();
+        }
+        let Some(l) = self.listener.as_mut() else {
+            tokio::time::sleep_until(deadline).await;
+            return crate::Wake::Disconnected;
+        };
+        match tokio::time::timeout_at(deadline, l.recv()).await {
+            Err(_) => crate::Wake::Timeout,
+            Ok(Ok(_)) => {
+                // Several commits may have been announced: take them all at once.
+                while l.next_buffered().is_some() {}
+                crate::Wake::Notified
+            }
+            Ok(Err(_)) => {
+                self.listener = None;
+                tokio::time::sleep_until(deadline).await;
+                crate::Wake::Disconnected
+            }
+        }
     }
 }
