@@ -93,3 +93,30 @@ async fn info_reads_the_schema_version_and_counts() {
     assert_eq!(info.schema_version, store::known_schema_version());
     assert_eq!((info.zones, info.serial, info.changes), (1, 1, 1));
 }
+
+/// PostgreSQL announces every committed write to listeners; SQLite has nothing to listen to
+/// and every wait lasts its timeout. A rolled-back write announces nothing.
+#[tokio::test]
+async fn listeners_wake_on_committed_writes() {
+    let (_dir, store) = fresh("listen").await;
+    let mut listener = store.listen().await;
+    let idle = listener.wait(std::time::Duration::from_millis(200)).await;
+    assert_eq!(idle, store::Wake::Timeout);
+    // A refused write (a zone name that is not a DNS name) commits nothing.
+    assert!(store.create_zone("not a name", "", None).await.is_err());
+    let after_refusal = listener.wait(std::time::Duration::from_millis(300)).await;
+    assert_eq!(after_refusal, store::Wake::Timeout);
+    let writer = store.clone();
+    let write = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        writer.create_zone("listen.example.", "", None).await.unwrap();
+    });
+    let bound = if common::on_postgres() { 10_000 } else { 500 };
+    let woke = listener.wait(std::time::Duration::from_millis(bound)).await;
+    write.await.unwrap();
+    if common::on_postgres() {
+        assert_eq!(woke, store::Wake::Notified);
+    } else {
+        assert_eq!(woke, store::Wake::Timeout);
+    }
+}
