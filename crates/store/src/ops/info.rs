@@ -9,8 +9,7 @@ async fn count(conn: &mut Conn, sql: &'static str) -> Result<i64> {
 /// Reads the schema version and the counts, inside one read transaction.
 pub(crate) async fn info_of(conn: &mut Conn) -> Result<StoreInfo> {
     let schema_version =
-        count(conn, "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-            .await?;
+        count(conn, "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").await?;
     Ok(StoreInfo {
         schema_version,
         known_schema_version: known_schema_version(),
