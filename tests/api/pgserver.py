@@ -3,10 +3,10 @@
 `PgServer().start()` runs Debian's PostgreSQL (the `postgresql` package; nothing is
 downloaded) in a fresh directory under the temporary directory named `flowdns-pgtest-...`,
 listening on a free port of 127.0.0.1 only, with `trust` authentication for the superuser
-`postgres` and durability turned off for speed. `create_database()` gives each test a database
-of its own on one server. `stop()`, `kill()` and `start_again()` take the database away and
-bring it back on the same data and port; `close()` (or leaving the `with` block) shuts the
-server down and removes its directory.
+`postgres` and durability turned off for speed (`PgServer(durable=True)` keeps it on, for
+benchmarks). `create_database()` gives each test a database of its own on one server. `stop()`,
+`kill()` and `start_again()` take the database away and bring it back on the same data and
+port; `close()` (or leaving the `with` block) shuts the server down and removes its directory.
 
 Binaries: `initdb`, `postgres` and the client programs (`pg_isready`, `psql` or `createdb`)
 come from the directory of the `initdb` found on PATH (a link is followed to the directory it
@@ -90,6 +90,18 @@ SETTINGS = (
     "max_connections=200",
     "shared_buffers=32MB",
     # Segments in the data directory, not /dev/shm: a killed server leaves none behind.
+    "dynamic_shared_memory_type=mmap",
+)
+
+# With `durable=True`: PostgreSQL's own defaults for durability (every commit flushed to disk,
+# full page images after a checkpoint) and for shared buffers, for benchmarks that should
+# measure real commits.
+DURABLE_SETTINGS = (
+    "fsync=on",
+    "synchronous_commit=on",
+    "full_page_writes=on",
+    "max_connections=200",
+    "shared_buffers=128MB",
     "dynamic_shared_memory_type=mmap",
 )
 
@@ -239,7 +251,11 @@ class PgServer:
     _names = 0
     _names_lock = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """`durable=True` keeps PostgreSQL's durable defaults (fsync, synchronous commits,
+        full page writes) instead of turning them off for speed, and 128 MB of shared
+        buffers."""
+        self.durable = durable
         self.bin: Path | None = None
         self.dir: Path | None = None
         self.port: int | None = None
@@ -451,7 +467,7 @@ class PgServer:
         d = self._require_dir()
         args = ["-D", str(d / "data"), "-k", str(d / "socket"), "-h", "127.0.0.1",
                 "-p", str(self.port)]
-        for setting in SETTINGS:
+        for setting in DURABLE_SETTINGS if self.durable else SETTINGS:
             args += ["-c", setting]
         with open(self.log_path, "ab") as log:
             return _SPAWNER.popen(

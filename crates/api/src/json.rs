@@ -82,14 +82,14 @@ pub(crate) async fn dispatch(service: &Service, call: &Call) -> Response {
     }
 }
 
-fn version_json(v: &store::PolicyVersion) -> Value {
+fn version_json(v: &control::policies::PolicyVersion) -> Value {
     json!({
         "id": v.policy_id, "name": v.name, "version": v.version, "type": v.record_type,
         "comment": v.comment, "created_at": v.created_at, "document": v.document,
     })
 }
 
-fn record_json(r: &store::PolicyRecord) -> Value {
+fn record_json(r: &control::instances::PolicyRecord) -> Value {
     json!({
         "id": r.id, "zone_id": r.zone_id, "name": r.name, "type": r.record_type, "ttl": r.ttl,
         "policy_id": r.policy_id, "version": r.policy_version, "state": r.state.as_str(),
@@ -201,7 +201,7 @@ fn record_set_json(r: &control::zones::RecordSet) -> Value {
     })
 }
 
-fn override_json(o: &store::HealthOverride) -> Value {
+fn override_json(o: &control::health::HealthOverride) -> Value {
     json!({"healthy": o.healthy, "set_by": o.set_by, "set_at": o.set_at, "reason": o.reason})
 }
 
@@ -244,14 +244,14 @@ struct CidrChanges {
     changes: Vec<control::cidr::CidrCollectionChange>,
 }
 
-fn cidr_collection_json(c: &store::CidrCollection) -> Value {
+fn cidr_collection_json(c: &control::cidr::CidrCollection) -> Value {
     json!({
         "id": c.id, "arn": control::cidr::arn(&c.id), "name": c.name, "version": c.version,
         "caller_reference": c.caller_reference, "created_at": c.created_at,
     })
 }
 
-fn cidr_blocks_json(blocks: &[store::CidrBlock]) -> Vec<Value> {
+fn cidr_blocks_json(blocks: &[control::cidr::CidrBlock]) -> Vec<Value> {
     blocks.iter().map(|b| json!({"location": b.location, "cidr": b.cidr})).collect()
 }
 

@@ -101,9 +101,9 @@ impl Readiness {
     /// Probes the service: reads the store's serial (bounded by [`STORE_TIMEOUT`]) and
     /// compares it with the serial DNS answers from.
     pub(crate) async fn check(&self, service: &control::Service) -> Verdict {
-        let store = match tokio::time::timeout(STORE_TIMEOUT, service.store().serial()).await {
+        let store = match tokio::time::timeout(STORE_TIMEOUT, service.store_serial()).await {
             Ok(Ok(serial)) => Ok(serial),
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Err(e)) => Err(e.message),
             Err(_) => Err(format!("no answer within {} s", STORE_TIMEOUT.as_secs())),
         };
         // Read after the store: a snapshot published meanwhile only makes the verdict fresher.

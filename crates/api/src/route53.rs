@@ -746,7 +746,7 @@ async fn route(s: &Service, call: &Call) -> Reply {
 
 async fn zones_with_counts(
     s: &Service,
-    zones: &[store::Zone],
+    zones: &[control::zones::Zone],
 ) -> Result<Vec<xml::HostedZone>, Error> {
     let mut out = Vec::with_capacity(zones.len());
     for z in zones {
@@ -904,7 +904,7 @@ async fn list_instances(
     zone: Option<&str>,
     policy_id: Option<&str>,
     policy_version: Option<u32>,
-) -> Result<Page<store::PolicyRecord>, Error> {
+) -> Result<Page<control::instances::PolicyRecord>, Error> {
     s.list_instances(
         control::instances::InstanceFilter { zone_id: zone, policy_id, policy_version },
         control::instances::InstanceMarker {
@@ -917,14 +917,16 @@ async fn list_instances(
     .await
 }
 
-fn markers(p: &Page<store::PolicyRecord>) -> (Option<String>, Option<String>, Option<String>) {
+fn markers(
+    p: &Page<control::instances::PolicyRecord>,
+) -> (Option<String>, Option<String>, Option<String>) {
     match &p.next {
         Some(n) => (Some(n.zone_id.clone()), Some(n.name.clone()), Some(n.record_type.clone())),
         None => (None, None, None),
     }
 }
 
-fn policy(v: &store::PolicyVersion) -> xml::TrafficPolicy {
+fn policy(v: &control::policies::PolicyVersion) -> xml::TrafficPolicy {
     xml::TrafficPolicy {
         id: v.policy_id.clone(),
         version: v.version as i32,
@@ -935,7 +937,7 @@ fn policy(v: &store::PolicyVersion) -> xml::TrafficPolicy {
     }
 }
 
-fn summary(p: &store::PolicySummary) -> xml::TrafficPolicySummary {
+fn summary(p: &control::policies::PolicySummary) -> xml::TrafficPolicySummary {
     xml::TrafficPolicySummary {
         id: p.id.clone(),
         name: p.name.clone(),
@@ -945,7 +947,7 @@ fn summary(p: &store::PolicySummary) -> xml::TrafficPolicySummary {
     }
 }
 
-fn instance(r: &store::PolicyRecord) -> xml::TrafficPolicyInstance {
+fn instance(r: &control::instances::PolicyRecord) -> xml::TrafficPolicyInstance {
     xml::TrafficPolicyInstance {
         id: r.id.clone(),
         hosted_zone_id: r.zone_id.clone(),
@@ -959,7 +961,7 @@ fn instance(r: &store::PolicyRecord) -> xml::TrafficPolicyInstance {
     }
 }
 
-fn hosted_zone(z: &store::Zone, rrsets: i64) -> xml::HostedZone {
+fn hosted_zone(z: &control::zones::Zone, rrsets: i64) -> xml::HostedZone {
     xml::HostedZone {
         id: format!("/hostedzone/{}", z.id),
         name: z.name.clone(),

@@ -26,7 +26,7 @@ pub fn changed(what: &str, fields: &[(&str, &dyn std::fmt::Display)]) {
 }
 
 /// Logs a change to a policy record, naming it, its name, and the policy version it uses.
-pub fn record_changed(what: &str, r: &store::PolicyRecord) {
+pub fn record_changed(what: &str, r: &crate::instances::PolicyRecord) {
     changed(
         what,
         &[

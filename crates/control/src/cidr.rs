@@ -35,7 +35,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use store::{Cidr, CidrAction, CidrBlock, CidrChange, CidrCollection, CidrCollectionBlocks};
+use store::{Cidr, CidrAction, CidrChange};
 
 use crate::page::max_items;
 use crate::zones::{ChangeInfo, CidrRoutingConfig};
@@ -52,6 +52,79 @@ pub const MAX_IPV6_PREFIX: u8 = 48;
 /// Record types a record set with `CidrRoutingConfig` may have.
 pub const ROUTED_TYPES: &[&str] =
     &["A", "AAAA", "CAA", "CNAME", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT"];
+
+/// A CIDR collection (Route 53 IP-based routing): named locations, each a set of CIDR blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrCollection {
+    /// Collection id (UUID v4, hyphenated, lower case).
+    pub id: String,
+    /// Unique name, 1-64 letters, digits, `_` or `-`.
+    pub name: String,
+    /// The caller's idempotency token given at creation (unique, 1-64 ASCII characters).
+    pub caller_reference: String,
+    /// Starts at 1 and grows by one with each change of the blocks.
+    pub version: i64,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+impl From<store::CidrCollection> for CidrCollection {
+    fn from(c: store::CidrCollection) -> CidrCollection {
+        CidrCollection {
+            id: c.id,
+            name: c.name,
+            caller_reference: c.caller_reference,
+            version: c.version,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// One block of a CIDR collection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CidrBlock {
+    /// The location it belongs to (1-16 letters, digits, `_` or `-`).
+    pub location: String,
+    /// The block in canonical form: `192.0.2.0/24`, `2001:db8::/32`.
+    pub cidr: String,
+}
+
+impl From<store::CidrBlock> for CidrBlock {
+    fn from(b: store::CidrBlock) -> CidrBlock {
+        CidrBlock { location: b.location, cidr: b.cidr }
+    }
+}
+
+/// A CIDR collection with all of its blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CidrCollectionBlocks {
+    /// The collection.
+    pub collection: CidrCollection,
+    /// Its blocks.
+    pub blocks: Vec<CidrBlock>,
+}
+
+impl CidrCollectionBlocks {
+    /// The location names, in the order of the blocks, each once per run.
+    pub fn locations(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for b in &self.blocks {
+            if out.last() != Some(&b.location.as_str()) {
+                out.push(&b.location);
+            }
+        }
+        out
+    }
+}
+
+impl From<store::CidrCollectionBlocks> for CidrCollectionBlocks {
+    fn from(c: store::CidrCollectionBlocks) -> CidrCollectionBlocks {
+        CidrCollectionBlocks {
+            collection: c.collection.into(),
+            blocks: c.blocks.into_iter().map(CidrBlock::from).collect(),
+        }
+    }
+}
 
 /// The ARN of a collection, as Route 53 writes it.
 pub fn arn(id: &str) -> String {
@@ -288,6 +361,7 @@ impl Service {
         self.store
             .create_cidr_collection(name, caller_reference, self.limits.cidr_collections)
             .await
+            .map(|(c, created)| (c.into(), created))
             .map_err(|e| store_error(e, Code::CidrCollectionInUseException))
     }
 
@@ -369,18 +443,19 @@ impl Service {
             .await
             .map_err(|e| store_error(e, Code::CidrBlockInUseException))?;
         let change = self.change_info(serial, None).await?;
-        Ok((collection, change))
+        Ok((collection.into(), change))
     }
 
     /// The collection with all of its blocks (blocks ordered by location, then IPv4 before
     /// IPv6, by address).
     pub async fn cidr_collection(&self, id: &str) -> Result<CidrCollectionBlocks> {
         check_id(id)?;
-        let mut c = self
+        let mut c: CidrCollectionBlocks = self
             .store
             .cidr_collection(id)
             .await
-            .map_err(|e| store_error(e, Code::CidrCollectionInUseException))?;
+            .map_err(|e| store_error(e, Code::CidrCollectionInUseException))?
+            .into();
         c.blocks.sort_by_cached_key(block_key);
         Ok(c)
     }
@@ -393,11 +468,14 @@ impl Service {
     ) -> Result<TokenPage<CidrCollection>> {
         let max = page_size(max_results)?;
         let start = next_token.map(decode_token).transpose()?;
-        let mut all = self
+        let mut all: Vec<CidrCollection> = self
             .store
             .list_cidr_collections()
             .await
-            .map_err(|e| store_error(e, Code::CidrCollectionInUseException))?;
+            .map_err(|e| store_error(e, Code::CidrCollectionInUseException))?
+            .into_iter()
+            .map(CidrCollection::from)
+            .collect();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(token_page(all, |c| c.name.clone(), start, max, |c| c.name.clone()))
     }
@@ -501,7 +579,9 @@ impl Service {
         let mut problems = Vec::new();
         for (i, c) in changes.iter().enumerate() {
             let Some(config) = &c.set.routing.cidr_routing_config else { continue };
-            if c.action == store::RrsetAction::Delete || !is_collection_id(&config.collection_id) {
+            if c.action == crate::zones::ChangeAction::Delete
+                || !is_collection_id(&config.collection_id)
+            {
                 continue;
             }
             let id = config.collection_id.as_str();

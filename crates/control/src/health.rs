@@ -1,7 +1,6 @@
 //! Health-check definitions (the checker that runs them is another part of flowdns).
 
 use serde::{Deserialize, Serialize};
-use store::HealthCheck;
 
 use crate::page::{Page, max_items, page};
 use crate::{Code, Error, Result, Service, from_store};
@@ -222,21 +221,103 @@ impl HealthCheckConfig {
     }
 }
 
+/// A health-check definition as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Health check id (UUID v4, hyphenated).
+    pub id: String,
+    /// The caller's unique idempotency token (1-64 characters).
+    pub caller_reference: String,
+    /// Configuration as JSON text (see [`HealthCheckView::config`] for it parsed).
+    pub config: String,
+    /// Starts at 1 and grows by one on each update (Route 53 `HealthCheckVersion`).
+    pub version: i64,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+impl From<store::HealthCheck> for HealthCheck {
+    fn from(h: store::HealthCheck) -> HealthCheck {
+        HealthCheck {
+            id: h.id,
+            caller_reference: h.caller_reference,
+            config: h.config,
+            version: h.version,
+            created_at: h.created_at,
+        }
+    }
+}
+
+/// A manual override of a health check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthOverride {
+    /// The check.
+    pub check_id: String,
+    /// The status forced.
+    pub healthy: bool,
+    /// Who set it (an access key id, or the CLI's user).
+    pub set_by: String,
+    /// When (RFC 3339).
+    pub set_at: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl From<store::HealthOverride> for HealthOverride {
+    fn from(o: store::HealthOverride) -> HealthOverride {
+        HealthOverride {
+            check_id: o.check_id,
+            healthy: o.healthy,
+            set_by: o.set_by,
+            set_at: o.set_at,
+            reason: o.reason,
+        }
+    }
+}
+
 /// A stored health check with its parsed configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthCheckView {
-    /// The stored row.
+    /// The stored definition.
     pub check: HealthCheck,
     /// The configuration.
     pub config: HealthCheckConfig,
 }
 
-fn view(check: HealthCheck) -> HealthCheckView {
+fn view(check: store::HealthCheck) -> HealthCheckView {
     let config = serde_json::from_str(&check.config).unwrap_or_default();
-    HealthCheckView { check, config }
+    HealthCheckView { check: check.into(), config }
 }
 
 impl Service {
+    /// `Regions` must name regions of this deployment's checker nodes (`[node] region` of
+    /// nodes with the health role, as registered in the store): a check probed by nobody
+    /// would stay healthy whatever its endpoint does.
+    async fn check_regions(&self, regions: &[String]) -> Result<()> {
+        if regions.is_empty() {
+            return Ok(());
+        }
+        let nodes = self.store.nodes().await.map_err(code)?;
+        let mut known: Vec<&str> = nodes
+            .iter()
+            .filter(|n| n.roles.split(',').any(|r| r == "health"))
+            .map(|n| n.region.as_str())
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        if let Some(r) = regions.iter().find(|r| !known.contains(&r.as_str())) {
+            return Err(Error::invalid(
+                "Regions",
+                format!(
+                    "{r:?} is not the region of any checker node (known: {}); give checker \
+                     nodes that region ([node] region, --node-region) or leave Regions out",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// CreateHealthCheck.
     pub async fn create_health_check(
         &self,
@@ -246,6 +327,7 @@ impl Service {
         crate::check_len("CallerReference", caller_reference, 64, true)?;
         let config = config.with_defaults();
         config.check()?;
+        self.check_regions(&config.regions).await?;
         let count = self.count_health_checks().await?;
         if count >= self.limits.health_checks {
             return Err(Error::new(
@@ -317,6 +399,7 @@ impl Service {
         let mut config = self.get_health_check(id).await?.config;
         change(&mut config);
         config.check()?;
+        self.check_regions(&config.regions).await?;
         let text =
             serde_json::to_string(&config).map_err(|e| Error::invalid("HealthCheckConfig", e))?;
         let h = self.store.update_health_check(id, &text, version).await.map_err(code)?;
@@ -369,7 +452,7 @@ pub struct HealthReport {
     /// The live status; `None` before the first observation or without a checker.
     pub live: Option<LiveStatus>,
     /// The override in force.
-    pub forced: Option<store::HealthOverride>,
+    pub forced: Option<HealthOverride>,
 }
 
 impl Service {
@@ -388,7 +471,8 @@ impl Service {
             .await
             .map_err(code)?
             .into_iter()
-            .find(|o| o.check_id == id);
+            .find(|o| o.check_id == id)
+            .map(HealthOverride::from);
         let live = self.health_status.as_ref().and_then(|f| f(id));
         Ok(HealthReport { check, live, forced })
     }
@@ -400,8 +484,9 @@ impl Service {
         healthy: bool,
         by: &str,
         reason: &str,
-    ) -> Result<store::HealthOverride> {
-        let o = self.store.set_health_override(id, healthy, by, reason).await.map_err(code)?;
+    ) -> Result<HealthOverride> {
+        let o: HealthOverride =
+            self.store.set_health_override(id, healthy, by, reason).await.map_err(code)?.into();
         tracing::warn!(target: "flowdns::change", check = %id, healthy, by = %by, reason = %reason, "health check override set");
         Ok(o)
     }

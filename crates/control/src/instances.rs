@@ -2,10 +2,99 @@
 //! TTL in a hosted zone, applied asynchronously (`Creating`/`Updating`, then `Applied` once DNS
 //! serves it, or `Failed` with a message).
 
-use store::PolicyRecord;
-
 use crate::page::{Page, max_items, page};
 use crate::{Code, Error, Result, Service, from_store};
+
+/// The state of a policy record (Route 53 traffic policy instance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyRecordState {
+    /// Created; not yet served everywhere.
+    Creating,
+    /// Moved to another policy version or TTL; not yet served everywhere.
+    Updating,
+    /// Served.
+    Applied,
+    /// Could not be applied; the message says why.
+    Failed,
+    /// Being deleted.
+    Deleting,
+}
+
+impl PolicyRecordState {
+    /// The Route 53 spelling, e.g. `Applied`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyRecordState::Creating => "Creating",
+            PolicyRecordState::Updating => "Updating",
+            PolicyRecordState::Applied => "Applied",
+            PolicyRecordState::Failed => "Failed",
+            PolicyRecordState::Deleting => "Deleting",
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyRecordState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<store::PolicyRecordState> for PolicyRecordState {
+    fn from(s: store::PolicyRecordState) -> PolicyRecordState {
+        match s {
+            store::PolicyRecordState::Creating => PolicyRecordState::Creating,
+            store::PolicyRecordState::Updating => PolicyRecordState::Updating,
+            store::PolicyRecordState::Applied => PolicyRecordState::Applied,
+            store::PolicyRecordState::Failed => PolicyRecordState::Failed,
+            store::PolicyRecordState::Deleting => PolicyRecordState::Deleting,
+        }
+    }
+}
+
+/// A policy record (Route 53 traffic policy instance): a policy version bound to a DNS name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    /// Policy record id (UUID v4, hyphenated).
+    pub id: String,
+    /// Hosted zone id (immutable).
+    pub zone_id: String,
+    /// Lower-case absolute name, in or under the zone's name (immutable).
+    pub name: String,
+    /// DNS type answered, fixed at creation from the policy version.
+    pub record_type: String,
+    /// TTL of the answers, 0 to 2,147,483,647.
+    pub ttl: u32,
+    /// Policy used.
+    pub policy_id: String,
+    /// Version of the policy used.
+    pub policy_version: u32,
+    /// Current state.
+    pub state: PolicyRecordState,
+    /// Why it failed when `state` is `Failed`; empty otherwise.
+    pub message: String,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+    /// Time of the last change, RFC 3339 UTC.
+    pub updated_at: String,
+}
+
+impl From<store::PolicyRecord> for PolicyRecord {
+    fn from(r: store::PolicyRecord) -> PolicyRecord {
+        PolicyRecord {
+            id: r.id,
+            zone_id: r.zone_id,
+            name: r.name,
+            record_type: r.record_type,
+            ttl: r.ttl,
+            policy_id: r.policy_id,
+            policy_version: r.policy_version,
+            state: r.state.into(),
+            message: r.message,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
 
 fn code(e: store::StoreError) -> Error {
     from_store(e, Code::NoSuchTrafficPolicyInstance, Code::TrafficPolicyInstanceAlreadyExists)
@@ -56,18 +145,19 @@ impl Service {
                 ),
             ));
         }
-        let r = self
+        let r: PolicyRecord = self
             .store
             .create_policy_record(zone_id, name, ttl, policy_id, version)
             .await
-            .map_err(code)?;
+            .map_err(code)?
+            .into();
         crate::audit::record_changed("policy record created", &r);
         Ok(r)
     }
 
     /// GetTrafficPolicyInstance.
     pub async fn get_instance(&self, id: &str) -> Result<PolicyRecord> {
-        self.store.get_policy_record(id).await.map_err(code)
+        self.store.get_policy_record(id).await.map(PolicyRecord::from).map_err(code)
     }
 
     /// UpdateTrafficPolicyInstance: another version (rollback is an update to an older one)
@@ -83,8 +173,12 @@ impl Service {
         let current = self.get_instance(id).await?;
         let policy = policy_id.unwrap_or(&current.policy_id);
         self.get_policy(policy, Some(version)).await?;
-        let r =
-            self.store.update_policy_record(id, Some(policy), version, ttl).await.map_err(code)?;
+        let r: PolicyRecord = self
+            .store
+            .update_policy_record(id, Some(policy), version, ttl)
+            .await
+            .map_err(code)?
+            .into();
         crate::audit::record_changed("policy record updated", &r);
         Ok(r)
     }
@@ -116,7 +210,14 @@ impl Service {
         if let Some(p) = filter.policy_id {
             self.get_policy(p, filter.policy_version).await?;
         }
-        let mut all = self.store.list_policy_records(filter.zone_id).await.map_err(code)?;
+        let mut all: Vec<PolicyRecord> = self
+            .store
+            .list_policy_records(filter.zone_id)
+            .await
+            .map_err(code)?
+            .into_iter()
+            .map(PolicyRecord::from)
+            .collect();
         all.retain(|r| {
             filter.policy_id.is_none_or(|p| r.policy_id == p)
                 && filter.policy_version.is_none_or(|v| r.policy_version == v)

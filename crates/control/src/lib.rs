@@ -177,23 +177,27 @@ impl std::error::Error for Error {}
 /// Results of this layer.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Maps a store error: `not_found` is the code for a missing entity of this operation, and
-/// `conflict` for "already exists".
+/// The code for a missing object of this kind; `fallback` for kinds without their own code
+/// (a health check's override).
+fn not_found_code(entity: store::Entity, fallback: Code) -> Code {
+    use store::Entity as E;
+    match entity {
+        E::HostedZone => Code::NoSuchHostedZone,
+        E::Policy | E::PolicyVersion => Code::NoSuchTrafficPolicy,
+        E::PolicyRecord => Code::NoSuchTrafficPolicyInstance,
+        E::HealthCheck => Code::NoSuchHealthCheck,
+        E::CidrCollection => Code::NoSuchCidrCollectionException,
+        _ => fallback,
+    }
+}
+
+/// Maps a store error: `not_found` is the code for a missing object of a kind that has no
+/// code of its own, and `conflict` for "already exists".
 pub(crate) fn from_store(e: store::StoreError, not_found: Code, conflict: Code) -> Error {
     use store::StoreError as S;
     match e {
-        S::NotFound { what, id } => {
-            let code = match what {
-                "hosted zone" => Code::NoSuchHostedZone,
-                "traffic policy" | "policy" | "policy version" | "traffic policy version" => {
-                    Code::NoSuchTrafficPolicy
-                }
-                "policy record" => Code::NoSuchTrafficPolicyInstance,
-                "health check" => Code::NoSuchHealthCheck,
-                "CIDR collection" => Code::NoSuchCidrCollectionException,
-                _ => not_found,
-            };
-            Error::new(code, format!("{what} not found: {id}"))
+        S::NotFound { entity, id, .. } => {
+            Error::new(not_found_code(entity, not_found), format!("{entity} not found: {id}"))
         }
         S::AlreadyExists(m) => Error::new(conflict, m),
         S::InUse(m) => Error::new(Code::TrafficPolicyInUse, m),
@@ -311,9 +315,10 @@ impl Service {
         self.limits
     }
 
-    /// The store (for adapters that need to read something this layer does not wrap).
-    pub fn store(&self) -> &store::Store {
-        &self.store
+    /// The latest change serial the store has committed. The error's message is the store's
+    /// own (for a readiness probe to report as it is).
+    pub async fn store_serial(&self) -> Result<i64> {
+        self.store.serial().await.map_err(|e| Error::new(Code::ServiceUnavailable, e.to_string()))
     }
 
     /// The serial DNS currently answers from.
@@ -486,4 +491,37 @@ pub(crate) fn check_len(field: &str, value: &str, max: usize, required: bool) ->
         return Err(Error::invalid(field, format!("is {n} characters long; at most {max}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_found(entity: store::Entity) -> store::StoreError {
+        store::StoreError::NotFound { entity, what: entity.as_str(), id: "x1".into() }
+    }
+
+    #[test]
+    fn missing_objects_map_by_their_kind() {
+        use store::Entity as E;
+        let cases = [
+            (E::HostedZone, Code::NoSuchHostedZone, "hosted zone not found: x1"),
+            (E::Policy, Code::NoSuchTrafficPolicy, "traffic policy not found: x1"),
+            (E::PolicyVersion, Code::NoSuchTrafficPolicy, "traffic policy version not found: x1"),
+            (E::PolicyRecord, Code::NoSuchTrafficPolicyInstance, "policy record not found: x1"),
+            (E::HealthCheck, Code::NoSuchHealthCheck, "health check not found: x1"),
+            (
+                E::CidrCollection,
+                Code::NoSuchCidrCollectionException,
+                "CIDR collection not found: x1",
+            ),
+            // No code of its own: the operation's.
+            (E::HealthCheckOverride, Code::InvalidArgument, "health check override not found: x1"),
+        ];
+        for (entity, code, message) in cases {
+            // The operation's own code only applies to kinds without one.
+            let e = from_store(not_found(entity), Code::InvalidArgument, Code::InvalidInput);
+            assert_eq!(e, Error::new(code, message), "{entity:?}");
+        }
+    }
 }

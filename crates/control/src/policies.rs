@@ -1,10 +1,75 @@
 //! Traffic policies and their immutable, numbered versions.
 
 use policy::Severity;
-use store::{PolicySummary, PolicyVersion};
 
 use crate::page::{Page, max_items, page};
 use crate::{Code, Error, Result, Service, check_len, from_store};
+
+/// One immutable version of a traffic policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    /// Policy id (UUID v4, hyphenated).
+    pub policy_id: String,
+    /// Policy name (immutable, unique among policies that are not deleted).
+    pub name: String,
+    /// Version number, from 1; never reused.
+    pub version: u32,
+    /// The document exactly as it was given.
+    pub document: String,
+    /// Per-version comment (the only mutable part).
+    pub comment: String,
+    /// DNS type of the records the document produces (from its `RecordType`).
+    pub record_type: String,
+    /// Creation time of this version, RFC 3339 UTC.
+    pub created_at: String,
+    /// Whether this version was deleted (it can still be read by number).
+    pub deleted: bool,
+}
+
+impl From<store::PolicyVersion> for PolicyVersion {
+    fn from(v: store::PolicyVersion) -> PolicyVersion {
+        PolicyVersion {
+            policy_id: v.policy_id,
+            name: v.name,
+            version: v.version,
+            document: v.document,
+            comment: v.comment,
+            record_type: v.record_type,
+            created_at: v.created_at,
+            deleted: v.deleted,
+        }
+    }
+}
+
+/// A traffic policy as listed: the summary of its latest version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySummary {
+    /// Policy id.
+    pub id: String,
+    /// Policy name.
+    pub name: String,
+    /// DNS type of the latest version.
+    pub record_type: String,
+    /// Highest version number that is not deleted.
+    pub latest_version: u32,
+    /// Number of versions that are not deleted (Route 53 `TrafficPolicyCount`).
+    pub version_count: u32,
+    /// Creation time of the policy, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+impl From<store::PolicySummary> for PolicySummary {
+    fn from(p: store::PolicySummary) -> PolicySummary {
+        PolicySummary {
+            id: p.id,
+            name: p.name,
+            record_type: p.record_type,
+            latest_version: p.latest_version,
+            version_count: p.version_count,
+            created_at: p.created_at,
+        }
+    }
+}
 
 /// Longest policy name (Route 53: 512).
 const MAX_NAME: usize = 512;
@@ -118,9 +183,14 @@ impl Service {
                 ),
             ));
         }
-        let v = self.store.create_policy(name, document, &rtype, comment).await.map_err(|e| {
-            from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists)
-        })?;
+        let v: PolicyVersion = self
+            .store
+            .create_policy(name, document, &rtype, comment)
+            .await
+            .map_err(|e| {
+                from_store(e, Code::NoSuchTrafficPolicy, Code::TrafficPolicyAlreadyExists)
+            })?
+            .into();
         crate::audit::changed("policy created", &[("policy", &v.policy_id), ("name", &v.name)]);
         Ok(v)
     }
@@ -136,10 +206,12 @@ impl Service {
         // An unknown policy is reported before a bad document.
         self.get_policy(id, None).await?;
         let rtype = self.check_document(document)?;
-        let v =
-            self.store.create_policy_version(id, document, &rtype, comment).await.map_err(|e| {
-                from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification)
-            })?;
+        let v: PolicyVersion = self
+            .store
+            .create_policy_version(id, document, &rtype, comment)
+            .await
+            .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))?
+            .into();
         crate::audit::changed(
             "policy version created",
             &[("policy", &v.policy_id), ("version", &v.version)],
@@ -153,6 +225,7 @@ impl Service {
         self.store
             .get_policy_version(id, version)
             .await
+            .map(PolicyVersion::from)
             .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))
     }
 
@@ -181,6 +254,7 @@ impl Service {
         self.store
             .list_policies()
             .await
+            .map(|all| all.into_iter().map(PolicySummary::from).collect())
             .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))
     }
 
@@ -217,6 +291,7 @@ impl Service {
             .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::NoSuchTrafficPolicy))?
             .into_iter()
             .filter(|v| !v.deleted)
+            .map(PolicyVersion::from)
             .collect();
         if all.is_empty() {
             return Err(Error::new(Code::NoSuchTrafficPolicy, format!("no traffic policy {id}")));
@@ -237,6 +312,7 @@ impl Service {
         self.store
             .update_policy_comment(id, version, comment)
             .await
+            .map(PolicyVersion::from)
             .map_err(|e| from_store(e, Code::NoSuchTrafficPolicy, Code::ConcurrentModification))
     }
 

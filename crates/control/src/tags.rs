@@ -12,7 +12,6 @@
 //! nothing. flowdns also refuses a key given twice in one call, or both added and removed.
 
 use store::StoreError;
-pub use store::{MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS_PER_RESOURCE, Tag, TaggedResource};
 
 use crate::{Code, Error, Result, Service, from_store};
 
@@ -20,6 +19,83 @@ use crate::{Code, Error, Result, Service, from_store};
 pub const MAX_TAGS_PER_CALL: usize = 10;
 /// Most resources one `ListTagsForResources` reads.
 pub const MAX_RESOURCES_PER_CALL: usize = 10;
+
+/// Most tags one resource can carry (Route 53's quota).
+pub const MAX_TAGS_PER_RESOURCE: usize = store::MAX_TAGS_PER_RESOURCE;
+/// Longest tag key, in characters.
+pub const MAX_TAG_KEY: usize = store::MAX_TAG_KEY;
+/// Longest tag value, in characters.
+pub const MAX_TAG_VALUE: usize = store::MAX_TAG_VALUE;
+
+/// The kinds of resource that carry tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaggedResource {
+    /// A hosted zone (its id is the zone id).
+    HostedZone,
+    /// A health check (its id is the health check id).
+    HealthCheck,
+}
+
+impl TaggedResource {
+    /// Route 53's `ResourceType` spelling: `hostedzone`, `healthcheck`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaggedResource::HostedZone => "hostedzone",
+            TaggedResource::HealthCheck => "healthcheck",
+        }
+    }
+}
+
+impl std::fmt::Display for TaggedResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<TaggedResource> for store::TaggedResource {
+    fn from(r: TaggedResource) -> store::TaggedResource {
+        match r {
+            TaggedResource::HostedZone => store::TaggedResource::HostedZone,
+            TaggedResource::HealthCheck => store::TaggedResource::HealthCheck,
+        }
+    }
+}
+
+/// One tag. Keys are case-sensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tag {
+    /// The key, 1 to [`MAX_TAG_KEY`] characters.
+    pub key: String,
+    /// The value, 0 to [`MAX_TAG_VALUE`] characters.
+    pub value: String,
+}
+
+impl Tag {
+    /// A tag.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Tag {
+        Tag { key: key.into(), value: value.into() }
+    }
+}
+
+impl From<store::Tag> for Tag {
+    fn from(t: store::Tag) -> Tag {
+        Tag { key: t.key, value: t.value }
+    }
+}
+
+impl From<Tag> for store::Tag {
+    fn from(t: Tag) -> store::Tag {
+        store::Tag { key: t.key, value: t.value }
+    }
+}
+
+fn to_store(tags: Vec<Tag>) -> Vec<store::Tag> {
+    tags.into_iter().map(store::Tag::from).collect()
+}
+
+fn from_store_tags(tags: Vec<store::Tag>) -> Vec<Tag> {
+    tags.into_iter().map(Tag::from).collect()
+}
 
 /// The special characters a tag key or value may hold besides letters, digits and spaces.
 const SPECIALS: &str = "_.:/=+-@";
@@ -190,7 +266,11 @@ impl Service {
                 ));
             }
         }
-        self.store.change_tags(resource, id, &add, &remove).await.map_err(code)
+        self.store
+            .change_tags(resource.into(), id, &to_store(add), &remove)
+            .await
+            .map(from_store_tags)
+            .map_err(code)
     }
 
     /// Replaces every tag of the resource with `tags` (0 to 50; the JSON API's `PUT`), all or
@@ -210,7 +290,11 @@ impl Service {
             ));
         }
         check_tags("Tags", &tags)?;
-        self.store.replace_tags(resource, id, &tags).await.map_err(code)
+        self.store
+            .replace_tags(resource.into(), id, &to_store(tags))
+            .await
+            .map(from_store_tags)
+            .map_err(code)
     }
 
     /// ListTagsForResource.
@@ -241,11 +325,15 @@ impl Service {
             check_resource_id(resource, id)?;
         }
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let sets = self.store.tags_of(resource, &refs).await.map_err(code)?;
+        let sets = self.store.tags_of(resource.into(), &refs).await.map_err(code)?;
         Ok(ids
             .iter()
             .zip(sets)
-            .map(|(id, tags)| ResourceTags { resource_type: resource, id: id.clone(), tags })
+            .map(|(id, tags)| ResourceTags {
+                resource_type: resource,
+                id: id.clone(),
+                tags: from_store_tags(tags),
+            })
             .collect())
     }
 }

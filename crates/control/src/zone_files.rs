@@ -10,9 +10,7 @@
 
 use std::collections::HashMap;
 
-use store::Zone;
-
-use crate::zones::RecordSet;
+use crate::zones::{RecordSet, Zone};
 use crate::{Code, Error, Result, Service, from_store};
 
 /// A record of a zone file: owner, type, TTL and value in presentation form.
@@ -69,7 +67,7 @@ impl Service {
             ));
         }
         let existing = match self.store.zone_by_name(&name).await {
-            Ok(z) => Some(z),
+            Ok(z) => Some(Zone::from(z)),
             Err(store::StoreError::NotFound { .. }) => None,
             Err(e) => return Err(code(e)),
         };
@@ -92,7 +90,7 @@ impl Service {
             if created { "zone created" } else { "zone records changed" },
             &[("zone", &zone.id), ("name", &zone.name), ("records", &total)],
         );
-        Ok(ZoneImport { zone, created, records: total })
+        Ok(ZoneImport { zone: zone.into(), created, records: total })
     }
 
     /// Deletes a zone with all its records; refused with `HostedZoneNotEmpty` while it has

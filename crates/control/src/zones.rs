@@ -1,6 +1,6 @@
 //! Hosted zones, record sets (atomic change batches) and changes.
 
-use store::{Rrset, RrsetAction, RrsetChange, Zone};
+use store::{Rrset, RrsetChange};
 
 use crate::page::{Page, max_items, page};
 use crate::{Code, Error, Result, Service, check_len, from_store};
@@ -9,10 +9,46 @@ fn code(e: store::StoreError) -> Error {
     from_store(e, Code::NoSuchHostedZone, Code::HostedZoneAlreadyExists)
 }
 
+/// A hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    /// Zone id: a UUID v4 in its 32-hex-digit simple form.
+    pub id: String,
+    /// Lower-case absolute name with its trailing dot, e.g. `example.com.`.
+    pub name: String,
+    /// Free text, at most 256 characters (Route 53 `HostedZoneConfig.Comment`).
+    pub comment: String,
+    /// The caller's idempotency token given at creation (Route 53 `CallerReference`).
+    pub caller_reference: Option<String>,
+    /// Creation time, RFC 3339 UTC.
+    pub created_at: String,
+    /// Change serial of the last write that changed what the zone serves.
+    pub serial: i64,
+    /// Number of records (rows, not record sets) in the zone.
+    pub record_count: i64,
+    /// The SOA serial DNS serves for the zone; `None` until a write moves it on.
+    pub soa_serial: Option<u32>,
+}
+
+impl From<store::Zone> for Zone {
+    fn from(z: store::Zone) -> Zone {
+        Zone {
+            id: z.id,
+            name: z.name,
+            comment: z.comment,
+            caller_reference: z.caller_reference,
+            created_at: z.created_at,
+            serial: z.serial,
+            record_count: z.record_count,
+            soa_serial: z.soa_serial,
+        }
+    }
+}
+
 /// A hosted zone as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostedZone {
-    /// The stored zone.
+    /// The zone.
     pub zone: Zone,
     /// Its name servers (the delegation set).
     pub name_servers: Vec<String>,
@@ -53,12 +89,33 @@ pub struct RecordSet {
     pub traffic_policy_instance_id: Option<String>,
 }
 
+/// What a change does to its record set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeAction {
+    /// Adds the record set; refused if it exists.
+    Create,
+    /// Removes the record set; refused unless it exists with exactly these values.
+    Delete,
+    /// Creates the record set or replaces it.
+    Upsert,
+}
+
+impl From<ChangeAction> for store::RrsetAction {
+    fn from(a: ChangeAction) -> store::RrsetAction {
+        match a {
+            ChangeAction::Create => store::RrsetAction::Create,
+            ChangeAction::Delete => store::RrsetAction::Delete,
+            ChangeAction::Upsert => store::RrsetAction::Upsert,
+        }
+    }
+}
+
 /// Reads a change action (`CREATE`, `DELETE` or `UPSERT`); the error names `field`.
-pub fn parse_action(field: &str, text: &str) -> Result<RrsetAction> {
+pub fn parse_action(field: &str, text: &str) -> Result<ChangeAction> {
     match text {
-        "CREATE" => Ok(RrsetAction::Create),
-        "DELETE" => Ok(RrsetAction::Delete),
-        "UPSERT" => Ok(RrsetAction::Upsert),
+        "CREATE" => Ok(ChangeAction::Create),
+        "DELETE" => Ok(ChangeAction::Delete),
+        "UPSERT" => Ok(ChangeAction::Upsert),
         other => Err(Error::invalid(field, format!("{other:?}; CREATE, DELETE or UPSERT"))),
     }
 }
@@ -67,7 +124,7 @@ pub fn parse_action(field: &str, text: &str) -> Result<RrsetAction> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     /// CREATE, DELETE or UPSERT.
-    pub action: RrsetAction,
+    pub action: ChangeAction,
     /// The record set.
     pub set: RecordSet,
 }
@@ -152,7 +209,8 @@ impl Service {
             .store
             .create_zone_with_records(&name, comment, Some(caller_reference), records)
             .await
-            .map_err(code)?;
+            .map_err(code)
+            .map(Zone::from)?;
         crate::audit::changed("zone created", &[("zone", &zone.id), ("name", &zone.name)]);
         let change = self.change_info(zone.serial, None).await?;
         Ok((HostedZone { zone, name_servers: ns }, change))
@@ -160,7 +218,12 @@ impl Service {
 
     /// The stored zone, without its name servers (cheap: no records are read).
     pub async fn zone_row(&self, id: &str) -> Result<Zone> {
-        self.store.get_zone(id).await.map_err(code)
+        self.store.get_zone(id).await.map(Zone::from).map_err(code)
+    }
+
+    /// The zone with this name (absolute, e.g. `example.com.`), without its name servers.
+    pub async fn zone_by_name(&self, name: &str) -> Result<Zone> {
+        self.store.zone_by_name(name).await.map(Zone::from).map_err(code)
     }
 
     /// The zone's record set count as Route 53 reports it.
@@ -170,13 +233,14 @@ impl Service {
 
     /// GetHostedZone.
     pub async fn get_zone(&self, id: &str) -> Result<HostedZone> {
-        let zone = self.store.get_zone(id).await.map_err(code)?;
+        let zone = self.zone_row(id).await?;
         self.zone_view(zone).await
     }
 
     /// Every zone, sorted by name as Route 53 sorts (labels reversed).
     pub async fn zones_sorted(&self) -> Result<Vec<Zone>> {
-        let mut zones = self.store.list_zones().await.map_err(code)?;
+        let mut zones: Vec<Zone> =
+            self.store.list_zones().await.map_err(code)?.into_iter().map(Zone::from).collect();
         zones.sort_by_cached_key(|z| sort_key(&z.name));
         Ok(zones)
     }
@@ -266,7 +330,7 @@ impl Service {
         comment: &str,
     ) -> Result<ChangeInfo> {
         check_len("ChangeBatch/Comment", comment, 256, false)?;
-        let zone = self.store.get_zone(zone_id).await.map_err(code)?;
+        let zone = self.zone_row(zone_id).await?;
         if changes.is_empty() {
             return Err(Error::new(Code::InvalidChangeBatch, "the batch has no changes"));
         }
@@ -281,7 +345,7 @@ impl Service {
             .map_err(|e| Error::new(Code::ServiceUnavailable, e.to_string()))?;
         for (i, c) in changes.iter().enumerate() {
             if let Some(hc) = &c.set.routing.health_check_id
-                && c.action != RrsetAction::Delete
+                && c.action != ChangeAction::Delete
                 && self.store.get_health_check(hc).await.is_err()
             {
                 return Err(Error::new(
@@ -295,7 +359,7 @@ impl Service {
         let mut out = Vec::with_capacity(changes.len());
         for (i, c) in changes.into_iter().enumerate() {
             match self.check_set(&origin, &zone, c.set) {
-                Ok(rrset) => out.push(RrsetChange { action: c.action, rrset }),
+                Ok(rrset) => out.push(RrsetChange { action: c.action.into(), rrset }),
                 Err(m) => problems.push(format!("change {}: {m}", i + 1)),
             }
         }

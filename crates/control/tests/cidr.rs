@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use control::cidr::CidrCollectionChange;
-use control::zones::{Change, CidrRoutingConfig, RecordSet, Routing};
+use control::zones::{Change, ChangeAction, CidrRoutingConfig, RecordSet, Routing};
 use control::{Code, Limits, Service};
 use store::{RrsetAction, Store};
 
-async fn service_with(limits: Limits) -> Service {
+/// A service over a fresh store, and the store (to write below the service).
+async fn service_and_store(limits: Limits) -> (Service, Store) {
     static N: AtomicUsize = AtomicUsize::new(0);
     let url = format!(
         "sqlite:file:control-cidr-{}-{}?mode=memory&cache=shared",
@@ -18,13 +19,18 @@ async fn service_with(limits: Limits) -> Service {
         N.fetch_add(1, Ordering::Relaxed)
     );
     let store = Store::open_url(&url).await.unwrap();
-    Service::new(
-        store,
+    let service = Service::new(
+        store.clone(),
         Arc::new(policy::codes::Catalog::builtin()),
         Arc::new(control::Served::default()),
         None,
     )
-    .with_limits(limits)
+    .with_limits(limits);
+    (service, store)
+}
+
+async fn service_with(limits: Limits) -> Service {
+    service_and_store(limits).await.0
 }
 
 async fn service() -> Service {
@@ -289,7 +295,7 @@ fn routed(
     location: &str,
 ) -> Change {
     Change {
-        action: RrsetAction::Create,
+        action: ChangeAction::Create,
         set: RecordSet {
             name: name.into(),
             rtype: rtype.into(),
@@ -310,7 +316,7 @@ fn routed(
 
 #[tokio::test]
 async fn record_sets_name_existing_collections_and_locations() {
-    let s = service().await;
+    let (s, store) = service_and_store(Limits::default()).await;
     let (zone, _) = s.create_zone("example.com", "z", "").await.unwrap();
     let zone_id = zone.zone.id;
     let (c, _) = s.create_cidr_collection("net", "r").await.unwrap();
@@ -347,7 +353,7 @@ async fn record_sets_name_existing_collections_and_locations() {
     );
 
     // A record set written below the service still counts: the collection is in use.
-    s.store()
+    store
         .change_record_sets(
             &zone_id,
             vec![store::RrsetChange {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::health_cmd::{print, refused};
 
-fn collection_json(c: &store::CidrCollectionBlocks) -> serde_json::Value {
+fn collection_json(c: &control::cidr::CidrCollectionBlocks) -> serde_json::Value {
     json!({
         "id": c.collection.id,
         "name": c.collection.name,

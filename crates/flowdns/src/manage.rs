@@ -68,6 +68,16 @@ fn refused(e: store::StoreError) -> anyhow::Error {
     }
 }
 
+/// A lookup through the service layer refused as [`refused`] refuses the store's: the
+/// message alone (`hosted zone not found: ...`), or exit code 2 when the store is unavailable.
+fn lookup_refused(e: control::Error) -> anyhow::Error {
+    if e.code == control::Code::ServiceUnavailable {
+        anyhow::anyhow!("{}", e.message)
+    } else {
+        Refused(e.message).into()
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Zones
 
@@ -154,7 +164,7 @@ pub(crate) async fn zone_delete(
     name: &str,
     json_out: bool,
 ) -> Result<()> {
-    let zone = service.store().zone_by_name(&absolute(name)?).await.map_err(refused)?;
+    let zone = service.zone_by_name(&absolute(name)?).await.map_err(lookup_refused)?;
     service.delete_zone_with_records(&zone.id).await.map_err(denied)?;
     print(json_out, json!({"deleted": zone.name, "id": zone.id}), || {
         format!("deleted zone {}", zone.name)
@@ -292,7 +302,7 @@ pub(crate) async fn policy_delete(
 // ------------------------------------------------------------------------------------------
 // Policy records
 
-fn record_json(r: &store::PolicyRecord) -> Value {
+fn record_json(r: &control::instances::PolicyRecord) -> Value {
     json!({
         "id": r.id, "zone_id": r.zone_id, "name": r.name, "type": r.record_type, "ttl": r.ttl,
         "policy_id": r.policy_id, "version": r.policy_version, "state": r.state.as_str(), "message": r.message,
@@ -312,8 +322,7 @@ pub(crate) async fn record_create(
     a: RecordCreate<'_>,
     json_out: bool,
 ) -> Result<()> {
-    let store = service.store();
-    let zone = store.zone_by_name(&absolute(a.zone)?).await.map_err(refused)?;
+    let zone = service.zone_by_name(&absolute(a.zone)?).await.map_err(lookup_refused)?;
     let name = in_zone(a.name, &zone.name)?;
     let r = service
         .create_instance(&zone.id, &name, i64::from(a.ttl), a.policy, a.version)
@@ -358,7 +367,13 @@ pub(crate) async fn record_list(store: &Store, zone: Option<&str>, json_out: boo
         Some(z) => Some(store.zone_by_name(&absolute(z)?).await.map_err(refused)?.id),
         None => None,
     };
-    let list = store.list_policy_records(zone_id.as_deref()).await.map_err(refused)?;
+    let list: Vec<control::instances::PolicyRecord> = store
+        .list_policy_records(zone_id.as_deref())
+        .await
+        .map_err(refused)?
+        .into_iter()
+        .map(control::instances::PolicyRecord::from)
+        .collect();
     print(json_out, json!(list.iter().map(record_json).collect::<Vec<_>>()), || {
         list.iter()
             .map(|r| {

@@ -116,3 +116,71 @@ fn the_command_line_writes_only_through_the_service_layer() {
         );
     }
 }
+
+/// Places in `text` that name the store crate (`store::`), as (line, line text). Comment
+/// lines and trailing `//` comments are skipped; `datastore::` and the like are not the store.
+fn store_paths(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = match line.find("//") {
+            Some(at) => &line[..at],
+            None => line,
+        };
+        let named = code.match_indices("store::").any(|(at, _)| {
+            let before = code[..at].chars().next_back();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        });
+        if named {
+            found.push((i + 1, line.trim().to_owned()));
+        }
+    }
+    found
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_scan_for_store_paths_finds_them() {
+    let text = "use store::Zone;\n\
+                // store::Zone in a comment is not a use\n\
+                fn f(z: &control::zones::Zone) {} // not store::Zone\n\
+                fn g(v: Vec<store::PolicyRecord>) {}\n\
+                let d = datastore::open();\n\
+                let s = service.store_serial();\n\
+                let r: Result<(), ::store::StoreError> = Ok(());\n";
+    let found = store_paths(text);
+    assert_eq!(found.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [1, 4, 7], "{found:?}");
+}
+
+#[test]
+fn the_api_adapters_name_no_store_types() {
+    // The adapters translate the service layer's own types; the store stays behind it.
+    let dir = workspace().join("crates/api/src");
+    let files = rust_files(&dir);
+    assert!(files.len() > 5, "{} has too few Rust files: {files:?}", dir.display());
+    let mut found = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (l, t) in store_paths(&text) {
+            found.push(format!("{}:{l}: {t}", path.display()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "crates/api names store types; use the types of control::Service instead:\n{}",
+        found.join("\n")
+    );
+}

@@ -185,7 +185,7 @@ pub use changes::Counted;
 pub use cidr::Cidr;
 pub use cluster::{HealthReport, NodeInfo};
 pub use copy::{CopyReport, SKIPPED_TABLES, TableCopy, TableDigest};
-pub use error::{Result, StoreError};
+pub use error::{Entity, Result, StoreError};
 pub use health_checks::HealthOverride;
 pub use info::{StoreInfo, known_schema_version};
 pub use listen::{ChangeListener, Wake};

@@ -276,3 +276,39 @@ async fn states_and_deletion() {
     ));
     store.delete_zone(&zone.id).await.unwrap();
 }
+
+/// Moving a policy record (the API) and recording states (the DNS server, after each
+/// rebuild) at the same time: every write takes the serial before any row, so neither waits
+/// for a row the other holds while holding the serial (on PostgreSQL, the opposite order
+/// deadlocked and one of the two was aborted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_record_while_its_state_is_recorded() {
+    let (_dir, store, zone, policy) = setup("precords-race").await;
+    store.create_policy_version(&policy, DOC_A, "A", "").await.unwrap();
+    let record =
+        store.create_policy_record(&zone.id, "race.example.com.", 60, &policy, 1).await.unwrap();
+    const ROUNDS: u32 = 100;
+    let (mover, recorder) = (store.clone(), store.clone());
+    let id = record.id.clone();
+    let moves = tokio::spawn(async move {
+        for i in 0..ROUNDS {
+            mover.update_policy_record(&id, None, 1 + i % 2, None).await.unwrap();
+        }
+    });
+    let id = record.id.clone();
+    let states = tokio::spawn(async move {
+        for i in 0..ROUNDS {
+            let state =
+                if i % 2 == 0 { PolicyRecordState::Applied } else { PolicyRecordState::Updating };
+            recorder
+                .set_policy_record_states(&[(id.clone(), state, format!("round {i}"))])
+                .await
+                .unwrap();
+        }
+    });
+    moves.await.unwrap();
+    states.await.unwrap();
+    // Both ran to the end; the record is at one of the two versions.
+    let last = store.get_policy_record(&record.id).await.unwrap();
+    assert!(matches!(last.policy_version, 1 | 2));
+}

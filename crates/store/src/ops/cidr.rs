@@ -45,7 +45,7 @@ async fn collection_in_tx(tx: &mut Conn, id: &str) -> Result<CidrCollection> {
         .try_map(collection_from_row)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| StoreError::not_found("CIDR collection", id))
+        .ok_or_else(|| StoreError::not_found(crate::Entity::CidrCollection, id))
 }
 async fn blocks_in_tx(tx: &mut Conn, id: &str) -> Result<Vec<CidrBlock>> {
     Ok(sqlx::query_as::<_, (String, String)>(

@@ -78,7 +78,7 @@ impl Store {
         .try_map(health_check_from_row)
         .fetch_optional(self.backend.pool())
         .await?
-        .ok_or_else(|| StoreError::not_found("health check", id))
+        .ok_or_else(|| StoreError::not_found(crate::Entity::HealthCheck, id))
     }
 
     /// Every health check, in creation order.
@@ -166,7 +166,7 @@ pub(crate) async fn check_in_tx(tx: &mut Conn, id: &str) -> Result<HealthCheck> 
         .try_map(health_check_from_row)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| StoreError::not_found("health check", id))
+        .ok_or_else(|| StoreError::not_found(crate::Entity::HealthCheck, id))
 }
 impl Store {
     /// Forces a health check healthy or unhealthy until [`Store::clear_health_override`].
@@ -231,7 +231,7 @@ impl Store {
                 .await?
                 .rows_affected();
             if n == 0 {
-                return Err(StoreError::not_found("health check override", check_id));
+                return Err(StoreError::not_found(crate::Entity::HealthCheckOverride, check_id));
             }
             log_change(
                 tx,

@@ -184,10 +184,10 @@ impl Store {
         };
         found.ok_or_else(|| match version {
             Some(number) => StoreError::not_found(
-                "traffic policy version",
+                crate::Entity::PolicyVersion,
                 format!("{policy_id} version {number}"),
             ),
-            None => StoreError::not_found("traffic policy", policy_id),
+            None => StoreError::not_found(crate::Entity::Policy, policy_id),
         })
     }
 
@@ -305,7 +305,7 @@ async fn policy_row(tx: &mut Conn, policy_id: &str) -> Result<PolicyRow> {
             .fetch_optional(&mut *tx)
             .await?;
     let (name, next_version, deleted) =
-        row.ok_or_else(|| StoreError::not_found("traffic policy", policy_id))?;
+        row.ok_or_else(|| StoreError::not_found(crate::Entity::Policy, policy_id))?;
     Ok(PolicyRow { name, next_version, deleted: deleted != 0 })
 }
 /// The policy, refused with `NotFound` if it is unknown or deleted.
@@ -313,7 +313,7 @@ async fn live_policy(tx: &mut Conn, policy_id: &str) -> Result<PolicyRow> {
     let policy = policy_row(tx, policy_id).await?;
     if policy.deleted {
         return Err(StoreError::not_found(
-            "traffic policy",
+            crate::Entity::Policy,
             format!("{policy_id} (deleted with its last version)"),
         ));
     }
@@ -339,14 +339,14 @@ pub(crate) async fn live_version(
     match found {
         Some(v) if !v.deleted => Ok(v),
         Some(_) => Err(StoreError::not_found(
-            "traffic policy version",
+            crate::Entity::PolicyVersion,
             format!("{policy_id} version {version} (deleted)"),
         )),
         None => {
             // Say which part is unknown.
             policy_row(tx, policy_id).await?;
             Err(StoreError::not_found(
-                "traffic policy version",
+                crate::Entity::PolicyVersion,
                 format!("{policy_id} version {version}"),
             ))
         }

@@ -220,6 +220,24 @@ impl Store {
             check_text(message, "policy record message", MAX_MESSAGE, false)?;
         }
         write_tx!(self, |tx| {
+            // Read first: a call that changes nothing allocates no serial. Then take the
+            // serial (the lock every writer takes first, so that two writers never hold
+            // each other's rows) and write what still differs.
+            let mut differs = false;
+            for (id, state, message) in updates {
+                match record_in_tx(tx, id).await {
+                    Ok(r) if r.state != *state || r.message != *message => {
+                        differs = true;
+                        break;
+                    }
+                    Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if !differs {
+                return Ok(Vec::new());
+            }
+            let serial = next_serial(tx).await?;
             let mut changed = Vec::new();
             for (id, state, message) in updates {
                 let current = match record_in_tx(tx, id).await {
@@ -248,17 +266,14 @@ impl Store {
                 .await?;
                 changed.push(updated);
             }
-            if !changed.is_empty() {
-                let serial = next_serial(tx).await?;
-                log_change(
-                    tx,
-                    serial,
-                    ChangeKind::PolicyRecordState,
-                    None,
-                    &format!("{} policy record states reported by the DNS server", changed.len()),
-                )
-                .await?;
-            }
+            log_change(
+                tx,
+                serial,
+                ChangeKind::PolicyRecordState,
+                None,
+                &format!("{} policy record states reported by the DNS server", changed.len()),
+            )
+            .await?;
             Ok(changed)
         })
     }
@@ -296,7 +311,7 @@ impl Store {
         .try_map(|row| policy_record_from_row(&row))
         .fetch_optional(self.backend.pool())
         .await?
-        .ok_or_else(|| StoreError::not_found("policy record", id))
+        .ok_or_else(|| StoreError::not_found(crate::Entity::PolicyRecord, id))
     }
 
     /// The policy records of one zone (refused with `NotFound` for an unknown zone), or of
@@ -342,7 +357,7 @@ async fn record_in_tx(tx: &mut Conn, id: &str) -> Result<PolicyRecord> {
     .try_map(|row| policy_record_from_row(&row))
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| StoreError::not_found("policy record", id))
+    .ok_or_else(|| StoreError::not_found(crate::Entity::PolicyRecord, id))
 }
 /// Refuses a new policy record of type `rtype` at `name` if the zone already has a policy
 /// record or records there that clash with it.

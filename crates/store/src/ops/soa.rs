@@ -75,7 +75,9 @@ impl Store {
                 .bind(&name)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(id) = id else { return Err(StoreError::not_found("hosted zone", &name)) };
+            let Some(id) = id else {
+                return Err(StoreError::not_found(crate::Entity::HostedZone, &name));
+            };
             let before = served_serial(tx, &id).await?;
             let mut next = next_soa_serial(before, stored_serial(tx, &id).await?);
             if let (Some(n), Some(p)) = (next, past)

@@ -91,7 +91,7 @@ impl Store {
             .try_map(zone_from_row)
             .fetch_optional(self.backend.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("hosted zone", id))
+            .ok_or_else(|| StoreError::not_found(crate::Entity::HostedZone, id))
     }
 
     /// The zone with this name (normalised first).
@@ -102,7 +102,7 @@ impl Store {
             .try_map(zone_from_row)
             .fetch_optional(self.backend.pool())
             .await?
-            .ok_or_else(|| StoreError::not_found("hosted zone", name))
+            .ok_or_else(|| StoreError::not_found(crate::Entity::HostedZone, name))
     }
 
     /// Every zone, ordered by name.
@@ -367,7 +367,7 @@ pub(crate) async fn zone_in_tx(tx: &mut Conn, id: &str) -> Result<Zone> {
         .try_map(zone_from_row)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| StoreError::not_found("hosted zone", id))
+        .ok_or_else(|| StoreError::not_found(crate::Entity::HostedZone, id))
 }
 /// The records of a zone in order.
 pub(crate) async fn records_of(tx: &mut Conn, zone_id: &str) -> Result<Vec<RecordRow>> {
