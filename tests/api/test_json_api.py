@@ -157,6 +157,18 @@ def test_zones_record_sets_and_test_dns_answer(server):
     bad = json_api(server, "POST", f"zones/{zone}/rrsets", {"changes": [
         {"action": "MOVE", "name": f"x.{name}", "type": "A", "ttl": 60, "values": ["192.0.2.9"]}]})
     assert bad.status == 400 and "changes[0].action" in bad.json()["error"]["message"], bad.body
+    # An unknown routing member is refused, naming it and the members there are; before, a
+    # lower-case `weight` was dropped and a plain record set created.
+    for routing, unknown in [({"weight": 10}, "weight"),
+                             ({"GeoLocation": {"Country": "GB"}}, "Country")]:
+        bad = json_api(server, "POST", f"zones/{zone}/rrsets", {"changes": [
+            {"action": "CREATE", "name": f"u.{name}", "type": "A", "ttl": 60,
+             "set_identifier": "u", "values": ["192.0.2.9"], "routing": routing}]})
+        message = bad.json()["error"]["message"] if bad.status == 400 else ""
+        assert bad.status == 400 and f"unknown field `{unknown}`" in message, bad.body
+        assert "Weight" in message or "CountryCode" in message, message
+    names = [s["name"] for s in json_api_ok(server, "GET", f"zones/{zone}/rrsets")["record_sets"]]
+    assert f"u.{name}" not in names
     r = json_api(server, "DELETE", f"zones/{zone}")
     assert (r.status, r.json()["error"]["code"]) == (400, "HostedZoneNotEmpty"), r.body
     json_api_ok(server, "POST", f"zones/{zone}/rrsets", {"changes": [

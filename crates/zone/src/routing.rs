@@ -47,7 +47,7 @@ pub const MAX_ALIAS_HOPS: usize = 16;
 
 /// Alias target of a record set: another name in the same zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct AliasTarget {
     /// Hosted zone of the target (must be this zone).
     pub hosted_zone_id: String,
@@ -60,7 +60,7 @@ pub struct AliasTarget {
 
 /// Geolocation of a routed record set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct GeoLocation {
     /// Continent code.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,7 +75,7 @@ pub struct GeoLocation {
 
 /// Geoproximity location of a routed record set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct GeoProximity {
     /// AWS region code.
     #[serde(rename = "AWSRegion", skip_serializing_if = "Option::is_none")]
@@ -96,7 +96,7 @@ pub struct GeoProximity {
 
 /// IP-based routing of a record set: a location of a CIDR collection (`*` for the default).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CidrRoutingConfig {
     /// The CIDR collection id (a UUID).
     pub collection_id: String,
@@ -106,7 +106,7 @@ pub struct CidrRoutingConfig {
 
 /// Routing and alias settings of a record set, stored with its records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct Routing {
     /// Weighted routing.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -503,3 +503,22 @@ fn record_level_geolocation_matches_the_most_specific_level_the_client_has() {
         assert_eq!(a.ecs_scope, location.scope_prefix, "the answer carries the GeoIP scope");
     }
 }
+
+/// Routing members are Route 53's, case and all: an unknown one (a lower-case `weight`, a
+/// misspelt nested member) is refused, naming it, and never dropped.
+#[test]
+fn unknown_routing_members_are_refused_not_dropped() {
+    for (text, unknown) in [
+        (r#"{"weight": 10}"#, "weight"),
+        (r#"{"GeoLocation": {"Country": "GB"}}"#, "Country"),
+        (
+            r#"{"AliasTarget": {"HostedZoneId": "z", "DNSName": "a.", "EvaluateTargetHealth": false, "Extra": 1}}"#,
+            "Extra",
+        ),
+    ] {
+        let e = serde_json::from_str::<zone::routing::Routing>(text).unwrap_err().to_string();
+        assert!(e.contains(&format!("unknown field `{unknown}`")), "{e}");
+    }
+    let ok: zone::routing::Routing = serde_json::from_str(r#"{"Weight": 10}"#).unwrap();
+    assert_eq!(ok.weight, Some(10));
+}
