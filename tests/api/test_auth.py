@@ -118,3 +118,23 @@ def test_readyz_needs_no_authentication_and_reports_the_serials(server):
     assert body["ready"] is True
     # A write by an earlier test may still be on its way into the snapshot (milliseconds).
     assert 0 <= body["snapshot_serial"] <= body["store_serial"], body
+
+
+def test_refusals_are_logged_briefly_and_rate_limited(server):
+    """A flood of refused requests cannot fill the log: each logged refusal is one short line
+    (code and path, never the canonical request), at most 20 per 10 s, and the next line says
+    how many were left out."""
+    marker = "x" * 2000
+    path = f"/2013-04-01/hostedzone?marker={marker}"
+    before = server.log_path.stat().st_size
+    for _ in range(150):
+        r = signed_request(server, "GET", path, secret="not-the-secret-not-the-secret-not-the-se")
+        assert r.status == 403 and r.error_code() == "SignatureDoesNotMatch", r.body
+    with open(server.log_path, "rb") as f:
+        f.seek(before)
+        new = f.read().decode(errors="replace")
+    lines = [line for line in new.splitlines() if "request refused" in line]
+    assert 1 <= len(lines) <= 20, f"{len(lines)} refusal lines for 150 refusals"
+    assert all(len(line) < 400 for line in lines), max(lines, key=len)
+    assert marker[:200] not in new, "the client's long query string reached the log"
+    assert "SignatureDoesNotMatch" in lines[0]

@@ -11,6 +11,7 @@
 mod json;
 pub mod keys;
 pub mod ready;
+pub mod refusals;
 mod route53;
 pub mod server;
 pub mod sigv4;

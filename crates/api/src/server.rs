@@ -41,6 +41,7 @@ pub struct AppState {
     metrics: Option<MetricsFn>,
     readiness: crate::ready::Readiness,
     request_ids: AtomicU64,
+    refusals: crate::refusals::RefusalLog,
 }
 
 impl AppState {
@@ -56,6 +57,7 @@ impl AppState {
             metrics,
             readiness: crate::ready::Readiness::new(crate::ready::MAX_LAG),
             request_ids: AtomicU64::new(1),
+            refusals: crate::refusals::RefusalLog::default(),
         })
     }
 
@@ -162,7 +164,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
         match authenticate(&state, api, &parts.method, &path, &raw_query, &parts.headers, &body) {
             Ok(p) => p,
             Err((code, message)) => {
-                tracing::info!(%path, code, "request refused: {message}");
+                // Briefly and rate-limited: the message can hold the canonical request.
+                state.refusals.refused(code, &path);
                 return error_response(api, &request_id, 403, code, &message);
             }
         };
