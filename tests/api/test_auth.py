@@ -138,3 +138,26 @@ def test_refusals_are_logged_briefly_and_rate_limited(server):
     assert all(len(line) < 400 for line in lines), max(lines, key=len)
     assert marker[:200] not in new, "the client's long query string reached the log"
     assert "SignatureDoesNotMatch" in lines[0]
+
+
+def test_metrics_can_require_a_bearer_token(tmp_path_factory):
+    """With `[api] metrics_auth = true`, /metrics answers 401 without a valid bearer token of
+    an access key, and the metrics with one; /healthz stays open."""
+    from conftest import _dns_port
+    from test_cluster import _start, _stop
+    base = tmp_path_factory.mktemp("metrics-auth")
+    node = _start("metrics", "local", f"sqlite:{base}/metrics/flowdns.db", base, _dns_port(),
+                  "127.0.0.1:0", config="[api]\nmetrics_auth = true\n")
+    try:
+        srv = node.server
+        r = http_request(srv, "GET", "/metrics")
+        assert r.status == 401 and r.headers.get("www-authenticate") == "Bearer", r.body
+        assert b"flowdns_" not in r.body
+        r = http_request(srv, "GET", "/metrics", headers={"Authorization": "Bearer AKID.00ff"})
+        assert r.status == 401, r.body
+        r = http_request(srv, "GET", "/metrics",
+                         headers={"Authorization": f"Bearer {bearer_token()}"})
+        assert r.status == 200 and b"flowdns_dns_queries_total" in r.body, r.body
+        assert http_request(srv, "GET", "/healthz").status == 200
+    finally:
+        _stop(node)

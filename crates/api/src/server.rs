@@ -42,6 +42,8 @@ pub struct AppState {
     readiness: crate::ready::Readiness,
     request_ids: AtomicU64,
     refusals: crate::refusals::RefusalLog,
+    /// `GET /metrics` wants a bearer token of an access key ([`AppState::protect_metrics`]).
+    metrics_auth: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -58,7 +60,15 @@ impl AppState {
             readiness: crate::ready::Readiness::new(crate::ready::MAX_LAG),
             request_ids: AtomicU64::new(1),
             refusals: crate::refusals::RefusalLog::default(),
+            metrics_auth: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// From now on `GET /metrics` answers only requests with `Authorization: Bearer <token>`
+    /// for one of the access keys (the JSON API's token, which a Prometheus scrape
+    /// configuration can carry), and 401 to others: the metrics name zones and records.
+    pub fn protect_metrics(&self) {
+        self.metrics_auth.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn request_id(&self) -> String {
@@ -118,11 +128,30 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
         r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return r;
     }
-    // Prometheus scrapes without signing: metrics are operational counters only.
+    // Prometheus scrapes without signing; with `protect_metrics`, with a bearer token.
     if path == "/metrics"
         && parts.method == Method::GET
         && let Some(render) = &state.metrics
     {
+        if state.metrics_auth.load(Ordering::Relaxed) {
+            let token = parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            if token.and_then(|t| state.keys.verify_bearer(t.trim())).is_none() {
+                state.refusals.refused("MissingAuthenticationToken", &path);
+                let mut r = (
+                    StatusCode::UNAUTHORIZED,
+                    "GET /metrics needs Authorization: Bearer <token> of an access key \
+                     (metrics are protected: api.metrics_auth)\n",
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return r;
+            }
+        }
         let mut r = (StatusCode::OK, render()).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,

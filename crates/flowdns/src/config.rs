@@ -58,6 +58,8 @@ pub(crate) struct DnsConfig {
 pub(crate) struct ApiConfig {
     pub(crate) listen: Option<SocketAddr>,
     pub(crate) name_servers: Option<Vec<String>>,
+    /// `GET /metrics` wants a bearer token of an access key.
+    pub(crate) metrics_auth: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

@@ -36,6 +36,7 @@ pub(crate) fn effective(settings: &Settings, config: &Config) -> Result<Value> {
         "api": {
             "listen": settings.api_listen.to_string(),
             "name_servers": settings.name_servers,
+            "metrics_auth": settings.metrics_auth,
             "access_key_id": access_key,
             "secret_access_key": if secret_set { Some("(set, not shown)") } else { None },
         },

@@ -334,6 +334,10 @@ struct ServeArgs {
     /// The share of queries the query log records, above 0 and at most 1 (default 1).
     #[arg(long, value_name = "FRACTION")]
     query_log_sample: Option<f64>,
+    /// Answer GET /metrics only with `Authorization: Bearer <token>` of an access key (the
+    /// JSON API's token): the metrics name zones and records.
+    #[arg(long)]
+    metrics_auth: bool,
     /// This node's name, unique among the nodes sharing a store (default: the host name).
     #[arg(long, value_name = "NAME")]
     node_name: Option<String>,
@@ -474,6 +478,7 @@ fn main() -> ExitCode {
         flags.query_log = a.query_log.clone();
         flags.query_log_sample = a.query_log_sample;
         flags.node_name = a.node_name.clone();
+        flags.metrics_auth = a.metrics_auth.then_some(true);
         flags.roles = a.roles.clone();
         flags.node_region = a.node_region.clone();
     }
@@ -556,6 +561,7 @@ fn main() -> ExitCode {
                 query_log: settings.query_log.clone(),
                 node: settings.node.clone(),
                 healthy_share: settings.healthy_share,
+                metrics_auth: settings.metrics_auth,
             };
             config
                 .health_deny()

@@ -43,6 +43,8 @@ pub(crate) struct ServeOptions {
     pub(crate) node: crate::settings::NodeSettings,
     /// A check is healthy when more than this share of fresh checker reports say so.
     pub(crate) healthy_share: f64,
+    /// `GET /metrics` wants a bearer token of an access key.
+    pub(crate) metrics_auth: bool,
 }
 
 /// An upstream resolver's address: ADDR or ADDR:PORT.
@@ -280,8 +282,12 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             render_node_metrics(&mut out, &metrics_node, &metrics_follow);
             out
         });
-        let app =
-            api::server::router(api::server::AppState::new(service, Arc::new(keys), Some(metrics)));
+        let state = api::server::AppState::new(service, Arc::new(keys), Some(metrics));
+        if opts.metrics_auth {
+            state.protect_metrics();
+            tracing::info!("GET /metrics wants a bearer token of an access key");
+        }
+        let app = api::server::router(state);
         let api_task = tokio::spawn(async move {
             if let Err(e) = axum::serve(api_listener, app).await {
                 tracing::error!(error = %e, "the API server stopped");

@@ -193,6 +193,7 @@ pub(crate) struct Flags {
     pub(crate) query_log: Option<PathBuf>,
     pub(crate) query_log_sample: Option<f64>,
     pub(crate) node_name: Option<String>,
+    pub(crate) metrics_auth: Option<bool>,
     pub(crate) roles: Option<String>,
     pub(crate) node_region: Option<String>,
 }
@@ -247,6 +248,8 @@ pub(crate) struct Settings {
     pub(crate) node: NodeSettings,
     /// A check is healthy when more than this share of fresh checker reports say so.
     pub(crate) healthy_share: f64,
+    /// `GET /metrics` wants a bearer token of an access key.
+    pub(crate) metrics_auth: bool,
     /// Where each setting came from, by its configuration key.
     pub(crate) sources: Vec<(&'static str, Origin)>,
 }
@@ -394,6 +397,19 @@ pub(crate) fn resolve(
         ),
         file.api.name_servers.clone(),
         Vec::new()
+    );
+    let metrics_auth = pick!(
+        "api.metrics_auth",
+        flags.metrics_auth,
+        "--metrics-auth",
+        "FLOWDNS_METRICS_AUTH",
+        |s: String| match s.trim() {
+            "1" | "true" | "yes" => Ok(true),
+            "0" | "false" | "no" | "" => Ok(false),
+            other => Err(anyhow!("FLOWDNS_METRICS_AUTH = {other:?}: expected true or false")),
+        },
+        file.api.metrics_auth,
+        false
     );
     let geoip = pick!(
         "geoip.files",
@@ -601,6 +617,7 @@ pub(crate) fn resolve(
         query_log: query_log_file.map(|f| (f, query_log_sample)),
         node: NodeSettings { name: node_name, dns, api, health, region },
         healthy_share,
+        metrics_auth,
         sources,
     })
 }
