@@ -5,6 +5,7 @@ mod cidr_cmd;
 mod cluster;
 mod config;
 mod config_cmd;
+mod fd_limit;
 mod geoip;
 mod health_cmd;
 mod health_serial;

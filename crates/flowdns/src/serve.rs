@@ -70,6 +70,7 @@ fn upstream(opt: Option<&str>) -> Result<Option<SocketAddr>> {
 
 pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let catalog = Arc::new(catalog);
+    crate::fd_limit::raise_and_log();
     crate::notify::status("starting: opening the store and building the DNS snapshot");
     // Held until the process ends: `flowdns store restore` refuses while it is held.
     let _lock = crate::store_cmd::lock_shared(&opts.data_dir)?;
