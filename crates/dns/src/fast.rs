@@ -3,20 +3,24 @@
 //!
 //! A query qualifies when it is a standard query (QR 0, opcode QUERY) with one question of
 //! class IN in uncompressed labels, no answer or authority records, and at most an OPT record
-//! of EDNS version 0 whose options are well formed (at most one Client Subnet option). The
+//! of EDNS version 0 whose options are well formed (at most one Client Subnet option, valid as
+//! [`crate::ecs`] checks), and a type other than AXFR and IXFR. The
 //! answer then comes from [`zone::Snapshot::answer_wire`]. Everything else, and every answer
 //! that would not fit the client's buffer, goes to the general path in [`crate::udp`], which
 //! gives the same response for what this path answers (checked by `tests/fast_path.rs`).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::ecs::OPT_ECS;
 use crate::{Handler, MAX_UDP_PAYLOAD};
 
 /// Longest name in wire form (RFC 1035 3.1).
 const MAX_NAME: usize = 255;
 
-/// EDNS option code of Client Subnet (RFC 7871).
-const OPT_ECS: u16 = 8;
+/// Query type of an incremental zone transfer (RFC 1995).
+const IXFR: u16 = 251;
+/// Query type of a full zone transfer (RFC 5936).
+const AXFR: u16 = 252;
 
 /// A query the lean path can answer, borrowed from the packet.
 pub(crate) struct Parsed<'a> {
@@ -84,6 +88,9 @@ pub(crate) fn parse(packet: &[u8]) -> Option<Parsed<'_>> {
     if u16_at(packet, at + 3)? != 1 {
         return None; // class other than IN
     }
+    if qtype == IXFR || qtype == AXFR {
+        return None; // zone transfers are refused by the general path
+    }
     let question_end = at + 5;
     let question = &packet[12..question_end];
     let mut parsed = Parsed {
@@ -120,18 +127,11 @@ pub(crate) fn parse(packet: &[u8]) -> Option<Parsed<'_>> {
             if parsed.ecs.is_some() || body.len() < 4 {
                 return None;
             }
-            let family = u16_at(body, 0)?;
-            let source_prefix = body[2];
-            let max = match family {
-                1 => 32,
-                2 => 128,
-                _ => return None,
-            };
-            let bytes = usize::from(source_prefix).div_ceil(8);
-            if source_prefix > max || body.len() != 4 + bytes {
-                return None;
+            if !crate::ecs::well_formed(body) {
+                return None; // FORMERR (RFC 7871 section 6), from the general path
             }
-            parsed.ecs = Some(Ecs { family, source_prefix, address: &body[4..] });
+            parsed.ecs =
+                Some(Ecs { family: u16_at(body, 0)?, source_prefix: body[2], address: &body[4..] });
         }
         o += 4 + olen;
     }

@@ -27,6 +27,7 @@ use policy::{HealthView, Query, SplitMix64};
 use zone::{AliasTargets, Client, NoAliases, Snapshot};
 
 pub mod alias;
+mod ecs;
 mod fast;
 pub mod health;
 pub mod querylog;
@@ -204,6 +205,11 @@ impl Handler {
         }
     }
 
+    /// Counts a FORMERR answered without [`Handler::respond`] (a request that does not parse).
+    pub(crate) fn count_error(&self) {
+        self.shared.stats.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Answers one question.
     pub fn answer(
         &self,
@@ -230,9 +236,19 @@ pub struct Response {
 
 impl Handler {
     /// Everything a query's response depends on, for both the UDP fast path and hickory's TCP
-    /// path: header checks (NOTIMP, FORMERR, BADVERS), the client's network from EDNS Client
-    /// Subnet or the source address, the snapshot's answer, and the ECS option echoed with its
-    /// scope. Synchronous: nothing here is held across an `.await`.
+    /// path: header checks (NOTIMP, FORMERR, BADVERS), the EDNS Client Subnet option checked
+    /// as RFC 7871 requires (FORMERR), refusals (REFUSED) of zone transfers and
+    /// of classes other than IN, the client's network from EDNS Client Subnet or the source
+    /// address, the snapshot's answer, and the ECS option echoed with its scope. Synchronous:
+    /// nothing here is held across an `.await`.
+    ///
+    /// `packet` is the request as received: the Client Subnet checks need its bytes, which
+    /// the decoded option does not keep.
+    ///
+    /// Classes: IN is answered; ANY (QCLASS `*`) is answered with the IN data, as every record
+    /// here is of class IN (RFC 1035 3.2.5); every other class (CH, HS, NONE, ...) is REFUSED,
+    /// as Route 53 refuses `version.bind` in class CH. AXFR and IXFR are REFUSED: there is no
+    /// transfer ACL, so no client may transfer a zone.
     pub fn respond(
         &self,
         request: &Metadata,
@@ -240,6 +256,7 @@ impl Handler {
         question: Option<&hickory_proto::op::Query>,
         request_edns: Option<&Edns>,
         src: IpAddr,
+        packet: &[u8],
     ) -> Response {
         let stats = &self.shared.stats;
         let mut metadata = Metadata::response_from_request(request);
@@ -264,6 +281,8 @@ impl Handler {
             Some(ResponseCode::FormErr)
         } else if request_edns.is_some_and(|e| e.version() > 0) {
             Some(ResponseCode::BADVERS)
+        } else if request_edns.is_some() && ecs::malformed_in(packet) {
+            Some(ResponseCode::FormErr)
         } else {
             None
         };
@@ -297,7 +316,13 @@ impl Handler {
             Some(cs) => (cs.addr(), Some(cs.source_prefix())),
             None => (src, None),
         };
-        let outcome = self.answer(query.name(), query.query_type(), ip, source_prefix);
+        let outcome = if refused(query) {
+            // Counted as a query answered, as a name outside every zone is.
+            self.counter.fetch_add(1, Ordering::Relaxed);
+            zone::Outcome { rcode: ResponseCode::Refused, ..empty }
+        } else {
+            self.answer(query.name(), query.query_type(), ip, source_prefix)
+        };
         metadata.response_code = outcome.rcode;
         metadata.authoritative = outcome.authoritative;
         match outcome.rcode {
@@ -330,6 +355,14 @@ impl Handler {
     }
 }
 
+/// Whether `query` is refused whatever the zones hold: a zone transfer (no transfer ACL
+/// exists), or a class other than IN and ANY.
+fn refused(query: &hickory_proto::op::Query) -> bool {
+    use hickory_proto::rr::{DNSClass, RecordType};
+    matches!(query.query_type(), RecordType::AXFR | RecordType::IXFR)
+        || !matches!(query.query_class(), DNSClass::IN | DNSClass::ANY)
+}
+
 #[async_trait::async_trait]
 impl RequestHandler for Handler {
     async fn handle_request<R: ResponseHandler, T: Time>(
@@ -342,8 +375,13 @@ impl RequestHandler for Handler {
             [q] => Some(q.original()),
             _ => None,
         };
-        let r =
-            self.respond(&request.metadata, question, request.edns.as_ref(), request.src().ip());
+        let r = self.respond(
+            &request.metadata,
+            question,
+            request.edns.as_ref(),
+            request.src().ip(),
+            request.as_slice(),
+        );
         let b = builder(request, &r.edns);
         let msg = b.build(
             r.metadata,

@@ -54,7 +54,11 @@ pub fn answer_lean(handler: &Handler, packet: &[u8], src: SocketAddr) -> Option<
 pub fn answer_general(handler: &Handler, packet: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
     let request = match Message::from_vec(packet) {
         Ok(m) => m,
-        Err(_) => return formerr(packet),
+        Err(_) => {
+            let reply = formerr(packet)?;
+            handler.count_error();
+            return Some(reply);
+        }
     };
     if request.metadata.message_type == MessageType::Response {
         return None;
@@ -63,7 +67,7 @@ pub fn answer_general(handler: &Handler, packet: &[u8], src: SocketAddr) -> Opti
         [q] => Some(q),
         _ => None,
     };
-    let r = handler.respond(&request.metadata, question, request.edns.as_ref(), src.ip());
+    let r = handler.respond(&request.metadata, question, request.edns.as_ref(), src.ip(), packet);
     let limit = match &request.edns {
         Some(e) => usize::from(e.max_payload().clamp(512, MAX_UDP_PAYLOAD)),
         None => PLAIN_UDP_LIMIT,

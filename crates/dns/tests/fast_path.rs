@@ -1,18 +1,20 @@
 //! The lean UDP path gives the same response as the general path for every query it answers,
 //! and declines what it must leave to the general path. Queries are generated over a zone with
 //! static data of many types, a delegation, a wildcard, a CNAME, and policy records (values,
-//! CNAME type, alias-style endpoints), with and without EDNS and Client Subnet.
+//! CNAME type, alias-style endpoints), with and without EDNS and Client Subnet, in classes other
+//! than IN, as zone transfers, and with Client Subnet options RFC 7871 rejects (which the lean
+//! path declines and the general path answers with FORMERR).
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use dns::udp::{answer_general, answer_lean};
 use dns::{Handler, Shared};
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
 use policy::codes::Catalog;
 use proptest::prelude::*;
 use zone::{PolicyBinding, Snapshot, ZoneData};
@@ -148,6 +150,22 @@ const TYPES: &[RecordType] = &[
     RecordType::ANY,
     RecordType::DS,
     RecordType::PTR,
+    RecordType::AXFR,
+    RecordType::IXFR,
+];
+
+/// Query classes: IN, CH, HS, NONE and ANY.
+const CLASSES: &[u16] = &[1, 3, 4, 254, 255];
+
+/// Client Subnet option bodies a query must not carry (RFC 7871 sections 6 and 7.2.1), each
+/// sent as the option's raw bytes.
+const BAD_ECS: &[&[u8]] = &[
+    &[0, 1, 20, 0, 192, 0, 0x12], // address bits beyond the source prefix
+    &[0, 1, 0, 0, 192, 0, 2, 1],  // address octets with a /0 prefix
+    &[0, 1, 24, 24, 192, 0, 2],   // non-zero scope in a query
+    &[0, 1, 24, 0, 192, 0, 2, 1], // more octets than the prefix needs
+    &[0, 2, 0, 0, 0x20],          // IPv6 address octet with /0
+    &[0, 2, 33, 0, 0x20, 1, 0x0d, 0xb8, 0x40], // IPv6 bits beyond /33
 ];
 
 const CLIENTS: &[&str] =
@@ -162,6 +180,40 @@ struct Case {
     edns: Option<u16>,
     ecs: Option<(usize, u8)>,
     cookie: bool,
+    /// Index into [`CLASSES`].
+    class: usize,
+    /// Index into [`BAD_ECS`]: that option replaces `ecs` (with EDNS).
+    bad_ecs: Option<usize>,
+}
+
+impl Case {
+    fn plain(name: usize, rtype: usize) -> Case {
+        Case {
+            name,
+            rtype,
+            rd: false,
+            cd: false,
+            edns: None,
+            ecs: None,
+            cookie: false,
+            class: 0,
+            bad_ecs: None,
+        }
+    }
+
+    /// The response code the case must get whatever the zone holds: FORMERR for a bad Client
+    /// Subnet option, REFUSED for a zone transfer or a class other than IN and ANY.
+    fn forced_rcode(&self) -> Option<ResponseCode> {
+        if self.edns.is_some() && self.bad_ecs.is_some() {
+            Some(ResponseCode::FormErr)
+        } else if matches!(TYPES[self.rtype], RecordType::AXFR | RecordType::IXFR)
+            || !matches!(CLASSES[self.class], 1 | 255)
+        {
+            Some(ResponseCode::Refused)
+        } else {
+            None
+        }
+    }
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -173,8 +225,10 @@ fn case() -> impl Strategy<Value = Case> {
         prop::option::of(prop_oneof![Just(512u16), Just(1232), Just(4096), 0u16..2000]),
         prop::option::of((0..CLIENTS.len(), 0u8..=32)),
         any::<bool>(),
+        prop_oneof![4 => Just(0usize), 1 => 0..CLASSES.len()],
+        prop::option::weighted(0.2, 0..BAD_ECS.len()),
     )
-        .prop_map(|(name, rtype, rd, cd, edns, ecs, cookie)| Case {
+        .prop_map(|(name, rtype, rd, cd, edns, ecs, cookie, class, bad_ecs)| Case {
             name,
             rtype,
             rd,
@@ -182,6 +236,8 @@ fn case() -> impl Strategy<Value = Case> {
             edns,
             ecs,
             cookie,
+            class,
+            bad_ecs,
         })
 }
 
@@ -189,14 +245,28 @@ fn packet(c: &Case) -> Vec<u8> {
     let mut m = Message::new(0xBEEF, MessageType::Query, OpCode::Query);
     m.metadata.recursion_desired = c.rd;
     m.metadata.checking_disabled = c.cd;
-    m.add_query(Query::query(Name::from_ascii(NAMES[c.name]).unwrap(), TYPES[c.rtype]));
+    let mut q = Query::query(Name::from_ascii(NAMES[c.name]).unwrap(), TYPES[c.rtype]);
+    q.set_query_class(DNSClass::from(CLASSES[c.class]));
+    m.add_query(q);
     if let Some(payload) = c.edns {
         let mut e = Edns::new();
         e.set_max_payload(payload.max(512));
         if let Some((client, prefix)) = c.ecs {
-            let ip: std::net::IpAddr = CLIENTS[client].parse().unwrap();
+            let ip: IpAddr = CLIENTS[client].parse().unwrap();
             let prefix = if ip.is_ipv6() { prefix.saturating_mul(4) } else { prefix };
+            // The address cut to the prefix, as RFC 7871 section 6 requires of the client.
+            let ip = match ip {
+                IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(
+                    u32::from(a) & u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0),
+                )),
+                IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from(
+                    u128::from(a) & u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0),
+                )),
+            };
             e.options_mut().insert(EdnsOption::Subnet(ClientSubnet::new(ip, prefix, 0)));
+        }
+        if let Some(bad) = c.bad_ecs {
+            e.options_mut().insert(EdnsOption::Unknown(8, BAD_ECS[bad].to_vec()));
         }
         if c.cookie {
             e.options_mut().insert(EdnsOption::Unknown(10, vec![1, 2, 3, 4, 5, 6, 7, 8]));
@@ -233,6 +303,13 @@ fn compare(shared: &Arc<Shared>, c: &Case) -> bool {
     // Same seed and a fresh counter for both, so that random draws agree.
     let lean = answer_lean(&Handler::new(shared.clone(), 42), &bytes, src());
     let general = answer_general(&Handler::new(shared.clone(), 42), &bytes, src()).unwrap();
+    if let Some(rcode) = c.forced_rcode() {
+        assert!(lean.is_none(), "the lean path must decline {c:?}");
+        let reply = Message::from_vec(&general).unwrap();
+        assert_eq!(reply.metadata.response_code, rcode, "case {c:?}");
+        assert!(reply.answers.is_empty() && reply.authorities.is_empty(), "case {c:?}");
+        return false;
+    }
     match lean {
         Some(l) => {
             assert_eq!(view(&l), view(&general), "case {c:?}");
@@ -247,27 +324,51 @@ fn lean_answers_match_the_general_path_on_every_combination() {
     let shared = shared();
     let mut answered = 0;
     let mut declined = 0;
+    let mut forced = 0;
+    // Well-formed Client Subnet options, then each bad one in place of them.
+    let ecs_cases = [None, Some((0, 24)), Some((1, 0)), Some((3, 12))]
+        .map(|ecs| (ecs, None))
+        .into_iter()
+        .chain((0..BAD_ECS.len()).map(|b| (None, Some(b))));
+    let ecs_cases: Vec<_> = ecs_cases.collect();
     for name in 0..NAMES.len() {
         for rtype in 0..TYPES.len() {
-            for edns in [None, Some(512), Some(1232)] {
-                for ecs in [None, Some((0, 24)), Some((1, 0)), Some((3, 12))] {
-                    let c = Case { name, rtype, rd: true, cd: false, edns, ecs, cookie: false };
-                    if edns.is_none() && ecs.is_some() {
-                        continue;
-                    }
-                    if compare(&shared, &c) {
-                        answered += 1;
-                    } else {
-                        declined += 1;
+            for class in 0..CLASSES.len() {
+                for edns in [None, Some(512), Some(1232)] {
+                    for &(ecs, bad_ecs) in &ecs_cases {
+                        if edns.is_none() && (ecs.is_some() || bad_ecs.is_some()) {
+                            continue;
+                        }
+                        // Other classes once per name and type, with no ECS at all.
+                        if class != 0 && (ecs.is_some() || bad_ecs.is_some()) {
+                            continue;
+                        }
+                        let c = Case {
+                            edns,
+                            ecs,
+                            class,
+                            bad_ecs,
+                            rd: true,
+                            ..Case::plain(name, rtype)
+                        };
+                        if c.forced_rcode().is_some() {
+                            forced += 1;
+                        }
+                        if compare(&shared, &c) {
+                            answered += 1;
+                        } else {
+                            declined += 1;
+                        }
                     }
                 }
             }
         }
     }
     // Positive answers are the lean path's; everything else is declined.
-    eprintln!("answered {answered}, declined {declined}");
+    eprintln!("answered {answered}, declined {declined}, forced FORMERR or REFUSED {forced}");
     assert!(answered > 150, "lean path answered only {answered}");
     assert!(declined > 1000, "lean path declined only {declined}");
+    assert!(forced > 1000, "only {forced} refusals and FORMERRs");
 }
 
 #[test]
@@ -276,13 +377,11 @@ fn lean_path_answers_what_it_should_and_declines_the_rest() {
     let h = Handler::new(shared, 1);
     let ask = |name: &str, t: RecordType, payload: Option<u16>| {
         let c = Case {
-            name: NAMES.iter().position(|n| *n == name).unwrap(),
-            rtype: TYPES.iter().position(|x| *x == t).unwrap(),
-            rd: false,
-            cd: false,
             edns: payload,
-            ecs: None,
-            cookie: false,
+            ..Case::plain(
+                NAMES.iter().position(|n| *n == name).unwrap(),
+                TYPES.iter().position(|x| *x == t).unwrap(),
+            )
         };
         answer_lean(&h, &packet(&c), src()).is_some()
     };
@@ -299,6 +398,8 @@ fn lean_path_answers_what_it_should_and_declines_the_rest() {
     assert!(!ask("www.example.com.", RecordType::ANY, None), "ANY");
     assert!(!ask("big.example.com.", RecordType::TXT, None), "over 512 bytes: truncation");
     assert!(ask("big.example.com.", RecordType::TXT, Some(1232)));
+    assert!(!ask("example.com.", RecordType::AXFR, None), "zone transfer");
+    assert!(!ask("example.com.", RecordType::IXFR, Some(1232)), "zone transfer");
 }
 
 proptest! {
@@ -321,15 +422,7 @@ fn unhealthy_checks_change_both_paths_alike() {
     let shared = shared();
     let seattle = CLIENTS.iter().position(|c| *c == "216.160.83.56").unwrap();
     let app = NAMES.iter().position(|n| *n == "app.example.com.").unwrap();
-    let c = Case {
-        name: app,
-        rtype: 0,
-        rd: false,
-        cd: false,
-        edns: Some(1232),
-        ecs: Some((seattle, 32)),
-        cookie: false,
-    };
+    let c = Case { edns: Some(1232), ecs: Some((seattle, 32)), ..Case::plain(app, 0) };
     let answer = |shared: &Arc<Shared>| {
         let bytes = answer_lean(&Handler::new(shared.clone(), 9), &packet(&c), src()).unwrap();
         Message::from_vec(&bytes).unwrap().answers[0].data.to_string()

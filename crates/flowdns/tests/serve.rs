@@ -1601,3 +1601,73 @@ fn the_query_log_has_one_json_line_per_query() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// The responses counter of `/metrics` for `rcode`.
+fn responses_metric(s: &Server, rcode: &str) -> u64 {
+    wait_for("the API to listen", || {
+        s.log.lock().unwrap().iter().any(|l| l.contains("serving the API over HTTP"))
+    });
+    let metrics = s.http_get("/metrics");
+    let key = format!("flowdns_dns_responses_total{{rcode=\"{rcode}\"}} ");
+    let line = metrics.lines().find(|l| l.starts_with(&key)).unwrap_or_else(|| panic!("{metrics}"));
+    line[key.len()..].trim().parse().unwrap()
+}
+
+#[test]
+fn transfers_and_other_classes_are_refused_and_bad_client_subnets_get_formerr() {
+    let (data, _, _) = setup("refusals");
+    // A fresh server: every counter starts at zero.
+    let s = Server::start(&data, &[]);
+
+    // Zone transfers (over TCP): there is no transfer ACL, so none is allowed.
+    for transfer in ["AXFR", "IXFR=2026112701"] {
+        let k = Command::new("kdig")
+            .args([&format!("@{}", s.addr.ip()), "-p", &s.addr.port().to_string()])
+            .args(["+timeout=2", "+retry=0", transfer, "example.com"])
+            .output()
+            .expect("kdig is installed (knot-dnsutils)");
+        let out =
+            format!("{}{}", String::from_utf8_lossy(&k.stdout), String::from_utf8_lossy(&k.stderr));
+        assert!(out.contains("server replied with error 'REFUSED'"), "{transfer}: {out}");
+        assert!(!out.contains("\tSOA\t"), "{transfer}: {out}");
+    }
+    // Class CH, for a CHAOS name and for a name the zone holds in class IN.
+    let d = dig(&s, &["CH", "TXT", "version.bind"]);
+    assert_eq!(d.status, "REFUSED", "{}", d.text);
+    let d = dig(&s, &["CH", "A", "www.example.com"]);
+    assert_eq!(d.status, "REFUSED", "{}", d.text);
+    assert!(d.answer.is_empty(), "{}", d.text);
+    let d = dig(&s, &["CH", "A", "www.example.com", "+tcp"]);
+    assert_eq!(d.status, "REFUSED", "{}", d.text);
+
+    // Client Subnet options RFC 7871 rejects (dig and kdig only send well-formed ones).
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let bad: [&[u8]; 3] = [
+        &[0, 1, 0, 0, 192, 0, 2, 1],  // address octets with a /0 prefix
+        &[0, 1, 20, 0, 192, 0, 0x12], // address bits beyond the source prefix
+        &[0, 1, 24, 8, 192, 0, 2],    // a non-zero scope in a query
+    ];
+    for (i, option) in bad.iter().enumerate() {
+        let mut q = ecs_query(0x5000 + i as u16, std::net::Ipv4Addr::new(192, 0, 2, 1));
+        let options = q.len() - 12;
+        q.truncate(options);
+        q[options - 2..].copy_from_slice(&(4 + option.len() as u16).to_be_bytes());
+        q.extend_from_slice(&[0, 8]);
+        q.extend_from_slice(&(option.len() as u16).to_be_bytes());
+        q.extend_from_slice(option);
+        sock.send_to(&q, s.addr).unwrap();
+        let mut buf = [0u8; 1500];
+        let n = sock.recv(&mut buf).unwrap();
+        assert!(n >= 12 && buf[..2] == q[..2], "{option:?}");
+        assert_eq!(buf[3] & 0x0f, 1, "FORMERR for {option:?}");
+        assert_eq!(u16::from_be_bytes([buf[6], buf[7]]), 0, "no answer for {option:?}");
+    }
+    // The same query with a well-formed option is answered.
+    sock.send_to(&ecs_query(0x5100, std::net::Ipv4Addr::new(192, 0, 2, 1)), s.addr).unwrap();
+    let mut buf = [0u8; 1500];
+    let n = sock.recv(&mut buf).unwrap();
+    assert!(a_answer(&buf[..n], 0x5100).is_some(), "{:?}", &buf[..n]);
+    assert_eq!(responses_metric(&s, "REFUSED"), 5);
+    assert_eq!(responses_metric(&s, "FORMERR_NOTIMP_BADVERS"), 3);
+}
