@@ -425,6 +425,31 @@ fn read_keys_file(path: &Path, mut file: fs::File) -> Result<Keys, KeyError> {
     })
 }
 
+/// A warning to show at start when the data directory (which holds the keys file and the
+/// store) is open to group or others: its path, its mode and how to make it private. `None`
+/// when it is private or missing, and on systems without unix permissions.
+pub fn data_dir_warning(data_dir: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(data_dir).ok()?.permissions().mode() & 0o7777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "the data directory {} has mode {mode:04o}, so users other than its owner may \
+                 read or change what it holds (the store, the access keys): make it private \
+                 with `chmod 700 {}`",
+                data_dir.display(),
+                data_dir.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = data_dir;
+        None
+    }
+}
+
 #[cfg(unix)]
 fn check_permissions(path: &Path, metadata: &fs::Metadata) -> Result<(), KeyError> {
     use std::os::unix::fs::PermissionsExt;
@@ -445,7 +470,14 @@ fn check_permissions(_path: &Path, _metadata: &fs::Metadata) -> Result<(), KeyEr
 fn write_keys_file(data_dir: &Path, path: &Path, pairs: &[KeyPair]) -> Result<(), KeyError> {
     let io_error =
         |path: &Path, action, source| KeyError::Io { path: path.to_owned(), action, source };
-    fs::create_dir_all(data_dir).map_err(|e| io_error(data_dir, "create its directory", e))?;
+    let mut dir_builder = fs::DirBuilder::new();
+    dir_builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        dir_builder.mode(0o700);
+    }
+    dir_builder.create(data_dir).map_err(|e| io_error(data_dir, "create its directory", e))?;
 
     let file = KeysFile {
         keys: pairs

@@ -149,6 +149,34 @@ fn a_missing_data_directory_is_created() {
     let (_, created) = keys::load_or_create(&data_dir, no_env).unwrap();
     assert!(created.is_some());
     assert!(data_dir.join(KEYS_FILE).is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&data_dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the data directory it creates is the owner's alone");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_data_directory_open_to_others_gets_a_warning_naming_it_its_mode_and_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("dir-mode");
+    let path = dir.path().display().to_string();
+    for mode in [0o755, 0o750, 0o705, 0o770, 0o777, 0o701] {
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(mode)).unwrap();
+        let warning = keys::data_dir_warning(dir.path())
+            .unwrap_or_else(|| panic!("no warning for mode {mode:o}"));
+        assert!(warning.contains(&path), "{warning}");
+        assert!(warning.contains(&format!("{mode:04o}")), "{warning}");
+        assert!(warning.contains(&format!("chmod 700 {path}")), "{warning}");
+    }
+    for mode in [0o700, 0o500] {
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(mode)).unwrap();
+        assert_eq!(keys::data_dir_warning(dir.path()), None, "{mode:o}");
+    }
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(keys::data_dir_warning(&dir.path().join("missing")), None);
 }
 
 #[test]

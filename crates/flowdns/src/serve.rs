@@ -82,6 +82,9 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             format!("cannot open the store {}", crate::settings::redact_url(url))
         })?,
     };
+    if let Some(warning) = api::keys::data_dir_warning(&opts.data_dir) {
+        tracing::warn!("{warning}");
+    }
     // SIGHUP reloads the GeoIP data (and no longer ends the process) from now on.
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let geo = crate::geoip::load(&opts.geoip.paths()?, opts.latency_table.as_deref())?;
@@ -135,17 +138,17 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let (keys, created) = api::keys::load_or_create(&opts.data_dir, |k| std::env::var(k).ok())
         .context("cannot load the API access keys")?;
     if let Some(pair) = created {
-        // Shown once, on the first start, to a person at a terminal; the key file keeps it
-        // (owner-only permissions). When standard error is a log (a service manager, a
-        // file), the secret stays out of it.
+        // The secret stays in the owner-only key file: standard error may be kept by a
+        // service manager's journal or a log file, so only the key id and the file are named.
         use std::io::IsTerminal as _;
         let file = opts.data_dir.join(api::keys::KEYS_FILE);
         if std::io::stderr().is_terminal() {
             eprintln!(
-                "flowdns: created an API access key (stored in {}):\n  access key id:     {}\n  secret access key: {}",
-                file.display(),
+                "flowdns: created an API access key {} (its secret is in {}, readable only by \
+                 its owner; show it with: cat {})",
                 pair.access_key_id,
-                pair.secret.expose()
+                file.display(),
+                file.display()
             );
         } else {
             tracing::warn!(

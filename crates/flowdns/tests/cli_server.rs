@@ -381,3 +381,75 @@ fn bearer(data: &Path) -> String {
     };
     api::keys::bearer_token(&pair)
 }
+
+/// Started from a terminal, the first start names the created key and its file, and never
+/// shows the secret: a terminal's output may be recorded too.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_created_key_is_named_on_a_terminal_but_its_secret_is_not_shown() {
+    let data = temp_dir("terminal");
+    // The API port is taken, so the server stops by itself right after creating the key.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let command = format!(
+        "exec '{}' --data-dir '{}' serve --dns-listen 127.0.0.1:{} --api-listen {}",
+        env!("CARGO_BIN_EXE_flowdns"),
+        data.display(),
+        free_port(),
+        taken.local_addr().unwrap()
+    );
+    // `script` runs the command with a pseudo-terminal as its standard error.
+    let o = Command::new("timeout")
+        .args(["60", "script", "-qec", &command, "/dev/null"])
+        .env_remove("FLOWDNS_LOG")
+        .env_remove("FLOWDNS_LOG_FORMAT")
+        .env_remove("FLOWDNS_CONFIG")
+        .env_remove("FLOWDNS_GEOIP")
+        .env_remove("FLOWDNS_ACCESS_KEY_ID")
+        .env_remove("FLOWDNS_SECRET_ACCESS_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs a command on a pseudo-terminal");
+    let shown = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert_ne!(o.status.code(), Some(124), "the server did not stop: {shown}");
+    let (key_id, secret) = created_key(&data);
+    let file = data.join("access-keys.json");
+    assert!(shown.contains("created an API access key"), "{shown}");
+    assert!(!shown.contains(&secret), "the secret is shown on the terminal: {shown}");
+    assert!(shown.contains(&key_id), "the key id is shown: {shown}");
+    assert!(shown.contains(&format!("cat {}", file.display())), "how to see it: {shown}");
+    drop(taken);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A data directory open to other users gets one warning at start, naming it, its mode and
+/// the fix; a private one gets none.
+#[cfg(unix)]
+#[test]
+fn a_data_directory_open_to_others_is_warned_about_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = temp_dir("dir-mode");
+    let warnings = |server: &Server| -> Vec<Value> {
+        server
+            .log()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["fields"]["message"].as_str().is_some_and(|m| m.contains("chmod 700")))
+            .collect()
+    };
+
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = Server::start(&data, &[]);
+    let found = warnings(&server);
+    assert_eq!(found.len(), 1, "{:?}", server.log());
+    assert_eq!(found[0]["level"], "WARN");
+    let message = found[0]["fields"]["message"].as_str().unwrap();
+    assert!(message.contains(&data.display().to_string()), "{message}");
+    assert!(message.contains("0755"), "{message}");
+    drop(server);
+
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let server = Server::start(&data, &[]);
+    assert_eq!(warnings(&server), Vec::<Value>::new());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -246,10 +246,13 @@ impl EngineKind {
 
 impl Store {
     /// Opens the store in `data_dir`: creates the directory (mode 0700 on Unix) and the
-    /// database file `flowdns.db` if missing, and applies pending migrations.
+    /// database file `flowdns.db` (mode 0600, as its journal files get) if missing, and
+    /// applies pending migrations. An existing directory or file keeps its mode.
     pub async fn open(data_dir: &Path) -> Result<Store> {
         create_data_dir(data_dir)?;
-        let backend = sqlite::Backend::open_file(&data_dir.join(DB_FILE_NAME)).await?;
+        let path = data_dir.join(DB_FILE_NAME);
+        create_private_file(&path)?;
+        let backend = sqlite::Backend::open_file(&path).await?;
         Ok(Store { engine: Engine::Sqlite(sqlite::ops::Store { backend }) })
     }
 
@@ -325,6 +328,27 @@ fn create_data_dir(dir: &Path) -> Result<()> {
     })
 }
 
+/// Creates `path` empty with owner-only permissions (mode 0600) when it does not exist: SQLite
+/// gives the journal files it creates next to a database the permissions of the database
+/// file, so the store's files stay private whatever the process umask or the mode of an
+/// existing data directory. An existing file is left as it is.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => {
+            Err(StoreError::Io { context: format!("cannot create {}", path.display()), source })
+        }
+    }
+}
+
 /// Runs `$body` (an expression that may use `?`, with `$tx`, the transaction's connection, in
 /// scope) inside one write transaction of an engine store: commits on `Ok`, rolls back on
 /// `Err`.
@@ -338,6 +362,9 @@ macro_rules! write_tx {
         .await;
         match outcome {
             Ok(value) => {
+                // A failed COMMIT drops the transaction, which rolls it back. On SQLite a
+                // connection that still counts itself inside it is then discarded by the pool
+                // (`sqlite::release_clean`); the PostgreSQL driver always leaves it.
                 transaction.commit().await?;
                 Ok(value)
             }

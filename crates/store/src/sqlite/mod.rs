@@ -66,10 +66,52 @@ pub(crate) fn is_busy(err: &StoreError) -> bool {
     }
 }
 
+/// Whether a connection coming back to the pool is clean enough to be used again: one whose
+/// transaction could not be closed is discarded instead.
+///
+/// After a failed statement or `COMMIT` (a full disk, an I/O error), SQLite may already have
+/// rolled the whole transaction back by itself; the `ROLLBACK` that follows then fails, and the
+/// driver still counts the connection as inside a transaction, so every later `BEGIN` on it
+/// would be refused. The ping waits for a rollback still queued by a dropped transaction.
+async fn release_clean(conn: &mut Conn) -> std::result::Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
+}
+
+impl crate::Store {
+    /// Opens the store in `data_dir` like [`Store::open`](crate::Store::open), with the
+    /// database limited to `pages` pages (SQLite's `max_page_count`): a write that needs more
+    /// room fails as on a full disk. For tests of how storage errors are recovered from.
+    #[doc(hidden)]
+    pub async fn open_with_max_page_count(
+        data_dir: &std::path::Path,
+        pages: u32,
+    ) -> Result<crate::Store> {
+        crate::create_data_dir(data_dir)?;
+        let path = data_dir.join(crate::DB_FILE_NAME);
+        crate::create_private_file(&path)?;
+        let backend = Backend::open_file_with_max_page_count(&path, pages).await?;
+        Ok(crate::Store { engine: crate::Engine::Sqlite(ops::Store { backend }) })
+    }
+}
+
 impl Backend {
     /// Opens (creating if missing) the SQLite database file at `path`.
     pub(crate) async fn open_file(path: &std::path::Path) -> Result<Backend> {
         Backend::open_sqlite(SqliteConnectOptions::new().filename(path), false).await
+    }
+
+    /// Opens the database file at `path` like [`Backend::open_file`], with every connection
+    /// limited to `pages` pages: SQLite then fails a write that needs more room with
+    /// `SQLITE_FULL`, as on a full disk.
+    pub(crate) async fn open_file_with_max_page_count(
+        path: &std::path::Path,
+        pages: u32,
+    ) -> Result<Backend> {
+        let options =
+            SqliteConnectOptions::new().filename(path).pragma("max_page_count", pages.to_string());
+        Backend::open_sqlite(options, false).await
     }
 
     /// Opens the SQLite database at `url` (a `sqlite:` URL) and applies the migrations.
@@ -94,7 +136,9 @@ impl Backend {
         if !in_memory {
             options = options.journal_mode(SqliteJournalMode::Wal).create_if_missing(true);
         }
-        let mut pool_options = PoolOptions::new().max_connections(MAX_CONNECTIONS);
+        let mut pool_options = PoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .after_release(|conn, _| Box::pin(release_clean(conn)));
         if in_memory {
             // A shared in-memory database lives as long as one connection to it is open.
             pool_options = pool_options.min_connections(1).idle_timeout(None).max_lifetime(None);
