@@ -369,12 +369,15 @@ impl Service {
         }
         let touched: Vec<(String, String)> =
             out.iter().map(|c| (c.rrset.name.clone(), c.rrset.rtype.clone())).collect();
+        let actions: Vec<(store::RrsetAction, String, String)> =
+            out.iter().map(|c| (c.action, c.rrset.name.clone(), c.rrset.rtype.clone())).collect();
         let count = out.len();
         let catalog = self.catalog.clone();
         let zone_id_owned = zone.id.clone();
         let serial = self
             .store
             .change_record_sets_checked(zone_id, out, comment, move |view| {
+                check_integrity(view, &actions)?;
                 check_batch(&origin, &zone_id_owned, view, &touched, &catalog)
             })
             .await
@@ -652,4 +655,160 @@ fn check_batch(
         problems.extend(list);
     }
     if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// A record set as the zone integrity rules see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SetShape<'a> {
+    /// Owner name, normalised.
+    pub name: &'a str,
+    /// Record type, upper case.
+    pub rtype: &'a str,
+    /// Whether it has routing settings or a set identifier.
+    pub routed: bool,
+    /// How many values it holds.
+    pub values: usize,
+}
+
+/// A way a zone breaks Route 53's integrity rules: exactly one SOA record, in one simple
+/// record set at the apex; NS records at the apex; no SOA record anywhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Integrity {
+    /// The apex has no SOA record set.
+    NoApexSoa,
+    /// The apex has more than one SOA record set (routed ones).
+    ApexSoaSets(usize),
+    /// The apex SOA record set has routing settings or a set identifier.
+    RoutedApexSoa,
+    /// The apex SOA record set holds this many values (not one).
+    ApexSoaValues(usize),
+    /// This name below the apex holds an SOA record.
+    SoaBelowApex(String),
+    /// The apex has no NS record.
+    NoApexNs,
+}
+
+impl Integrity {
+    /// The problem in words, for the zone `apex`.
+    pub(crate) fn message(&self, apex: &str) -> String {
+        match self {
+            Integrity::NoApexSoa => format!(
+                "the zone {apex} would have no SOA record: a hosted zone must contain exactly one \
+                 SOA record, at its apex; change it with UPSERT, it cannot be deleted"
+            ),
+            Integrity::ApexSoaSets(n) => format!(
+                "the zone {apex} would have {n} SOA record sets: a hosted zone must contain \
+                 exactly one SOA record, in one record set without SetIdentifier at its apex"
+            ),
+            Integrity::RoutedApexSoa => format!(
+                "[name='{apex}', type='SOA'] has routing settings or a SetIdentifier: the SOA \
+                 record set is a simple record set"
+            ),
+            Integrity::ApexSoaValues(n) => format!(
+                "[name='{apex}', type='SOA'] has {n} values: a hosted zone must contain exactly \
+                 one SOA record"
+            ),
+            Integrity::SoaBelowApex(name) => format!(
+                "The resource record set with the name {name} and type SOA must be at the apex \
+                 {apex}: an SOA record belongs only at the zone's apex"
+            ),
+            Integrity::NoApexNs => format!(
+                "the zone {apex} would have no NS records at its apex: the apex NS record set \
+                 can be changed with UPSERT, but it cannot be deleted"
+            ),
+        }
+    }
+
+    /// Whether a change with this action, name and type brings the problem about.
+    fn caused_by(&self, apex: &str, action: store::RrsetAction, name: &str, rtype: &str) -> bool {
+        let delete = action == store::RrsetAction::Delete;
+        match self {
+            Integrity::NoApexSoa => delete && name == apex && rtype == "SOA",
+            Integrity::ApexSoaSets(_) | Integrity::RoutedApexSoa | Integrity::ApexSoaValues(_) => {
+                !delete && name == apex && rtype == "SOA"
+            }
+            Integrity::SoaBelowApex(n) => !delete && name == n && rtype == "SOA",
+            Integrity::NoApexNs => delete && name == apex && rtype == "NS",
+        }
+    }
+}
+
+/// The zone integrity rules, applied to the record sets of a zone with the apex `apex`
+/// (sets of other types than SOA and NS are ignored, so a caller may pass only those).
+pub(crate) fn zone_integrity<'a>(
+    apex: &str,
+    sets: impl IntoIterator<Item = SetShape<'a>>,
+) -> Vec<Integrity> {
+    let mut problems = Vec::new();
+    let mut apex_soa: Vec<SetShape<'a>> = Vec::new();
+    let mut apex_ns = false;
+    for set in sets {
+        match set.rtype {
+            "SOA" if set.name == apex => apex_soa.push(set),
+            "SOA" => {
+                let below = Integrity::SoaBelowApex(set.name.to_owned());
+                if !problems.contains(&below) {
+                    problems.push(below);
+                }
+            }
+            "NS" if set.name == apex && set.values > 0 => apex_ns = true,
+            _ => {}
+        }
+    }
+    match apex_soa.as_slice() {
+        [] => problems.insert(0, Integrity::NoApexSoa),
+        [one] if one.routed => problems.insert(0, Integrity::RoutedApexSoa),
+        [one] if one.values != 1 => problems.insert(0, Integrity::ApexSoaValues(one.values)),
+        [_] => {}
+        many => problems.insert(0, Integrity::ApexSoaSets(many.len())),
+    }
+    if !apex_ns {
+        problems.push(Integrity::NoApexNs);
+    }
+    problems
+}
+
+fn shape_of(r: &Rrset) -> SetShape<'_> {
+    SetShape {
+        name: &r.name,
+        rtype: &r.rtype,
+        routed: r.routing.is_some() || r.set_identifier.is_some(),
+        values: r.values.len(),
+    }
+}
+
+/// Applies the zone integrity rules to the zone as a batch leaves it; each problem names the
+/// changes that bring it about by position (or the zone alone, if it was broken before).
+fn check_integrity(
+    view: &store::BatchView,
+    actions: &[(store::RrsetAction, String, String)],
+) -> std::result::Result<(), String> {
+    let apex = view.apex.as_str();
+    let sets = view.apex_soa.iter().chain(&view.apex_ns).map(shape_of).chain(
+        view.soa_below_apex.iter().map(|n| SetShape {
+            name: n,
+            rtype: "SOA",
+            routed: false,
+            values: 1,
+        }),
+    );
+    let problems = zone_integrity(apex, sets);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Vec::new();
+    for p in problems {
+        let message = p.message(apex);
+        let mut named = false;
+        for (i, (action, name, rtype)) in actions.iter().enumerate() {
+            if p.caused_by(apex, *action, name, rtype) {
+                lines.push(format!("change {}: {message}", i + 1));
+                named = true;
+            }
+        }
+        if !named {
+            lines.push(message);
+        }
+    }
+    Err(lines.join("\n"))
 }

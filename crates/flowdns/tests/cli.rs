@@ -1017,3 +1017,46 @@ fn zone_import_refuses_record_sets_a_change_batch_refuses() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn zone_import_keeps_one_soa_at_the_apex() {
+    let data = fresh_dir("import-integrity");
+    let d = data.to_str().unwrap();
+    let good = "$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ IN NS ns1\nns1 IN A 192.0.2.53\nwww IN A 192.0.2.80\n";
+    let file = temp_file("integrity-good.zone", good.as_bytes());
+    let o = flowdns(&["--data-dir", d, "zone", "import", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // Files that would leave the zone without its one SOA at the apex or its apex NS: each is
+    // refused with exit 1, naming the line, and the zone keeps its records.
+    let below = format!("{good}sub IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n");
+    let two = format!("{good}@ IN SOA ns1 hostmaster 2 7200 3600 1209600 60\n");
+    let only_below = good.replace("@ IN SOA", "sub IN SOA");
+    let no_ns = good.replace("@ IN NS ns1\n", "");
+    for (what, text, part) in [
+        (
+            "below",
+            below,
+            ".zone:7: a second SOA record (the first is on line 3): a zone has exactly one",
+        ),
+        ("two", two, ".zone:7: a second SOA record (the first is on line 3)"),
+        (
+            "only-below",
+            only_below,
+            ".zone:3: the SOA record must be at the zone apex example.com., not at sub.example.com.",
+        ),
+        ("no-ns", no_ns, "the zone has no NS record at its apex example.com."),
+    ] {
+        let file = temp_file(&format!("integrity-{what}.zone"), text.as_bytes());
+        let o = flowdns(&["--data-dir", d, "zone", "import", file.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains("nothing was imported"), "{what}: {err}");
+        assert!(err.contains(part), "{what}: {part:?} not in {err}");
+    }
+    let o = flowdns(&["--data-dir", d, "zone", "export", "example.com"]);
+    let export = stdout(&o);
+    assert_eq!(export.matches(" SOA ").count(), 1, "the zone keeps its one SOA: {export}");
+    assert!(export.contains("192.0.2.80") && export.contains(" NS "), "{export}");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -92,7 +92,9 @@ pub(crate) fn normalise(r: Rrset, zone: &str) -> std::result::Result<Rrset, Stri
 /// What a batch's check sees of its zone, read inside the batch's transaction after its
 /// changes: every record set with routing, a health check or an alias (a `routing` value or a
 /// set identifier), the simple record sets at the names the batch changed and at the names
-/// those routed sets' values name (alias targets among them), and the zone's policy records.
+/// those routed sets' values name (alias targets among them), the zone's policy records, and
+/// what the zone's integrity rules need: the SOA and NS record sets at its apex and the names
+/// below the apex that hold an SOA record.
 #[derive(Debug, Clone, Default)]
 pub struct BatchView {
     /// Record sets with routing settings.
@@ -103,6 +105,14 @@ pub struct BatchView {
     pub policy_records: Vec<(String, String)>,
     /// Every CIDR collection with its blocks, when a routed record set names one.
     pub cidr: Vec<crate::CidrCollectionBlocks>,
+    /// The zone's name (absolute, lower case).
+    pub apex: String,
+    /// Every SOA record set at the apex (routed ones included).
+    pub apex_soa: Vec<Rrset>,
+    /// Every NS record set at the apex (routed ones included).
+    pub apex_ns: Vec<Rrset>,
+    /// The names below the apex that hold an SOA record, sorted, each once.
+    pub soa_below_apex: Vec<String>,
 }
 
 pub(crate) fn same_values(a: &Rrset, b: &Rrset) -> bool {

@@ -158,7 +158,7 @@ impl Store {
             if !problems.is_empty() {
                 return Err(StoreError::Invalid(problems.join("\n")));
             }
-            let view = batch_view(tx, zone_id, &touched).await?;
+            let view = batch_view(tx, zone_id, &zone.name, &touched).await?;
             check(&view).map_err(StoreError::Invalid)?;
             super::soa::advance(tx, zone_id, before).await?;
             let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM records WHERE zone_id = $1")
@@ -186,7 +186,12 @@ impl Store {
         Ok(group(self.zone_records(zone_id).await?))
     }
 }
-async fn batch_view(tx: &mut Conn, zone_id: &str, changed: &[String]) -> Result<BatchView> {
+async fn batch_view(
+    tx: &mut Conn,
+    zone_id: &str,
+    apex: &str,
+    changed: &[String],
+) -> Result<BatchView> {
     let routed_rows: Vec<RecordRow> = sqlx::query(concat!(
         "SELECT ",
         record_columns!(),
@@ -235,7 +240,37 @@ async fn batch_view(tx: &mut Conn, zone_id: &str, changed: &[String]) -> Result<
         } else {
             Vec::new()
         };
-    Ok(BatchView { routed, simple: group(simple_rows), policy_records, cidr })
+    let apex_rows: Vec<RecordRow> = sqlx::query(concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM records WHERE zone_id = $1 AND name = $2 AND rtype IN ('SOA', 'NS') \
+         ORDER BY ordinal"
+    ))
+    .bind(zone_id)
+    .bind(apex)
+    .try_map(|row| record_from_row(&row))
+    .fetch_all(&mut *tx)
+    .await?;
+    let (apex_soa, apex_ns): (Vec<Rrset>, Vec<Rrset>) =
+        group(apex_rows).into_iter().partition(|r| r.rtype == "SOA");
+    let soa_below_apex: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT name FROM records WHERE zone_id = $1 AND rtype = 'SOA' AND name <> $2 \
+         ORDER BY name",
+    )
+    .bind(zone_id)
+    .bind(apex)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(BatchView {
+        routed,
+        simple: group(simple_rows),
+        policy_records,
+        cidr,
+        apex: apex.to_owned(),
+        apex_soa,
+        apex_ns,
+        soa_below_apex,
+    })
 }
 /// Why a record set cannot sit beside the zone's policy records at its name, if it cannot.
 async fn policy_conflict(tx: &mut Conn, zone_id: &str, r: &Rrset) -> Result<Option<String>> {
