@@ -169,7 +169,7 @@ def test_a_change_through_one_node_is_served_by_all_three(cluster):
         latencies.append(time.monotonic() - t0)
     print(f"change to all three nodes (incl. dig): {[round(x * 1000) for x in latencies]} ms")
     # Nodes registered themselves, with their roles and regions.
-    listed = {n["Name"] if "Name" in n else n["name"]: n for n in _nodes(nodes[1].server)}
+    listed = {n["name"]: n for n in _nodes(nodes[1].server)}
     assert set(listed) == {"node1", "node2", "node3"}
     assert all(n["live"] and n["dns"] for n in listed.values())
 

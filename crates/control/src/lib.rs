@@ -343,8 +343,7 @@ impl Service {
             .await
             .map_err(|e| from_store(e, Code::NoSuchChange, Code::InvalidInput))?;
         let now = unix_ms();
-        let timeout = i64::try_from(NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX);
-        let mut live = nodes.iter().filter(|n| n.dns && now - n.heartbeat_ms <= timeout).peekable();
+        let mut live = nodes.iter().filter(|n| n.dns && is_live(n.heartbeat_ms, now)).peekable();
         if live.peek().is_none() {
             return Ok(here);
         }
@@ -354,7 +353,6 @@ impl Service {
     /// The nodes registered in the store, by name, each with whether its heartbeat is live.
     pub async fn nodes(&self) -> Result<Vec<NodeStatus>> {
         let now = unix_ms();
-        let timeout = i64::try_from(NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX);
         Ok(self
             .store
             .nodes()
@@ -362,7 +360,7 @@ impl Service {
             .map_err(|e| from_store(e, Code::InvalidInput, Code::InvalidInput))?
             .into_iter()
             .map(|n| NodeStatus {
-                live: now - n.heartbeat_ms <= timeout,
+                live: is_live(n.heartbeat_ms, now),
                 heartbeat_age_ms: (now - n.heartbeat_ms).max(0),
                 name: n.id,
                 roles: n.roles.split(',').map(str::to_owned).collect(),
@@ -472,6 +470,13 @@ pub struct CheckerReport {
 /// A node whose heartbeat is older than this is gone: it no longer counts for GetChange.
 /// Nodes beat every second.
 pub const NODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether a node whose last heartbeat was at `heartbeat_ms` is live at `now_ms` (Unix
+/// milliseconds): younger than [`NODE_TIMEOUT`].
+pub fn is_live(heartbeat_ms: i64, now_ms: i64) -> bool {
+    now_ms.saturating_sub(heartbeat_ms)
+        <= i64::try_from(NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// Now, in Unix milliseconds (the clock heartbeats are written with).
 pub fn unix_ms() -> i64 {

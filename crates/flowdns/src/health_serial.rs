@@ -40,10 +40,9 @@ fn zones_using(snapshot: &zone::Snapshot, checks: &[&str]) -> BTreeMap<String, B
 async fn writes_for_all(store: &Store, node: &str) -> bool {
     let Ok(nodes) = store.nodes().await else { return false };
     let now = control::unix_ms();
-    let timeout = i64::try_from(control::NODE_TIMEOUT.as_millis()).unwrap_or(i64::MAX);
     nodes
         .iter()
-        .filter(|n| now - n.heartbeat_ms <= timeout)
+        .filter(|n| control::is_live(n.heartbeat_ms, now))
         .map(|n| n.id.as_str())
         .min()
         .is_none_or(|first| first == node)

@@ -312,3 +312,43 @@ async fn moving_a_record_while_its_state_is_recorded() {
     let last = store.get_policy_record(&record.id).await.unwrap();
     assert!(matches!(last.policy_version, 1 | 2));
 }
+
+/// The states write takes the serial before any row: while another transaction holds the
+/// serial and then updates the same policy record, the states write waits instead of holding
+/// that row (on PostgreSQL the opposite order was a deadlock, and one of the two was
+/// aborted). SQLite serialises whole write transactions, so this is a PostgreSQL test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_states_write_takes_the_serial_before_the_row() {
+    let (dir, store, zone, policy) = setup("precords-lock-order").await;
+    let Some(url) = dir.url() else { return };
+    let record =
+        store.create_policy_record(&zone.id, "order.example.com.", 60, &policy, 1).await.unwrap();
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let mut other = pool.begin().await.unwrap();
+    // Another writer takes the serial first, as every write does...
+    sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'serial'")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let recorder = store.clone();
+    let id = record.id.clone();
+    let states = tokio::spawn(async move {
+        recorder
+            .set_policy_record_states(&[(id, PolicyRecordState::Failed, "lock order".into())])
+            .await
+    });
+    // ...the states write starts meanwhile and must wait for it without holding the row...
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // ...so that the other writer can update the row (this deadlocked before).
+    sqlx::query("UPDATE policy_records SET message = 'other' WHERE id = $1")
+        .bind(&record.id)
+        .execute(&mut *other)
+        .await
+        .expect("the other writer updates the row the states write has not taken");
+    other.rollback().await.unwrap();
+    let changed = states.await.unwrap().expect("the states write goes on after the other one");
+    assert_eq!(changed.len(), 1);
+    let now = store.get_policy_record(&record.id).await.unwrap();
+    assert_eq!((now.state, now.message.as_str()), (PolicyRecordState::Failed, "lock order"));
+    pool.close().await;
+}

@@ -22,6 +22,11 @@ impl TempDir {
     pub fn path(&self) -> &Path {
         &self.0
     }
+
+    /// The PostgreSQL database's URL, for a store `fresh` made on PostgreSQL.
+    pub fn url(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
 }
 
 impl Drop for TempDir {
