@@ -3,6 +3,7 @@
 //!
 //! | Method and path | Operation |
 //! |---|---|
+//! | `GET /api/v1/openapi.json` | the OpenAPI 3.1 description of every operation here, without authentication (see [`crate::openapi`]) |
 //! | `GET /api/v1/policies` | list policies |
 //! | `POST /api/v1/policies` `{name, document, comment?}` | create a policy (version 1); the answer's `warnings` lists the validator's warnings and each health check the document refers to that does not exist |
 //! | `GET /api/v1/policies/{id}` | the latest version |
@@ -58,8 +59,9 @@ use crate::server::{Api, Call, error_response};
 
 type Reply = Result<(StatusCode, Value), Error>;
 
+/// The request body: a JSON object, each struct from an object (see [`crate::strict_json`]).
 fn body<T: DeserializeOwned>(call: &Call) -> Result<T, Error> {
-    serde_json::from_slice(&call.body).map_err(|e| {
+    crate::strict_json::from_slice(&call.body).map_err(|e| {
         Error::new(Code::InvalidInput, format!("the body is not the expected JSON: {e}"))
     })
 }
@@ -68,8 +70,111 @@ fn number(field: &str, s: &str) -> Result<u32, Error> {
     s.parse().map_err(|_| Error::invalid(field, format!("{s:?} is not a number")))
 }
 
+/// Every operation of the JSON API: the method and the path below `/api/v1`, where `{name}`
+/// stands for one path segment. [`dispatch`] answers these only: another path is refused with
+/// 404 `UnknownOperationException`, another method on one of these paths with 405
+/// `MethodNotAllowed` and an `Allow` header. The OpenAPI description (`openapi.json`, see
+/// [`crate::openapi`]) describes exactly these, and every one of them has its arm in `route`:
+/// both are checked by the tests in `openapi.rs`.
+pub(crate) const OPERATIONS: &[(&str, &str)] = &[
+    ("GET", "/openapi.json"),
+    ("GET", "/policies"),
+    ("POST", "/policies"),
+    ("GET", "/policies/{id}"),
+    ("GET", "/policies/{id}/versions"),
+    ("POST", "/policies/{id}/versions"),
+    ("GET", "/policies/{id}/versions/{version}"),
+    ("PATCH", "/policies/{id}/versions/{version}"),
+    ("DELETE", "/policies/{id}/versions/{version}"),
+    ("GET", "/policies/{id}/diff"),
+    ("POST", "/validate"),
+    ("POST", "/explain"),
+    ("POST", "/coverage"),
+    ("GET", "/records"),
+    ("POST", "/records"),
+    ("GET", "/records/{id}"),
+    ("PATCH", "/records/{id}"),
+    ("DELETE", "/records/{id}"),
+    ("GET", "/records/{id}/live"),
+    ("GET", "/zones"),
+    ("POST", "/zones"),
+    ("GET", "/zones/{id}"),
+    ("DELETE", "/zones/{id}"),
+    ("GET", "/zones/{id}/rrsets"),
+    ("POST", "/zones/{id}/rrsets"),
+    ("POST", "/zones/{id}/explain"),
+    ("GET", "/zones/{id}/tags"),
+    ("PATCH", "/zones/{id}/tags"),
+    ("PUT", "/zones/{id}/tags"),
+    ("GET", "/changes/{id}"),
+    ("GET", "/test-dns-answer"),
+    ("GET", "/health-checks"),
+    ("POST", "/health-checks"),
+    ("GET", "/health-checks/{id}"),
+    ("DELETE", "/health-checks/{id}"),
+    ("PUT", "/health-checks/{id}/override"),
+    ("DELETE", "/health-checks/{id}/override"),
+    ("GET", "/health-checks/{id}/reports"),
+    ("GET", "/health-checks/{id}/tags"),
+    ("PATCH", "/health-checks/{id}/tags"),
+    ("PUT", "/health-checks/{id}/tags"),
+    ("GET", "/nodes"),
+    ("GET", "/geolocations"),
+    ("GET", "/regions"),
+    ("GET", "/cidr-collections"),
+    ("POST", "/cidr-collections"),
+    ("GET", "/cidr-collections/{id}"),
+    ("DELETE", "/cidr-collections/{id}"),
+    ("POST", "/cidr-collections/{id}/changes"),
+    ("GET", "/cidr-collections/{id}/blocks"),
+];
+
+/// Whether path segments fit an [`OPERATIONS`] path: literal segments equal, a `{name}`
+/// segment any one segment.
+pub(crate) fn path_matches(template: &str, segments: &[String]) -> bool {
+    let mut parts = template.split('/').filter(|p| !p.is_empty());
+    let mut given = segments.iter();
+    loop {
+        match (parts.next(), given.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') || p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The methods of the operations at these path segments (none for a path without any).
+pub(crate) fn methods_at(segments: &[String]) -> Vec<&'static str> {
+    OPERATIONS.iter().filter(|(_, p)| path_matches(p, segments)).map(|(m, _)| *m).collect()
+}
+
 /// Dispatches one authenticated call.
 pub(crate) async fn dispatch(service: &Service, call: &Call) -> Response {
+    let path = format!("/api/v1/{}", call.segments.join("/"));
+    let methods = methods_at(&call.segments);
+    if methods.is_empty() {
+        return error_response(
+            Api::Json,
+            &call.request_id,
+            404,
+            "UnknownOperationException",
+            &format!("no JSON API operation at {path} (see GET /api/v1/openapi.json)"),
+        );
+    }
+    if !methods.contains(&call.method.as_str()) {
+        let allow = methods.join(", ");
+        let mut r = error_response(
+            Api::Json,
+            &call.request_id,
+            405,
+            "MethodNotAllowed",
+            &format!("{} is not an operation of {path}: {allow}", call.method),
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&allow) {
+            r.headers_mut().insert(axum::http::header::ALLOW, v);
+        }
+        return r;
+    }
     match route(service, call).await {
         Ok((status, value)) => (status, axum::Json(value)).into_response(),
         Err(e) => error_response(
@@ -382,8 +487,9 @@ async fn route(s: &Service, call: &Call) -> Reply {
             version_json(&s.get_policy(id, Some(number("version", n)?)).await?),
         )),
         (Method::DELETE, ["policies", id, "versions", n]) => {
-            s.delete_policy(id, number("version", n)?).await?;
-            Ok((StatusCode::OK, json!({"deleted": {"id": id, "version": n}})))
+            let version = number("version", n)?;
+            s.delete_policy(id, version).await?;
+            Ok((StatusCode::OK, json!({"deleted": {"id": id, "version": version}})))
         }
         (Method::GET, ["policies", id, "diff"]) => {
             let from = number(
@@ -745,9 +851,95 @@ async fn route(s: &Service, call: &Call) -> Reply {
             let change = s.delete_cidr_collection(id).await?;
             Ok((StatusCode::OK, json!({"deleted": id, "change": change_json(&change)})))
         }
+        (Method::GET, ["openapi.json"]) => Ok((StatusCode::OK, crate::openapi::document())),
+        // Only an operation listed in OPERATIONS without an arm here gets this far.
         _ => Err(Error::new(
-            Code::InvalidInput,
-            format!("no JSON API operation is {} /api/v1/{}", call.method, call.segments.join("/")),
+            Code::NotImplemented,
+            format!("{} /api/v1/{} has no handler", call.method, call.segments.join("/")),
         )),
     }
+}
+
+/// Decodes `body` as every request body above and runs, on each that decodes, the checks that
+/// need no store: actions, health check configurations, CIDR blocks and routing, client
+/// addresses, and explain and coverage of a document (coverage with one sample per location
+/// and the coarsest grid, so that one call stays cheap). For the `json_body` fuzz target;
+/// see [`crate::fuzzing`].
+pub(crate) fn check_bodies(body: &[u8]) {
+    fn decode<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+        match crate::strict_json::from_slice(body) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let _ = e.to_string();
+                None
+            }
+        }
+    }
+    fn done<T>(r: Result<T, Error>) {
+        if let Err(e) = r {
+            let _ = (e.code.status(), e.code.as_str(), e.message.len());
+        }
+    }
+    let catalog = policy::codes::Catalog::builtin();
+    if let Some(b) = decode::<ChangeBatch>(body) {
+        for (i, c) in b.changes.into_iter().enumerate() {
+            done(control::zones::parse_action(&format!("changes[{i}].action"), &c.action));
+            if let Some(config) = &c.routing.cidr_routing_config {
+                let _ = control::cidr::check_routing_config(&c.r#type, &c.routing, config);
+            }
+        }
+    }
+    if let Some(b) = decode::<NewHealthCheck>(body) {
+        done(b.config.check());
+        done(b.config.with_defaults().check());
+    }
+    if let Some(b) = decode::<CidrChanges>(body) {
+        for c in &b.changes {
+            let _ = control::cidr::is_location_name(&c.location_name);
+            for block in &c.cidr_list {
+                let _ = control::cidr::canonical_block(block);
+            }
+        }
+    }
+    if let Some(b) = decode::<ExplainRecord>(body) {
+        done(control::simulate::parse_client(&b.client));
+    }
+    if let Some(b) = decode::<Explain>(body) {
+        let req = control::simulate::ExplainRequest {
+            document: b.document,
+            client: b.client,
+            unhealthy: b.unhealthy,
+            unhealthy_targets: b.unhealthy_targets,
+            seed: b.seed,
+        };
+        done(control::simulate::explain(&catalog, &Default::default(), &req));
+    }
+    if let Some(b) = decode::<Coverage>(body) {
+        let mut req = control::coverage::CoverageRequest {
+            document: b.document,
+            unhealthy: b.unhealthy,
+            unhealthy_targets: b.unhealthy_targets,
+            rule: b.rule,
+            grid_step: b.grid.map(|g| g.step.unwrap_or(control::coverage::DEFAULT_GRID_STEP)),
+            samples: b.samples,
+        };
+        // Out-of-range values keep their errors; valid ones are made as cheap as allowed.
+        use control::coverage::{MAX_GRID_STEP, MAX_SAMPLES, MIN_GRID_STEP};
+        if req.samples.is_none_or(|n| (1..=i64::from(MAX_SAMPLES)).contains(&n)) {
+            req.samples = Some(1);
+        }
+        if req.grid_step.is_some_and(|s| (MIN_GRID_STEP..=MAX_GRID_STEP).contains(&s)) {
+            req.grid_step = Some(MAX_GRID_STEP);
+        }
+        let points = control::coverage::RepresentativePoints::default();
+        done(control::coverage::coverage(&catalog, &Default::default(), &points, &req));
+    }
+    let _ = decode::<NewZone>(body);
+    let _ = decode::<NewPolicy>(body);
+    let _ = decode::<NewVersion>(body);
+    let _ = decode::<Validate>(body).map(|b| policy::compile(&b.document, &catalog));
+    let _ = decode::<NewRecord>(body);
+    let _ = decode::<RecordUpdate>(body);
+    let _ = decode::<NewCidrCollection>(body);
+    let _ = decode::<Vec<JsonTag>>(body).map(tags_from_json);
 }

@@ -1299,6 +1299,67 @@ fn geo(g: &control::geo_codes::GeoDetails) -> xml::GeoLocationDetails {
     }
 }
 
+/// Reads `body` as every Route 53 request body and runs, on each that reads, the checks and
+/// conversions that need no store, as the operations above do. For the `xml_body` fuzz
+/// target; see [`crate::fuzzing`].
+pub(crate) fn check_bodies(body: &[u8]) {
+    fn done<T>(r: Result<T, Error>) {
+        if let Err(e) = r {
+            let _ = (e.code.status(), e.code.as_str(), e.message.len());
+        }
+    }
+    fn read<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+        xml::from_xml(body).map_err(|e| e.to_string()).ok()
+    }
+    if let Some(req) = read::<xml::ChangeResourceRecordSetsRequest>(body) {
+        for (i, c) in req.change_batch.changes.into_iter().enumerate() {
+            done(control::zones::parse_action(&format!("Change[{}]/Action", i + 1), &c.action));
+            done(record_set_in(c.resource_record_set, i + 1));
+        }
+    }
+    if let Some(req) = read::<xml::CreateHostedZoneRequest>(body) {
+        done(check_new_zone(&req));
+    }
+    if let Some(req) = read::<xml::CreateHealthCheckRequest>(body) {
+        done(health_config_in(req.health_check_config).and_then(|c| c.check()));
+    }
+    if let Some(req) = read::<xml::UpdateHealthCheckRequest>(body) {
+        done(check_update(&req));
+        let mut config =
+            control::health::HealthCheckConfig { check_type: "HTTP".into(), ..Default::default() };
+        apply_update(&mut config, req);
+        done(config.with_defaults().check());
+    }
+    if let Some(req) = read::<xml::ChangeTagsForResourceRequest>(body) {
+        done(req.add_tags.map(tags_in).transpose());
+    }
+    if let Some(req) = read::<xml::CreateTrafficPolicyInstanceRequest>(body) {
+        done(version_i32(req.traffic_policy_version));
+        let _ = zone_id(&req.hosted_zone_id);
+    }
+    if let Some(req) = read::<xml::UpdateTrafficPolicyInstanceRequest>(body) {
+        done(version_i32(req.traffic_policy_version));
+    }
+    let catalog = policy::codes::Catalog::builtin();
+    if let Some(req) = read::<xml::CreateTrafficPolicyRequest>(body) {
+        let _ = policy::compile(&req.document, &catalog);
+    }
+    if let Some(req) = read::<xml::CreateTrafficPolicyVersionRequest>(body) {
+        let _ = policy::compile(&req.document, &catalog);
+    }
+    if let Some(req) = read::<xml::ChangeCidrCollectionRequest>(body) {
+        for c in &req.changes {
+            let _ = control::cidr::is_location_name(&c.location_name);
+            for block in &c.cidr_list {
+                let _ = control::cidr::canonical_block(block);
+            }
+        }
+    }
+    let _ = read::<xml::UpdateTrafficPolicyCommentRequest>(body);
+    let _ = read::<xml::ListTagsForResourcesRequest>(body);
+    let _ = read::<xml::CreateCidrCollectionRequest>(body);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,8 @@
 //! also accepts `Authorization: Bearer <token>` with a token from [`crate::keys::bearer_token`]
 //! (for the browser editor, which cannot sign requests). `GET /healthz` (liveness),
 //! `GET /readyz` (readiness: the store answers and DNS serves current data, see
-//! [`crate::ready`]) and `GET /metrics` (Prometheus) need no authentication.
+//! [`crate::ready`]), `GET /metrics` (Prometheus) and `GET /api/v1/openapi.json` (the JSON
+//! API's description, `openapi.rs`) need no authentication.
 //!
 //! Every other `GET` or `HEAD` (any path outside `/2013-04-01`, `/api`, `/healthz`,
 //! `/readyz` and `/metrics`) is the browser editor, served without authentication from the files embedded
@@ -116,6 +117,10 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     let request_id = state.request_id();
     if path == "/healthz" && parts.method == Method::GET {
         return (StatusCode::OK, "ok\n").into_response();
+    }
+    // The JSON API's description shows no data: served without authentication.
+    if path == "/api/v1/openapi.json" && parts.method == Method::GET {
+        return crate::openapi::response();
     }
     if path == "/readyz" && parts.method == Method::GET {
         let (status, body) = state.readiness.check(&state.service).await.to_response();

@@ -138,6 +138,18 @@ pub(crate) fn parse(packet: &[u8]) -> Option<Parsed<'_>> {
     Some(parsed)
 }
 
+impl Parsed<'_> {
+    /// The question's name in lowercase wire form.
+    pub(crate) fn name(&self) -> &[u8] {
+        &self.lower[..self.lower_len]
+    }
+
+    /// The question's type.
+    pub(crate) fn qtype(&self) -> u16 {
+        self.qtype
+    }
+}
+
 impl Ecs<'_> {
     fn ip(&self) -> IpAddr {
         if self.family == 1 {

@@ -1,5 +1,5 @@
-//! The authoritative DNS edge: UDP and TCP listeners (hickory-server) answering every query
-//! from the current [`zone::Snapshot`].
+//! The authoritative DNS edge: UDP and TCP listeners answering every query from the current
+//! [`zone::Snapshot`] (UDP on blocking threads, [`udp`]; TCP on tokio tasks, [`tcp`]).
 //!
 //! The query path reads `Arc` snapshots through `ArcSwap` (no lock, no I/O, no `.await` on
 //! anything but the socket): the zone data, the GeoIP locator and the alias-target addresses
@@ -14,15 +14,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use hickory_proto::op::{Edns, Header, Metadata, OpCode, ResponseCode};
+use hickory_proto::op::{Edns, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::Name;
 use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
-use hickory_server::net::runtime::Time;
-use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo, Server};
-use hickory_server::zone_handler::MessageResponseBuilder;
 use policy::{HealthView, Query, SplitMix64};
 use zone::{AliasTargets, Client, NoAliases, Snapshot};
 
@@ -31,13 +27,12 @@ mod ecs;
 mod fast;
 pub mod health;
 pub mod querylog;
+pub mod rrl;
+pub mod tcp;
 pub mod udp;
 
 /// UDP payload size flowdns advertises and answers up to (the DNS Flag Day 2020 value).
 pub const MAX_UDP_PAYLOAD: u16 = 1232;
-
-/// How long an idle TCP connection is kept open.
-pub const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the query path reads, each part replaceable on its own.
 pub struct Shared {
@@ -51,9 +46,14 @@ pub struct Shared {
     pub health: ArcSwap<health::HealthTable>,
     /// Query counters.
     pub stats: Stats,
+    /// TCP connection counters.
+    pub tcp: tcp::TcpStats,
     /// The query log, when one is kept (set before the listeners start: each answering
     /// thread reads it once).
     pub query_log: arc_swap::ArcSwapOption<querylog::QueryLog>,
+    /// Response-rate limiting of UDP answers, when on (set before the listeners start: each
+    /// UDP thread reads it once).
+    pub rrl: arc_swap::ArcSwapOption<rrl::Rrl>,
 }
 
 impl Shared {
@@ -65,7 +65,9 @@ impl Shared {
             aliases: ArcSwap::from_pointee(alias::AliasTable::default()),
             health: ArcSwap::from_pointee(health::HealthTable::default()),
             stats: Stats::default(),
+            tcp: tcp::TcpStats::default(),
             query_log: arc_swap::ArcSwapOption::empty(),
+            rrl: arc_swap::ArcSwapOption::empty(),
         }
     }
 }
@@ -96,7 +98,7 @@ impl Stats {
     }
 }
 
-/// The hickory-server request handler.
+/// Answers queries from [`Shared`]: one per UDP thread, one for all TCP connections.
 pub struct Handler {
     shared: Arc<Shared>,
     query_log: Option<Arc<querylog::QueryLog>>,
@@ -235,8 +237,7 @@ pub struct Response {
 }
 
 impl Handler {
-    /// Everything a query's response depends on, for both the UDP fast path and hickory's TCP
-    /// path: header checks (NOTIMP, FORMERR, BADVERS), the EDNS Client Subnet option checked
+    /// Everything a query's response depends on, for the general path of UDP and TCP alike: header checks (NOTIMP, FORMERR, BADVERS), the EDNS Client Subnet option checked
     /// as RFC 7871 requires (FORMERR), refusals (REFUSED) of zone transfers and
     /// of classes other than IN, the client's network from EDNS Client Subnet or the source
     /// address, the snapshot's answer, and the ECS option echoed with its scope. Synchronous:
@@ -361,68 +362,6 @@ fn refused(query: &hickory_proto::op::Query) -> bool {
     use hickory_proto::rr::{DNSClass, RecordType};
     matches!(query.query_type(), RecordType::AXFR | RecordType::IXFR)
         || !matches!(query.query_class(), DNSClass::IN | DNSClass::ANY)
-}
-
-#[async_trait::async_trait]
-impl RequestHandler for Handler {
-    async fn handle_request<R: ResponseHandler, T: Time>(
-        &self,
-        request: &Request,
-        mut response: R,
-    ) -> ResponseInfo {
-        let queries = request.queries.queries();
-        let question = match queries {
-            [q] => Some(q.original()),
-            _ => None,
-        };
-        let r = self.respond(
-            &request.metadata,
-            question,
-            request.edns.as_ref(),
-            request.src().ip(),
-            request.as_slice(),
-        );
-        let b = builder(request, &r.edns);
-        let msg = b.build(
-            r.metadata,
-            r.outcome.answers.iter(),
-            r.outcome.authority.iter(),
-            [],
-            r.outcome.additional.iter(),
-        );
-        send(&mut response, msg, &request.metadata).await
-    }
-}
-
-fn builder<'q>(request: &'q Request, edns: &'q Option<Edns>) -> MessageResponseBuilder<'q> {
-    let mut b = MessageResponseBuilder::from_message_request(request);
-    if let Some(e) = edns {
-        b.edns(e);
-    }
-    b
-}
-
-async fn send<'q, 'a, R: ResponseHandler>(
-    response: &mut R,
-    msg: hickory_server::zone_handler::MessageResponse<
-        'q,
-        'a,
-        impl Iterator<Item = &'a hickory_proto::rr::Record> + Send + 'a,
-        impl Iterator<Item = &'a hickory_proto::rr::Record> + Send + 'a,
-        impl Iterator<Item = &'a hickory_proto::rr::Record> + Send + 'a,
-        impl Iterator<Item = &'a hickory_proto::rr::Record> + Send + 'a,
-    >,
-    request: &Metadata,
-) -> ResponseInfo {
-    match response.send_response(msg).await {
-        Ok(info) => info,
-        Err(e) => {
-            tracing::debug!(error = %e, "could not send a response");
-            let mut m = Metadata::response_from_request(request);
-            m.response_code = ResponseCode::ServFail;
-            Header { metadata: m, counts: Default::default() }.into()
-        }
-    }
 }
 
 /// Errors starting the listeners.
@@ -571,29 +510,54 @@ fn bind_pair(addr: SocketAddr, per_address: usize) -> Result<Listener, ListenErr
     Ok(Listener { udp, tcp })
 }
 
-/// Serves DNS on the bound sockets until `shutdown` completes, then stops gracefully: UDP on
-/// blocking threads (the fast path), TCP through hickory-server.
+/// Serves DNS on the bound sockets until `shutdown` completes, then stops gracefully, with the
+/// default TCP limits ([`serve_with`]).
 pub async fn serve(
     listeners: Vec<Listener>,
     shared: Arc<Shared>,
     seed: u64,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
+    serve_with(listeners, shared, seed, tcp::TcpLimits::default(), shutdown).await
+}
+
+/// Serves DNS on the bound sockets until `shutdown` completes: UDP on blocking threads (the
+/// fast path), TCP on tokio tasks within `tcp_limits`. Then stops gracefully: the UDP loops
+/// end, no TCP connection is accepted, idle ones are closed and answers being written are
+/// finished.
+pub async fn serve_with(
+    listeners: Vec<Listener>,
+    shared: Arc<Shared>,
+    seed: u64,
+    tcp_limits: tcp::TcpLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut server = Server::new(Handler::new(shared.clone(), seed.rotate_left(32)));
     let mut threads = Vec::new();
+    let mut tcp_listeners = Vec::new();
     for (n, l) in listeners.into_iter().enumerate() {
         let shared = shared.clone();
         let make =
             move |i: usize| Handler::new(shared.clone(), seed ^ ((n as u64) << 32 | i as u64));
-        threads.extend(udp::spawn(l.udp, make, stop.clone()).map_err(|e| e.to_string())?);
-        server.register_listener(l.tcp, TCP_IDLE_TIMEOUT, 65_535);
+        match udp::spawn(l.udp, make, stop.clone()) {
+            Ok(t) => threads.extend(t),
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                for t in threads {
+                    let _ = t.join();
+                }
+                return Err(e.to_string());
+            }
+        }
+        tcp_listeners.push(l.tcp);
     }
+    let handler = Arc::new(Handler::new(shared.clone(), seed.rotate_left(32)));
+    let tcp = tcp::TcpServer::start(tcp_listeners, handler, shared, tcp_limits);
     shutdown.await;
     stop.store(true, Ordering::Relaxed);
-    let result = server.shutdown_gracefully().await.map_err(|e| e.to_string());
+    tcp.stop().await;
     for t in threads {
         let _ = t.join();
     }
-    result
+    Ok(())
 }

@@ -1,8 +1,13 @@
 //! The UDP fast path: one blocking receive loop per socket (one socket per core with
 //! SO_REUSEPORT), each on its own thread. Plain queries with a positive answer go through the
 //! lean path in [`fast`]; the rest are parsed with hickory-proto and answered through
-//! [`Handler::respond`], the same code hickory-server's TCP path uses. It skips the async
+//! [`Handler::respond`], the same code the TCP path ([`crate::tcp`]) uses. It skips the async
 //! machinery (a task and two channel hops per packet) that dominated the cost of a UDP query.
+//!
+//! Response-rate limiting ([`crate::rrl`]) applies here, to both paths, after the answer is
+//! made: the lean path only answers positively, so its class is known; the general path's
+//! class comes from the answer's code and sections. A limited answer is dropped or sent as its
+//! header and question with TC set ([`slip`]).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -10,7 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
+use hickory_proto::rr::RecordType;
 
+use crate::rrl::{Action, Class, Limiter, WireName};
 use crate::{Handler, MAX_UDP_PAYLOAD, fast};
 
 /// Largest response without EDNS (RFC 1035).
@@ -19,27 +26,87 @@ const PLAIN_UDP_LIMIT: usize = 512;
 /// How often an idle loop checks for shutdown.
 const POLL: Duration = Duration::from_millis(200);
 
-/// Answers one datagram; `None` when nothing should be sent back (responses, runts).
+/// Answers one datagram; `None` when nothing should be sent back (responses, runts). No rate
+/// limit applies (see [`answer_into`]).
 pub fn answer_datagram(handler: &Handler, packet: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
     answer_lean(handler, packet, src).or_else(|| answer_general(handler, packet, src))
 }
 
 /// Answers one datagram into `out` (cleared first), reusing its buffer; `false` when nothing
-/// should be sent back.
-pub fn answer_into(handler: &Handler, packet: &[u8], src: SocketAddr, out: &mut Vec<u8>) -> bool {
+/// should be sent back. With a `limiter` (at the time it was last given), the answer is
+/// rate-limited unless the source is exempt: sent, dropped (`false`), or slipped (`out` cut
+/// to a truncated reply).
+pub fn answer_into(
+    handler: &Handler,
+    packet: &[u8],
+    src: SocketAddr,
+    limiter: Option<&mut Limiter>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let limiter = limiter.filter(|l| !l.is_exempt(src.ip()));
     if let Some(q) = fast::parse(packet)
         && fast::respond(handler, packet, &q, src.ip(), out)
     {
-        return true;
+        return match limiter {
+            None => true,
+            Some(l) => apply(l.decide(src.ip(), Class::Positive, q.name(), q.qtype()), out),
+        };
     }
-    match answer_general(handler, packet, src) {
-        Some(reply) => {
+    match general(handler, packet, src, limiter.is_some(), None) {
+        Some((reply, subject)) => {
             out.clear();
             out.extend_from_slice(&reply);
-            true
+            match (limiter, subject) {
+                (Some(l), Some(s)) => {
+                    apply(l.decide(src.ip(), s.class, s.name.as_bytes(), s.qtype), out)
+                }
+                _ => true,
+            }
         }
         None => false,
     }
+}
+
+/// Carries out the rate limiter's decision on the reply in `out`: whether to send it.
+fn apply(action: Action, out: &mut Vec<u8>) -> bool {
+    match action {
+        Action::Send => true,
+        Action::Drop => false,
+        Action::Slip => {
+            slip(out);
+            true
+        }
+    }
+}
+
+/// Cuts a reply to its header and first question, with TC set and no records, as NSD and Knot
+/// send a limited answer: no larger than the query (which had at least the question), and a
+/// resolver that gets it retries over TCP. The response code stays.
+pub fn slip(out: &mut Vec<u8>) {
+    if out.len() < 12 {
+        return;
+    }
+    let mut end = 12;
+    if out[4] != 0 || out[5] != 0 {
+        let mut at = 12;
+        end = loop {
+            match out.get(at) {
+                Some(0) => break at + 1 + 4,
+                Some(&l) if l & 0xC0 == 0xC0 => break at + 2 + 4,
+                Some(&l) => at += 1 + usize::from(l),
+                None => break usize::MAX,
+            }
+        };
+    }
+    let questions: u8 = if end > out.len() {
+        end = 12;
+        0
+    } else {
+        u8::from(end > 12)
+    };
+    out.truncate(end);
+    out[2] |= 0x02; // TC
+    out[4..12].copy_from_slice(&[0, questions, 0, 0, 0, 0, 0, 0]);
 }
 
 /// Answers through the lean path in [`fast`] alone; `None` when it declines the query.
@@ -52,12 +119,67 @@ pub fn answer_lean(handler: &Handler, packet: &[u8], src: SocketAddr) -> Option<
 /// Answers one datagram through hickory-proto's `Message`: every query the lean path in
 /// [`fast`] declines.
 pub fn answer_general(handler: &Handler, packet: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
+    general(handler, packet, src, false, None).map(|(reply, _)| reply)
+}
+
+/// What the rate limiter counts an answer as: its class and the name and type it is counted
+/// by (see [`crate::rrl`]).
+pub(crate) struct Subject {
+    class: Class,
+    name: WireName,
+    qtype: u16,
+}
+
+impl Subject {
+    fn error() -> Subject {
+        Subject { class: Class::Error, name: WireName::default(), qtype: 0 }
+    }
+
+    /// The class of an answer from its code and sections.
+    fn of(
+        rcode: ResponseCode,
+        outcome: &zone::Outcome,
+        question: Option<&hickory_proto::op::Query>,
+    ) -> Subject {
+        let qname = || question.map(|q| WireName::of(q.name())).unwrap_or_default();
+        let owner = |t: RecordType| outcome.authority.iter().find(|r| r.record_type() == t);
+        match rcode {
+            ResponseCode::NoError => {
+                if let Some(ns) = owner(RecordType::NS) {
+                    Subject { class: Class::Referral, name: WireName::of(&ns.name), qtype: 0 }
+                } else if !outcome.answers.is_empty() {
+                    let qtype = question.map_or(0, |q| u16::from(q.query_type()));
+                    Subject { class: Class::Positive, name: qname(), qtype }
+                } else {
+                    Subject { class: Class::Nodata, name: qname(), qtype: 0 }
+                }
+            }
+            ResponseCode::NXDomain => Subject {
+                class: Class::Nxdomain,
+                name: owner(RecordType::SOA).map_or_else(qname, |soa| WireName::of(&soa.name)),
+                qtype: 0,
+            },
+            _ => Subject::error(),
+        }
+    }
+}
+
+/// The general path: the reply, and when `classify`, what the rate limiter counts it as.
+/// `stream_limit` is `None` over UDP (the reply must fit the client's UDP buffer) and the
+/// longest reply over TCP, whatever the client's EDNS buffer says ([`crate::tcp`]).
+pub(crate) fn general(
+    handler: &Handler,
+    packet: &[u8],
+    src: SocketAddr,
+    classify: bool,
+    stream_limit: Option<usize>,
+) -> Option<(Vec<u8>, Option<Subject>)> {
     let request = match Message::from_vec(packet) {
         Ok(m) => m,
         Err(_) => {
             let reply = formerr(packet)?;
             handler.count_error();
-            return Some(reply);
+            return Some((reply, classify.then(Subject::error)));
         }
     };
     if request.metadata.message_type == MessageType::Response {
@@ -68,9 +190,11 @@ pub fn answer_general(handler: &Handler, packet: &[u8], src: SocketAddr) -> Opti
         _ => None,
     };
     let r = handler.respond(&request.metadata, question, request.edns.as_ref(), src.ip(), packet);
-    let limit = match &request.edns {
-        Some(e) => usize::from(e.max_payload().clamp(512, MAX_UDP_PAYLOAD)),
-        None => PLAIN_UDP_LIMIT,
+    let subject = classify.then(|| Subject::of(r.metadata.response_code, &r.outcome, question));
+    let limit = match (stream_limit, &request.edns) {
+        (Some(limit), _) => limit,
+        (None, Some(e)) => usize::from(e.max_payload().clamp(512, MAX_UDP_PAYLOAD)),
+        (None, None) => PLAIN_UDP_LIMIT,
     };
     let mut out =
         Message::new(request.metadata.id, MessageType::Response, request.metadata.op_code);
@@ -82,7 +206,7 @@ pub fn answer_general(handler: &Handler, packet: &[u8], src: SocketAddr) -> Opti
     out.edns = r.edns;
     let bytes = out.to_vec().ok()?;
     if bytes.len() <= limit {
-        return Some(bytes);
+        return Some((bytes, subject));
     }
     // Too big for the client's buffer: the header, question and OPT with TC set, so that the
     // client retries over TCP (RFC 1035 4.2.1, RFC 6891 7).
@@ -90,7 +214,7 @@ pub fn answer_general(handler: &Handler, packet: &[u8], src: SocketAddr) -> Opti
     out.authorities.clear();
     out.additionals.clear();
     out.metadata.truncation = true;
-    out.to_vec().ok()
+    out.to_vec().ok().map(|bytes| (bytes, subject))
 }
 
 /// A FORMERR reply built from the request's header alone, for packets that do not parse.
@@ -135,6 +259,8 @@ pub fn spawn(
 #[cfg_attr(target_os = "linux", allow(dead_code))]
 fn serve_one_by_one(socket: &UdpSocket, handler: &Handler, stop: &AtomicBool) {
     let mut buf = vec![0u8; 65_535];
+    let mut reply = Vec::with_capacity(1232);
+    let mut limiter = handler.shared.rrl.load_full().map(|r| r.limiter());
     while !stop.load(Ordering::Relaxed) {
         let (n, src) = match socket.recv_from(&mut buf) {
             Ok(x) => x,
@@ -157,7 +283,10 @@ fn serve_one_by_one(socket: &UdpSocket, handler: &Handler, stop: &AtomicBool) {
         if src.port() == 0 {
             continue;
         }
-        if let Some(reply) = answer_datagram(handler, &buf[..n], src)
+        if let Some(l) = limiter.as_mut() {
+            l.tick();
+        }
+        if answer_into(handler, &buf[..n], src, limiter.as_mut(), &mut reply)
             && let Err(e) = socket.send_to(&reply, src)
         {
             tracing::debug!(error = %e, %src, "UDP send failed");
@@ -202,6 +331,8 @@ mod batched {
         let mut received: Vec<(usize, Option<SockaddrStorage>)> = Vec::with_capacity(BATCH);
         let mut replies: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1232)).collect();
         let mut addrs: Vec<Option<SockaddrStorage>> = Vec::with_capacity(BATCH);
+        // This thread's view of the rate limiter, when it is on.
+        let mut limiter = handler.shared.rrl.load_full().map(|r| r.limiter());
         while !stop.load(Ordering::Relaxed) {
             received.clear();
             {
@@ -222,6 +353,10 @@ mod batched {
                     }
                 }
             }
+            // One clock reading per batch.
+            if let Some(l) = limiter.as_mut() {
+                l.tick();
+            }
             let mut ready = 0;
             addrs.clear();
             for (i, (n, addr)) in received.iter().enumerate() {
@@ -230,7 +365,8 @@ mod batched {
                 if src.port() == 0 {
                     continue;
                 }
-                if answer_into(handler, &bufs[i][..(*n).min(BUF)], src, &mut replies[ready]) {
+                let packet = &bufs[i][..(*n).min(BUF)];
+                if answer_into(handler, packet, src, limiter.as_mut(), &mut replies[ready]) {
                     ready += 1;
                     addrs.push(Some(*addr));
                 }

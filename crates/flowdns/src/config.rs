@@ -38,6 +38,8 @@ pub(crate) struct Config {
     #[serde(default)]
     pub(crate) node: NodeConfig,
     #[serde(default)]
+    pub(crate) rrl: RrlConfig,
+    #[serde(default)]
     locations: Vec<LocationConfig>,
     /// Directory the relative paths in the file are resolved against.
     #[serde(skip)]
@@ -51,6 +53,11 @@ pub(crate) struct Config {
 #[serde(deny_unknown_fields)]
 pub(crate) struct DnsConfig {
     pub(crate) listen: Option<Vec<SocketAddr>>,
+    /// DNS over TCP (seconds; see `dns::tcp`).
+    pub(crate) tcp_idle_timeout: Option<f64>,
+    pub(crate) tcp_message_timeout: Option<f64>,
+    pub(crate) tcp_max_connections: Option<u64>,
+    pub(crate) tcp_max_connections_per_source: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -60,6 +67,16 @@ pub(crate) struct ApiConfig {
     pub(crate) name_servers: Option<Vec<String>>,
     /// `GET /metrics` wants a bearer token of an access key.
     pub(crate) metrics_auth: Option<bool>,
+    /// Connection limits and timeouts of the API (seconds; see `api::listen`).
+    pub(crate) header_timeout: Option<f64>,
+    pub(crate) idle_timeout: Option<f64>,
+    pub(crate) tls_handshake_timeout: Option<f64>,
+    pub(crate) max_connections: Option<u64>,
+    pub(crate) max_connections_per_source: Option<u64>,
+    /// TLS for the API: the certificate chain and its private key, PEM files (relative to the
+    /// configuration file).
+    pub(crate) tls_cert: Option<PathBuf>,
+    pub(crate) tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -105,6 +122,23 @@ pub(crate) struct NodeConfig {
     pub(crate) roles: Option<Vec<String>>,
     /// The region its health checker reports as (matched against a check's Regions).
     pub(crate) region: Option<String>,
+}
+
+/// `[rrl]`: response-rate limiting of UDP answers (resolved in `settings.rs`).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RrlConfig {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) responses_per_second: Option<u32>,
+    pub(crate) window: Option<u32>,
+    pub(crate) slip: Option<u32>,
+    pub(crate) ipv4_prefix: Option<u8>,
+    pub(crate) ipv6_prefix: Option<u8>,
+    pub(crate) exempt_loopback: Option<bool>,
+    /// Networks never limited, such as "10.0.0.0/8".
+    pub(crate) exempt: Option<Vec<String>>,
+    pub(crate) log_only: Option<bool>,
+    pub(crate) table_size: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

@@ -1,6 +1,7 @@
 //! The `flowdns` binary: command-line parsing, configuration, and wiring of the library crates.
 //! It is the only crate that reads files, the environment or the clock on behalf of the others.
 
+mod api_tls;
 mod cidr_cmd;
 mod cluster;
 mod config;
@@ -87,7 +88,8 @@ enum Command {
     #[command(subcommand)]
     Cidr(CidrCommand),
     /// Run the authoritative DNS server, with the HTTP API and the browser editor.
-    Serve(ServeArgs),
+    // Boxed: its many options would make every command as large.
+    Serve(Box<ServeArgs>),
     /// The configuration file: check it and show the effective settings.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -350,6 +352,78 @@ struct ServeArgs {
     /// only by nodes of those regions (default: local).
     #[arg(long, value_name = "REGION")]
     node_region: Option<String>,
+    /// Response-rate limiting of UDP answers (default true): answers over the rate per source
+    /// network and answer class are dropped or sent truncated. TCP is never limited.
+    #[arg(long = "rrl", value_name = "BOOL")]
+    rrl: Option<bool>,
+    /// Answers per second per source network, class and name before limiting (default 200).
+    #[arg(long, value_name = "N")]
+    rrl_responses_per_second: Option<u32>,
+    /// Seconds of the rate a bucket holds: the burst allowed after a quiet spell (default 2).
+    #[arg(long, value_name = "SECS")]
+    rrl_window: Option<u32>,
+    /// Every N-th limited answer is sent empty with TC set so that resolvers retry over TCP;
+    /// 0 drops all, 1 truncates all (default 2).
+    #[arg(long, value_name = "N")]
+    rrl_slip: Option<u32>,
+    /// Prefix length of the IPv4 source networks counted together (default 24).
+    #[arg(long, value_name = "BITS")]
+    rrl_ipv4_prefix: Option<u8>,
+    /// Prefix length of the IPv6 source networks counted together (default 56).
+    #[arg(long, value_name = "BITS")]
+    rrl_ipv6_prefix: Option<u8>,
+    /// Never limit loopback sources (default true).
+    #[arg(long, value_name = "BOOL")]
+    rrl_exempt_loopback: Option<bool>,
+    /// A network never limited, such as 10.0.0.0/8 (repeatable, or comma-separated).
+    #[arg(long, value_name = "NET", value_delimiter = ',')]
+    rrl_exempt: Vec<String>,
+    /// Answer everything; count and log what response-rate limiting would have limited.
+    #[arg(long)]
+    rrl_log_only: bool,
+    /// Buckets of the rate-limit table, 8 bytes each (default 65536).
+    #[arg(long, value_name = "N")]
+    rrl_table_size: Option<u32>,
+    /// Seconds a client has to send a request's header: from the connection's start for the
+    /// first request, from its first byte for later ones (default 10).
+    #[arg(long, value_name = "SECS")]
+    api_header_timeout: Option<f64>,
+    /// Seconds a kept-alive API connection may wait for its next request, or a request's
+    /// body or response may stall, before it is closed (default 60).
+    #[arg(long, value_name = "SECS")]
+    api_idle_timeout: Option<f64>,
+    /// Seconds a client has to complete the TLS handshake (default 10).
+    #[arg(long, value_name = "SECS")]
+    api_tls_handshake_timeout: Option<f64>,
+    /// API connections open at once; more are closed at once (default 1024).
+    #[arg(long, value_name = "N")]
+    api_max_connections: Option<u64>,
+    /// API connections open at once from one IPv4 address or IPv6 /64 (default 64).
+    #[arg(long, value_name = "N")]
+    api_max_connections_per_source: Option<u64>,
+    /// Serve the API over TLS with this certificate chain (PEM); with --api-tls-key.
+    /// Reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    api_tls_cert: Option<PathBuf>,
+    /// The private key of --api-tls-cert (PEM).
+    #[arg(long, value_name = "FILE")]
+    api_tls_key: Option<PathBuf>,
+    /// Seconds a DNS TCP connection may stay without a query before it is closed (default
+    /// 10; 1 while half of the connection cap is in use).
+    #[arg(long, value_name = "SECS")]
+    dns_tcp_idle_timeout: Option<f64>,
+    /// Seconds a DNS TCP client has to send the rest of a message once it started, and to
+    /// take its answers (default 2).
+    #[arg(long, value_name = "SECS")]
+    dns_tcp_message_timeout: Option<f64>,
+    /// DNS TCP connections open at once; a new one over the cap closes the idlest (default
+    /// 1000).
+    #[arg(long, value_name = "N")]
+    dns_tcp_max_connections: Option<u64>,
+    /// DNS TCP connections open at once from one IPv4 address or IPv6 /64; more are closed at
+    /// once (default 64).
+    #[arg(long, value_name = "N")]
+    dns_tcp_max_connections_per_source: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -482,6 +556,27 @@ fn main() -> ExitCode {
         flags.metrics_auth = a.metrics_auth.then_some(true);
         flags.roles = a.roles.clone();
         flags.node_region = a.node_region.clone();
+        flags.rrl = a.rrl;
+        flags.rrl_responses_per_second = a.rrl_responses_per_second;
+        flags.rrl_window = a.rrl_window;
+        flags.rrl_slip = a.rrl_slip;
+        flags.rrl_ipv4_prefix = a.rrl_ipv4_prefix;
+        flags.rrl_ipv6_prefix = a.rrl_ipv6_prefix;
+        flags.rrl_exempt_loopback = a.rrl_exempt_loopback;
+        flags.rrl_exempt = a.rrl_exempt.clone();
+        flags.rrl_log_only = a.rrl_log_only.then_some(true);
+        flags.rrl_table_size = a.rrl_table_size;
+        flags.api_header_timeout = a.api_header_timeout;
+        flags.api_idle_timeout = a.api_idle_timeout;
+        flags.api_tls_handshake_timeout = a.api_tls_handshake_timeout;
+        flags.api_max_connections = a.api_max_connections;
+        flags.api_max_connections_per_source = a.api_max_connections_per_source;
+        flags.api_tls_cert = a.api_tls_cert.clone();
+        flags.api_tls_key = a.api_tls_key.clone();
+        flags.dns_tcp_idle_timeout = a.dns_tcp_idle_timeout;
+        flags.dns_tcp_message_timeout = a.dns_tcp_message_timeout;
+        flags.dns_tcp_max_connections = a.dns_tcp_max_connections;
+        flags.dns_tcp_max_connections_per_source = a.dns_tcp_max_connections_per_source;
     }
     let loaded = config::Config::load(config_path.as_deref()).and_then(|config| {
         let env = |name: &str| std::env::var(name).ok();
@@ -504,6 +599,10 @@ fn main() -> ExitCode {
         "warn"
     };
     init_logging(settings.log_format, level);
+    // The commands that ask a running server trust the API's certificate (api_tls.rs).
+    if let Some(tls) = &settings.api_tls {
+        remote::trust_api_certificate(&tls.cert);
+    }
     let json = cli.json;
     let result = match cli.command {
         Command::Policy(PolicyCommand::Validate(a)) => {
@@ -563,6 +662,10 @@ fn main() -> ExitCode {
                 node: settings.node.clone(),
                 healthy_share: settings.healthy_share,
                 metrics_auth: settings.metrics_auth,
+                rrl: settings.rrl.clone(),
+                api_limits: settings.api_limits,
+                api_tls: settings.api_tls.clone(),
+                dns_tcp: settings.dns_tcp,
             };
             config
                 .health_deny()
@@ -616,7 +719,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Logs go to standard error, filtered by `FLOWDNS_LOG` or `[log] level` (`error`, `warn`,
-/// `info`, `debug`, `trace`, or per module as in `info,hickory_server=debug`). The server logs
+/// `info`, `debug`, `trace`, or per module as in `info,dns=debug`). The server logs
 /// `info` by default; the other commands only warnings and errors (`FLOWDNS_LOG=info` shows the
 /// line each change logs, with who made it).
 fn init_logging(format: settings::LogFormat, level: &str) {

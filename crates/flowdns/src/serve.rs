@@ -45,7 +45,18 @@ pub(crate) struct ServeOptions {
     pub(crate) healthy_share: f64,
     /// `GET /metrics` wants a bearer token of an access key.
     pub(crate) metrics_auth: bool,
+    /// Response-rate limiting of UDP answers; `None` when off.
+    pub(crate) rrl: Option<dns::rrl::Config>,
+    /// The API's connection limits and timeouts.
+    pub(crate) api_limits: api::listen::Limits,
+    /// TLS for the API (reloaded on SIGHUP).
+    pub(crate) api_tls: Option<crate::settings::ApiTls>,
+    /// DNS over TCP: timeouts and connection caps.
+    pub(crate) dns_tcp: dns::tcp::TcpLimits,
 }
+
+/// How long a stopping server lets API requests in flight finish.
+const API_DRAIN: Duration = Duration::from_secs(5);
 
 /// An upstream resolver's address: ADDR or ADDR:PORT.
 pub(crate) fn parse_upstream(s: &str) -> Result<SocketAddr> {
@@ -121,6 +132,25 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
 
     if let Some((file, sample)) = &opts.query_log {
         crate::query_log::start(&shared, file, *sample)?;
+    }
+    // Before the listeners start: each UDP thread takes its view of the table once.
+    match &opts.rrl {
+        Some(config) => {
+            let rrl = dns::rrl::Rrl::new(config.clone(), seed()).map_err(anyhow::Error::msg)?;
+            tracing::info!(
+                responses_per_second = config.responses_per_second,
+                window = config.window,
+                slip = config.slip,
+                ipv4_prefix = config.ipv4_prefix,
+                ipv6_prefix = config.ipv6_prefix,
+                exempt_loopback = config.exempt_loopback,
+                exempt = config.exempt.len(),
+                log_only = config.log_only,
+                "response-rate limiting of UDP answers on"
+            );
+            shared.rrl.store(Some(Arc::new(rrl)));
+        }
+        None => tracing::info!("response-rate limiting of UDP answers off"),
     }
 
     let node = opts.node.clone();
@@ -248,6 +278,12 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             .with_health_status(status);
     let follow_status = Arc::new(snapshots::FollowStatus::default());
     let (api_task, api_addr) = if node.api {
+        // TLS files are checked before anything listens: a bad one stops the start.
+        let api_tls = match &opts.api_tls {
+            Some(files) => Some(Arc::new(api::listen::Tls::new(crate::api_tls::load(files)?))),
+            None => None,
+        };
+        let api_stats = Arc::new(api::listen::Stats::default());
         let api_listener = tokio::net::TcpListener::bind(opts.api_listen).await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot listen for the API on {} (TCP): {e}{}",
@@ -260,13 +296,36 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             )
         })?;
         let api_addr = api_listener.local_addr()?;
-        tracing::info!(addr = %api_addr, "serving the API over HTTP");
+        let scheme = if api_tls.is_some() { "https" } else { "http" };
+        if api_tls.is_some() {
+            tracing::info!(addr = %api_addr, "serving the API over HTTPS");
+        } else {
+            tracing::info!(addr = %api_addr, "serving the API over HTTP");
+        }
+        let limits = opts.api_limits;
+        tracing::info!(
+            header_timeout = ?limits.header_timeout,
+            idle_timeout = ?limits.idle_timeout,
+            max_connections = limits.max_connections,
+            max_connections_per_source = limits.max_connections_per_source,
+            "API connection limits"
+        );
+        if let Ok(fds) = crate::fd_limit::raise()
+            && limits.max_connections as u64 + 256 > fds.now
+        {
+            tracing::warn!(
+                max_connections = limits.max_connections,
+                open_file_limit = fds.now,
+                "api.max_connections leaves too few file descriptors for the rest of the \
+                 server: lower it or raise the open-file limit"
+            );
+        }
         if api::server::editor_built() {
             let mut shown = api_addr;
             if shown.ip().is_unspecified() {
                 shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
             }
-            tracing::info!(url = %format!("http://{shown}/"), "serving the editor");
+            tracing::info!(url = %format!("{scheme}://{shown}/"), "serving the editor");
         } else {
             tracing::warn!(
                 "the editor is not built into this binary (http://{api_addr}/ says so): build it \
@@ -281,9 +340,11 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
         let metrics_board = board.clone();
         let metrics_follow = follow_status.clone();
         let metrics_node = node.clone();
+        let (metrics_api, metrics_tls) = (api_stats.clone(), api_tls.is_some());
         let metrics: api::server::MetricsFn = Arc::new(move || {
             let mut out = render_metrics(&metrics_shared, &metrics_board);
             render_node_metrics(&mut out, &metrics_node, &metrics_follow);
+            metrics_api.render(&mut out, metrics_tls);
             out
         });
         let state = api::server::AppState::new(service, Arc::new(keys), Some(metrics));
@@ -292,11 +353,31 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
             tracing::info!("GET /metrics wants a bearer token of an access key");
         }
         let app = api::server::router(state);
-        let api_task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(api_listener, app).await {
-                tracing::error!(error = %e, "the API server stopped");
+        // SIGHUP also reloads the TLS certificate (beside the GeoIP data).
+        if let (Some(tls), Some(files)) = (&api_tls, &opts.api_tls) {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                Ok(hangup) => {
+                    tokio::spawn(crate::api_tls::reload_on_hangup(
+                        files.clone(),
+                        tls.clone(),
+                        api_stats.clone(),
+                        hangup,
+                    ));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "SIGHUP will not reload the API TLS certificate")
+                }
             }
-        });
+        }
+        let mut api_stop = stop_rx.clone();
+        let api_task = tokio::spawn(api::listen::serve(
+            api_listener,
+            app,
+            api::listen::Options { limits, tls: api_tls, stats: api_stats },
+            async move {
+                let _ = api_stop.wait_for(|stop| *stop).await;
+            },
+        ));
         (Some(api_task), Some(api_addr))
     } else {
         (None, None)
@@ -350,7 +431,7 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     crate::notify::ready(&ready_status(&node, &sockets, api_addr));
 
     if node.dns {
-        dns::serve(sockets, shared.clone(), seed(), shutdown_signal())
+        dns::serve_with(sockets, shared.clone(), seed(), dns_tcp_limits(&opts), shutdown_signal())
             .await
             .map_err(anyhow::Error::msg)?;
     } else {
@@ -360,7 +441,10 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     let _ = reloader.await;
     let _ = heartbeat.await;
     let _ = health_view.await;
-    if let Some(t) = api_task {
+    // The API stopped accepting at the stop signal; requests in flight get a moment to finish.
+    if let Some(mut t) = api_task
+        && tokio::time::timeout(API_DRAIN, &mut t).await.is_err()
+    {
         t.abort();
     }
     if let Some(c) = checker {
@@ -374,6 +458,35 @@ pub(crate) async fn run(opts: ServeOptions, catalog: Catalog) -> Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The DNS TCP limits, with the connection cap lowered to half the open-file limit when it is
+/// above: DNS connections must leave descriptors for the API, the store and health probes.
+/// (When accepting fails for want of descriptors all the same, the idlest DNS connection is
+/// closed: see `dns::tcp`.)
+fn dns_tcp_limits(opts: &ServeOptions) -> dns::tcp::TcpLimits {
+    let mut limits = opts.dns_tcp;
+    if let Ok(fds) = crate::fd_limit::raise() {
+        let room = usize::try_from(fds.now / 2).unwrap_or(usize::MAX).max(1);
+        if limits.max_connections > room {
+            tracing::warn!(
+                configured = limits.max_connections,
+                used = room,
+                open_file_limit = fds.now,
+                "dns.tcp_max_connections is above half the open-file limit: using half; raise \
+                 the limit (LimitNOFILE= in the systemd unit) to allow more"
+            );
+            limits.max_connections = room;
+        }
+    }
+    tracing::info!(
+        idle_timeout = ?limits.idle_timeout,
+        message_timeout = ?limits.message_timeout,
+        max_connections = limits.max_connections,
+        max_connections_per_source = limits.max_connections_per_source,
+        "DNS TCP connection limits"
+    );
+    limits
 }
 
 /// A per-process seed for the random draws, from the OS's randomised hasher keys (the
@@ -543,6 +656,86 @@ fn live_status(s: &health::checker::CheckStatus) -> control::health::LiveStatus 
     }
 }
 
+/// Response-rate limiting's counters (when it is on): UDP answers over the rate by class, and
+/// what was sent instead.
+fn render_rrl_metrics(out: &mut String, shared: &dns::Shared) {
+    use std::fmt::Write as _;
+    let Some(rrl) = shared.rrl.load_full() else { return };
+    let counts = rrl.counts();
+    let _ = writeln!(
+        out,
+        "# HELP flowdns_dns_rrl_limited_total UDP answers over the response rate limit, by answer class and what was sent instead: dropped (nothing), slipped (an empty reply with TC set), logged (the answer, in log-only mode)."
+    );
+    let _ = writeln!(out, "# TYPE flowdns_dns_rrl_limited_total counter");
+    for class in dns::rrl::Class::ALL {
+        let c = counts.of(class);
+        let actions: &[(&str, u64)] = if rrl.config().log_only {
+            &[("logged", c.logged)]
+        } else {
+            &[("dropped", c.dropped), ("slipped", c.slipped)]
+        };
+        for (action, n) in actions {
+            let _ = writeln!(
+                out,
+                "flowdns_dns_rrl_limited_total{{class=\"{}\",action=\"{action}\"}} {n}",
+                class.as_str()
+            );
+        }
+    }
+}
+
+/// DNS over TCP: open connections, and connections closed by the caps and timeouts (named as
+/// the API's connection metrics are).
+fn render_dns_tcp_metrics(out: &mut String, tcp: &dns::tcp::TcpStats) {
+    use std::fmt::Write as _;
+    use std::sync::atomic::Ordering::Relaxed;
+    let metrics: [(&str, &str, &str, &str, u64); 6] = [
+        ("connections_open", "gauge", "DNS TCP connections open now.", "", tcp.open.load(Relaxed)),
+        (
+            "connections_accepted_total",
+            "counter",
+            "DNS TCP connections accepted (those refused at once included).",
+            "",
+            tcp.accepted.load(Relaxed),
+        ),
+        (
+            "connections_evicted_total",
+            "counter",
+            "DNS TCP connections closed to make room for a new one: the idlest, when dns.tcp_max_connections were open or file descriptors ran out.",
+            "",
+            tcp.evicted.load(Relaxed),
+        ),
+        (
+            "connections_refused_total",
+            "counter",
+            "DNS TCP connections closed at once because their source (an IPv4 address, an IPv6 /64) had dns.tcp_max_connections_per_source open.",
+            "{reason=\"max_connections_per_source\"}",
+            tcp.refused.load(Relaxed),
+        ),
+        (
+            "connections_timed_out_total",
+            "counter",
+            "DNS TCP connections closed by a timeout: idle (no query for dns.tcp_idle_timeout, shorter under pressure), message (a message, or the taking of answers, slower than dns.tcp_message_timeout).",
+            "{reason=\"idle\"}",
+            tcp.idle_timeouts.load(Relaxed),
+        ),
+        (
+            "connections_timed_out_total",
+            "",
+            "",
+            "{reason=\"message\"}",
+            tcp.message_timeouts.load(Relaxed),
+        ),
+    ];
+    for (name, kind, help, labels, value) in metrics {
+        if !kind.is_empty() {
+            let _ = writeln!(out, "# HELP flowdns_dns_tcp_{name} {help}");
+            let _ = writeln!(out, "# TYPE flowdns_dns_tcp_{name} {kind}");
+        }
+        let _ = writeln!(out, "flowdns_dns_tcp_{name}{labels} {value}");
+    }
+}
+
 /// The Prometheus text exposition: DNS counters, snapshot, health checks.
 fn render_metrics(shared: &dns::Shared, board: &health::checker::Board) -> String {
     use std::fmt::Write as _;
@@ -571,6 +764,8 @@ fn render_metrics(shared: &dns::Shared, board: &health::checker::Board) -> Strin
         "flowdns_dns_responses_total{{rcode=\"FORMERR_NOTIMP_BADVERS\"}} {}",
         stats.errors.load(Relaxed)
     );
+    render_rrl_metrics(&mut out, shared);
+    render_dns_tcp_metrics(&mut out, &shared.tcp);
     let _ = writeln!(out, "# HELP flowdns_snapshot_serial Change-log serial DNS answers from.");
     let _ = writeln!(out, "# TYPE flowdns_snapshot_serial gauge");
     let _ = writeln!(out, "flowdns_snapshot_serial {}", snapshot.serial);

@@ -14,9 +14,8 @@ use crate::config::Config;
 pub(crate) const DEFAULT_DNS_LISTEN: &str = "127.0.0.1:5353";
 /// The default API listener.
 pub(crate) const DEFAULT_API_LISTEN: &str = "127.0.0.1:8053";
-/// The default log filter: hickory-server logs every query at info level, too much for a busy
-/// server (`FLOWDNS_LOG=info,hickory_server=info` brings it back).
-pub(crate) const DEFAULT_LOG_LEVEL: &str = "info,hickory_server=warn";
+/// The default log filter (no line per query is logged at this level).
+pub(crate) const DEFAULT_LOG_LEVEL: &str = "info";
 /// Seconds between checks of the GeoIP databases' modification times.
 pub(crate) const DEFAULT_GEOIP_RELOAD_SECS: u64 = 30;
 /// The data directory of a system installation.
@@ -196,6 +195,30 @@ pub(crate) struct Flags {
     pub(crate) metrics_auth: Option<bool>,
     pub(crate) roles: Option<String>,
     pub(crate) node_region: Option<String>,
+    /// Response-rate limiting of UDP answers (`[rrl]`).
+    pub(crate) rrl: Option<bool>,
+    pub(crate) rrl_responses_per_second: Option<u32>,
+    pub(crate) rrl_window: Option<u32>,
+    pub(crate) rrl_slip: Option<u32>,
+    pub(crate) rrl_ipv4_prefix: Option<u8>,
+    pub(crate) rrl_ipv6_prefix: Option<u8>,
+    pub(crate) rrl_exempt_loopback: Option<bool>,
+    pub(crate) rrl_exempt: Vec<String>,
+    pub(crate) rrl_log_only: Option<bool>,
+    pub(crate) rrl_table_size: Option<u32>,
+    /// The API's connection limits, timeouts (seconds) and TLS files.
+    pub(crate) api_header_timeout: Option<f64>,
+    pub(crate) api_idle_timeout: Option<f64>,
+    pub(crate) api_tls_handshake_timeout: Option<f64>,
+    pub(crate) api_max_connections: Option<u64>,
+    pub(crate) api_max_connections_per_source: Option<u64>,
+    pub(crate) api_tls_cert: Option<PathBuf>,
+    pub(crate) api_tls_key: Option<PathBuf>,
+    /// DNS over TCP: timeouts (seconds) and connection caps.
+    pub(crate) dns_tcp_idle_timeout: Option<f64>,
+    pub(crate) dns_tcp_message_timeout: Option<f64>,
+    pub(crate) dns_tcp_max_connections: Option<u64>,
+    pub(crate) dns_tcp_max_connections_per_source: Option<u64>,
 }
 
 /// Facts about the machine the default data directory depends on.
@@ -250,9 +273,27 @@ pub(crate) struct Settings {
     pub(crate) healthy_share: f64,
     /// `GET /metrics` wants a bearer token of an access key.
     pub(crate) metrics_auth: bool,
+    /// Response-rate limiting of UDP answers; `None` when off.
+    pub(crate) rrl: Option<dns::rrl::Config>,
+    /// The API's connection limits and timeouts.
+    pub(crate) api_limits: api::listen::Limits,
+    /// TLS for the API: the certificate chain and key files (PEM).
+    pub(crate) api_tls: Option<ApiTls>,
+    /// DNS over TCP: timeouts and connection caps.
+    pub(crate) dns_tcp: dns::tcp::TcpLimits,
     /// Where each setting came from, by its configuration key.
     pub(crate) sources: Vec<(&'static str, Origin)>,
 }
+
+/// The API's TLS files: a certificate chain and its private key, PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiTls {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+}
+
+/// The longest timeout accepted, in seconds (a day).
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
 /// An environment variable, empty counting as unset.
 fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
@@ -411,6 +452,192 @@ pub(crate) fn resolve(
         file.api.metrics_auth,
         false
     );
+    // The API's connection limits, timeouts and TLS (api::listen).
+    let named = |sources: &[(&'static str, Origin)], key: &'static str| -> String {
+        match sources.iter().rev().find(|(k, _)| *k == key) {
+            Some((_, Origin::Flag(f))) => (*f).to_owned(),
+            Some((_, Origin::Env(v))) => (*v).to_owned(),
+            _ => key.to_owned(),
+        }
+    };
+    let number = |s: String, var: &str| -> Result<f64> {
+        s.trim().parse::<f64>().map_err(|_| anyhow!("{var} = {s:?}: expected a number of seconds"))
+    };
+    let count = |s: String, var: &str| -> Result<u64> {
+        s.trim().parse::<u64>().map_err(|_| anyhow!("{var} = {s:?}: expected a whole number"))
+    };
+    let defaults = api::listen::Limits::default();
+    let timeout = |sources: &mut Vec<(&'static str, Origin)>,
+                   key: &'static str,
+                   secs: f64|
+     -> Result<Duration> {
+        if !(secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+            bail!(
+                "{} = {secs}: expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}, \
+                 such as 10 or 0.5",
+                named(sources, key)
+            );
+        }
+        Ok(Duration::from_secs_f64(secs))
+    };
+    let header_timeout = pick!(
+        "api.header_timeout",
+        flags.api_header_timeout,
+        "--api-header-timeout",
+        "FLOWDNS_API_HEADER_TIMEOUT",
+        |s: String| number(s, "FLOWDNS_API_HEADER_TIMEOUT"),
+        file.api.header_timeout,
+        defaults.header_timeout.as_secs_f64()
+    );
+    let header_timeout = timeout(&mut sources, "api.header_timeout", header_timeout)?;
+    let idle_timeout = pick!(
+        "api.idle_timeout",
+        flags.api_idle_timeout,
+        "--api-idle-timeout",
+        "FLOWDNS_API_IDLE_TIMEOUT",
+        |s: String| number(s, "FLOWDNS_API_IDLE_TIMEOUT"),
+        file.api.idle_timeout,
+        defaults.idle_timeout.as_secs_f64()
+    );
+    let idle_timeout = timeout(&mut sources, "api.idle_timeout", idle_timeout)?;
+    let tls_handshake_timeout = pick!(
+        "api.tls_handshake_timeout",
+        flags.api_tls_handshake_timeout,
+        "--api-tls-handshake-timeout",
+        "FLOWDNS_API_TLS_HANDSHAKE_TIMEOUT",
+        |s: String| number(s, "FLOWDNS_API_TLS_HANDSHAKE_TIMEOUT"),
+        file.api.tls_handshake_timeout,
+        defaults.tls_handshake_timeout.as_secs_f64()
+    );
+    let tls_handshake_timeout =
+        timeout(&mut sources, "api.tls_handshake_timeout", tls_handshake_timeout)?;
+    let max_connections = pick!(
+        "api.max_connections",
+        flags.api_max_connections,
+        "--api-max-connections",
+        "FLOWDNS_API_MAX_CONNECTIONS",
+        |s: String| count(s, "FLOWDNS_API_MAX_CONNECTIONS"),
+        file.api.max_connections,
+        defaults.max_connections as u64
+    );
+    if max_connections == 0 {
+        bail!("{} = 0: expected at least 1 connection", named(&sources, "api.max_connections"));
+    }
+    let max_connections_per_source = pick!(
+        "api.max_connections_per_source",
+        flags.api_max_connections_per_source,
+        "--api-max-connections-per-source",
+        "FLOWDNS_API_MAX_CONNECTIONS_PER_SOURCE",
+        |s: String| count(s, "FLOWDNS_API_MAX_CONNECTIONS_PER_SOURCE"),
+        file.api.max_connections_per_source,
+        defaults.max_connections_per_source as u64
+    );
+    if max_connections_per_source == 0 {
+        bail!(
+            "{} = 0: expected at least 1 connection",
+            named(&sources, "api.max_connections_per_source")
+        );
+    }
+    let api_limits = api::listen::Limits {
+        header_timeout,
+        idle_timeout,
+        tls_handshake_timeout,
+        max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+        max_connections_per_source: usize::try_from(max_connections_per_source)
+            .unwrap_or(usize::MAX),
+    };
+    let tls_cert = pick!(
+        "api.tls_cert",
+        flags.api_tls_cert.clone().map(Some),
+        "--api-tls-cert",
+        "FLOWDNS_API_TLS_CERT",
+        |s: String| path(s).map(Some),
+        file.api.tls_cert.as_ref().map(|p| Some(file.resolve_path(p))),
+        None
+    );
+    let tls_key = pick!(
+        "api.tls_key",
+        flags.api_tls_key.clone().map(Some),
+        "--api-tls-key",
+        "FLOWDNS_API_TLS_KEY",
+        |s: String| path(s).map(Some),
+        file.api.tls_key.as_ref().map(|p| Some(file.resolve_path(p))),
+        None
+    );
+    let api_tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(ApiTls { cert, key }),
+        (None, None) => None,
+        (Some(_), None) => bail!(
+            "{} is set but api.tls_key is not: give the certificate and its private key \
+             (--api-tls-key, FLOWDNS_API_TLS_KEY or api.tls_key), or neither for plain HTTP",
+            named(&sources, "api.tls_cert")
+        ),
+        (None, Some(_)) => bail!(
+            "{} is set but api.tls_cert is not: give the certificate and its private key \
+             (--api-tls-cert, FLOWDNS_API_TLS_CERT or api.tls_cert), or neither for plain HTTP",
+            named(&sources, "api.tls_key")
+        ),
+    };
+    // DNS over TCP (dns::tcp): timeouts and connection caps.
+    let tcp_defaults = dns::tcp::TcpLimits::default();
+    let tcp_idle = pick!(
+        "dns.tcp_idle_timeout",
+        flags.dns_tcp_idle_timeout,
+        "--dns-tcp-idle-timeout",
+        "FLOWDNS_DNS_TCP_IDLE_TIMEOUT",
+        |s: String| number(s, "FLOWDNS_DNS_TCP_IDLE_TIMEOUT"),
+        file.dns.tcp_idle_timeout,
+        tcp_defaults.idle_timeout.as_secs_f64()
+    );
+    let tcp_idle = timeout(&mut sources, "dns.tcp_idle_timeout", tcp_idle)?;
+    let tcp_message = pick!(
+        "dns.tcp_message_timeout",
+        flags.dns_tcp_message_timeout,
+        "--dns-tcp-message-timeout",
+        "FLOWDNS_DNS_TCP_MESSAGE_TIMEOUT",
+        |s: String| number(s, "FLOWDNS_DNS_TCP_MESSAGE_TIMEOUT"),
+        file.dns.tcp_message_timeout,
+        tcp_defaults.message_timeout.as_secs_f64()
+    );
+    let tcp_message = timeout(&mut sources, "dns.tcp_message_timeout", tcp_message)?;
+    let tcp_max = pick!(
+        "dns.tcp_max_connections",
+        flags.dns_tcp_max_connections,
+        "--dns-tcp-max-connections",
+        "FLOWDNS_DNS_TCP_MAX_CONNECTIONS",
+        |s: String| count(s, "FLOWDNS_DNS_TCP_MAX_CONNECTIONS"),
+        file.dns.tcp_max_connections,
+        tcp_defaults.max_connections as u64
+    );
+    if tcp_max == 0 {
+        bail!(
+            "{} = 0: expected at least 1 connection (over the cap, the idlest connection is \
+             closed to make room)",
+            named(&sources, "dns.tcp_max_connections")
+        );
+    }
+    let tcp_per_source = pick!(
+        "dns.tcp_max_connections_per_source",
+        flags.dns_tcp_max_connections_per_source,
+        "--dns-tcp-max-connections-per-source",
+        "FLOWDNS_DNS_TCP_MAX_CONNECTIONS_PER_SOURCE",
+        |s: String| count(s, "FLOWDNS_DNS_TCP_MAX_CONNECTIONS_PER_SOURCE"),
+        file.dns.tcp_max_connections_per_source,
+        tcp_defaults.max_connections_per_source as u64
+    );
+    if tcp_per_source == 0 {
+        bail!(
+            "{} = 0: expected at least 1 connection",
+            named(&sources, "dns.tcp_max_connections_per_source")
+        );
+    }
+    let dns_tcp = dns::tcp::TcpLimits {
+        idle_timeout: tcp_idle,
+        message_timeout: tcp_message,
+        max_connections: usize::try_from(tcp_max).unwrap_or(usize::MAX),
+        max_connections_per_source: usize::try_from(tcp_per_source).unwrap_or(usize::MAX),
+        ..tcp_defaults
+    };
     let geoip = pick!(
         "geoip.files",
         (!flags.geoip.is_empty()).then(|| GeoipSource::Files(flags.geoip.clone())),
@@ -511,7 +738,7 @@ pub(crate) fn resolve(
         };
         bail!(
             "{name} = {log_level:?}: {e}; expected a level (error, warn, info, debug, trace) \
-             or directives such as \"info,hickory_server=warn\""
+             or directives such as \"info,dns=debug\""
         );
     }
     let file_format = match &file.log.format {
@@ -597,6 +824,144 @@ pub(crate) fn resolve(
              including) 1; a check is healthy when more than this share of its checkers say so"
         );
     }
+    // Response-rate limiting of UDP answers (dns::rrl); checked even when off.
+    let rrl_bool = |s: String, var: &str| -> Result<bool> {
+        match s.trim() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            other => Err(anyhow!("{var} = {other:?}: expected true or false")),
+        }
+    };
+    let rrl_u32 = |s: String, var: &str| -> Result<u32> {
+        s.trim().parse::<u32>().map_err(|_| anyhow!("{var} = {s:?}: expected a whole number"))
+    };
+    let rrl_prefix = |s: String, var: &str| -> Result<u8> {
+        s.trim().parse::<u8>().map_err(|_| anyhow!("{var} = {s:?}: expected a prefix length"))
+    };
+    let rrl_default = dns::rrl::Config::default();
+    let rrl_enabled = pick!(
+        "rrl.enabled",
+        flags.rrl,
+        "--rrl",
+        "FLOWDNS_RRL",
+        |s: String| rrl_bool(s, "FLOWDNS_RRL"),
+        file.rrl.enabled,
+        true
+    );
+    let responses_per_second = pick!(
+        "rrl.responses_per_second",
+        flags.rrl_responses_per_second,
+        "--rrl-responses-per-second",
+        "FLOWDNS_RRL_RESPONSES_PER_SECOND",
+        |s: String| rrl_u32(s, "FLOWDNS_RRL_RESPONSES_PER_SECOND"),
+        file.rrl.responses_per_second,
+        rrl_default.responses_per_second
+    );
+    let window = pick!(
+        "rrl.window",
+        flags.rrl_window,
+        "--rrl-window",
+        "FLOWDNS_RRL_WINDOW",
+        |s: String| rrl_u32(s, "FLOWDNS_RRL_WINDOW"),
+        file.rrl.window,
+        rrl_default.window
+    );
+    let slip = pick!(
+        "rrl.slip",
+        flags.rrl_slip,
+        "--rrl-slip",
+        "FLOWDNS_RRL_SLIP",
+        |s: String| rrl_u32(s, "FLOWDNS_RRL_SLIP"),
+        file.rrl.slip,
+        rrl_default.slip
+    );
+    let ipv4_prefix = pick!(
+        "rrl.ipv4_prefix",
+        flags.rrl_ipv4_prefix,
+        "--rrl-ipv4-prefix",
+        "FLOWDNS_RRL_IPV4_PREFIX",
+        |s: String| rrl_prefix(s, "FLOWDNS_RRL_IPV4_PREFIX"),
+        file.rrl.ipv4_prefix,
+        rrl_default.ipv4_prefix
+    );
+    let ipv6_prefix = pick!(
+        "rrl.ipv6_prefix",
+        flags.rrl_ipv6_prefix,
+        "--rrl-ipv6-prefix",
+        "FLOWDNS_RRL_IPV6_PREFIX",
+        |s: String| rrl_prefix(s, "FLOWDNS_RRL_IPV6_PREFIX"),
+        file.rrl.ipv6_prefix,
+        rrl_default.ipv6_prefix
+    );
+    let exempt_loopback = pick!(
+        "rrl.exempt_loopback",
+        flags.rrl_exempt_loopback,
+        "--rrl-exempt-loopback",
+        "FLOWDNS_RRL_EXEMPT_LOOPBACK",
+        |s: String| rrl_bool(s, "FLOWDNS_RRL_EXEMPT_LOOPBACK"),
+        file.rrl.exempt_loopback,
+        rrl_default.exempt_loopback
+    );
+    let exempt_text = pick!(
+        "rrl.exempt",
+        (!flags.rrl_exempt.is_empty()).then(|| flags.rrl_exempt.clone()),
+        "--rrl-exempt",
+        "FLOWDNS_RRL_EXEMPT",
+        |s: String| Ok::<_, anyhow::Error>(
+            s.split(',').map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect()
+        ),
+        file.rrl.exempt.clone(),
+        Vec::new()
+    );
+    let log_only = pick!(
+        "rrl.log_only",
+        flags.rrl_log_only,
+        "--rrl-log-only",
+        "FLOWDNS_RRL_LOG_ONLY",
+        |s: String| rrl_bool(s, "FLOWDNS_RRL_LOG_ONLY"),
+        file.rrl.log_only,
+        rrl_default.log_only
+    );
+    let table_size = pick!(
+        "rrl.table_size",
+        flags.rrl_table_size,
+        "--rrl-table-size",
+        "FLOWDNS_RRL_TABLE_SIZE",
+        |s: String| rrl_u32(s, "FLOWDNS_RRL_TABLE_SIZE"),
+        file.rrl.table_size,
+        rrl_default.table_size
+    );
+    let rrl_from = |key: &str| {
+        sources.iter().rev().find(|(k, _)| *k == key).map_or(String::new(), |(_, o)| o.to_string())
+    };
+    let mut exempt = Vec::with_capacity(exempt_text.len());
+    for (i, text) in exempt_text.iter().enumerate() {
+        match dns::rrl::parse_network(text) {
+            Some(net) => exempt.push(net),
+            None => bail!(
+                "rrl.exempt[{i}] = {text:?}: expected a network such as \"10.0.0.0/8\" or \
+                 \"2001:db8::/32\", or an address (from {})",
+                rrl_from("rrl.exempt")
+            ),
+        }
+    }
+    let rrl_config = dns::rrl::Config {
+        responses_per_second,
+        window,
+        slip,
+        ipv4_prefix,
+        ipv6_prefix,
+        exempt_loopback,
+        exempt,
+        log_only,
+        table_size,
+    };
+    if let Err(e) = rrl_config.check() {
+        // The message starts with the key (`rrl.slip = ...`, `rrl.exempt[2] = ...`).
+        let key = e.split([' ', '[']).next().unwrap_or_default();
+        bail!("{e} (from {})", rrl_from(key));
+    }
+    let rrl = rrl_enabled.then_some(rrl_config);
     // File-only sections: checked here so that every command refuses a bad file alike.
     file.catalog()?;
     file.health_deny()?;
@@ -618,6 +983,10 @@ pub(crate) fn resolve(
         node: NodeSettings { name: node_name, dns, api, health, region },
         healthy_share,
         metrics_auth,
+        api_limits,
+        api_tls,
+        rrl,
+        dns_tcp,
         sources,
     })
 }
@@ -919,6 +1288,191 @@ mod tests {
         let e = resolve(&Flags::default(), &no_env, &file("upstream = \"nowhere\"\n"), &host())
             .unwrap_err();
         assert!(e.to_string().contains("nowhere"), "{e}");
+    }
+
+    #[test]
+    fn api_limits_and_tls_from_flag_then_environment_then_file() {
+        let none = |_: &str| None;
+        let s = resolve(&Flags::default(), &none, &file(""), &host()).unwrap();
+        assert_eq!(s.api_limits, api::listen::Limits::default());
+        assert_eq!(s.api_tls, None);
+        let cfg = file(
+            "[api]\nheader_timeout = 5\nidle_timeout = 0.5\ntls_handshake_timeout = 3\n\
+             max_connections = 100\nmax_connections_per_source = 7\n\
+             tls_cert = \"/etc/f/api.crt\"\ntls_key = \"/etc/f/api.key\"\n",
+        );
+        let s = resolve(&Flags::default(), &none, &cfg, &host()).unwrap();
+        let l = s.api_limits;
+        assert_eq!(
+            (l.header_timeout, l.idle_timeout, l.tls_handshake_timeout),
+            (Duration::from_secs(5), Duration::from_millis(500), Duration::from_secs(3))
+        );
+        assert_eq!((l.max_connections, l.max_connections_per_source), (100, 7));
+        assert_eq!(
+            s.api_tls,
+            Some(ApiTls { cert: "/etc/f/api.crt".into(), key: "/etc/f/api.key".into() })
+        );
+        assert_eq!(s.source("api.max_connections"), Some(&Origin::File));
+        let env = |n: &str| match n {
+            "FLOWDNS_API_MAX_CONNECTIONS" => Some("50".to_owned()),
+            "FLOWDNS_API_TLS_CERT" => Some("/env/api.crt".to_owned()),
+            _ => None,
+        };
+        let s = resolve(&Flags::default(), &env, &cfg, &host()).unwrap();
+        assert_eq!(s.api_limits.max_connections, 50);
+        assert_eq!(s.api_tls.as_ref().unwrap().cert, PathBuf::from("/env/api.crt"));
+        let flags =
+            Flags { api_max_connections: Some(9), api_idle_timeout: Some(2.0), ..Flags::default() };
+        let s = resolve(&flags, &env, &cfg, &host()).unwrap();
+        assert_eq!(s.api_limits.max_connections, 9);
+        assert_eq!(s.api_limits.idle_timeout, Duration::from_secs(2));
+        assert_eq!(s.source("api.idle_timeout"), Some(&Origin::Flag("--api-idle-timeout")));
+        // Both TLS files or neither; the refusal names where the one came from.
+        let flags = Flags { api_tls_cert: Some("/f/api.crt".into()), ..Flags::default() };
+        let e = resolve(&flags, &none, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.starts_with("--api-tls-cert is set but api.tls_key is not"), "{e}");
+        let e = resolve(&Flags::default(), &none, &file("[api]\ntls_key = \"k.pem\"\n"), &host())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("api.tls_key is set but api.tls_cert is not"), "{e}");
+        // Bad values name their source.
+        let env = |n: &str| (n == "FLOWDNS_API_HEADER_TIMEOUT").then(|| "soon".to_owned());
+        let e = resolve(&Flags::default(), &env, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.contains("FLOWDNS_API_HEADER_TIMEOUT"), "{e}");
+        let e = resolve(&Flags::default(), &none, &file("[api]\nidle_timeout = 0\n"), &host())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("api.idle_timeout = 0"), "{e}");
+        let flags = Flags { api_max_connections_per_source: Some(0), ..Flags::default() };
+        let e = resolve(&flags, &none, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.starts_with("--api-max-connections-per-source = 0"), "{e}");
+    }
+
+    #[test]
+    fn rrl_from_flag_then_environment_then_file() {
+        let none = |_: &str| None;
+        let s = resolve(&Flags::default(), &none, &file(""), &host()).unwrap();
+        assert_eq!(s.rrl, Some(dns::rrl::Config::default()), "on by default");
+        let cfg = file(
+            "[rrl]\nresponses_per_second = 50\nwindow = 3\nslip = 0\nipv4_prefix = 28\n\
+             ipv6_prefix = 48\nexempt_loopback = false\nexempt = [\"10.0.0.0/8\", \"2001:db8::/32\"]\n\
+             log_only = true\ntable_size = 4096\n",
+        );
+        let c = resolve(&Flags::default(), &none, &cfg, &host()).unwrap().rrl.unwrap();
+        assert_eq!(
+            (c.responses_per_second, c.window, c.slip, c.ipv4_prefix, c.ipv6_prefix),
+            (50, 3, 0, 28, 48)
+        );
+        assert!(!c.exempt_loopback && c.log_only);
+        assert_eq!(
+            c.exempt,
+            [("10.0.0.0".parse().unwrap(), 8), ("2001:db8::".parse().unwrap(), 32)]
+        );
+        assert_eq!(c.table_size, 4096);
+        let env = |n: &str| match n {
+            "FLOWDNS_RRL_RESPONSES_PER_SECOND" => Some("70".to_owned()),
+            "FLOWDNS_RRL_EXEMPT" => Some("192.0.2.0/24, 198.51.100.7".to_owned()),
+            "FLOWDNS_RRL_EXEMPT_LOOPBACK" => Some("true".to_owned()),
+            _ => None,
+        };
+        let s = resolve(&Flags::default(), &env, &cfg, &host()).unwrap();
+        let c = s.rrl.unwrap();
+        assert_eq!((c.responses_per_second, c.window, c.exempt_loopback), (70, 3, true));
+        assert_eq!(
+            c.exempt,
+            [("192.0.2.0".parse().unwrap(), 24), ("198.51.100.7".parse().unwrap(), 32)]
+        );
+        assert_eq!(
+            s.sources.iter().find(|(k, _)| *k == "rrl.exempt").unwrap().1,
+            Origin::Env("FLOWDNS_RRL_EXEMPT")
+        );
+        let flags = Flags {
+            rrl_responses_per_second: Some(90),
+            rrl_slip: Some(1),
+            rrl_exempt: vec!["172.16.0.0/12".into()],
+            ..Flags::default()
+        };
+        let c = resolve(&flags, &env, &cfg, &host()).unwrap().rrl.unwrap();
+        assert_eq!((c.responses_per_second, c.slip), (90, 1));
+        assert_eq!(c.exempt, [("172.16.0.0".parse().unwrap(), 12)]);
+        // Off, from any source.
+        let flags = Flags { rrl: Some(false), ..Flags::default() };
+        assert_eq!(resolve(&flags, &none, &cfg, &host()).unwrap().rrl, None);
+        let env = |n: &str| (n == "FLOWDNS_RRL").then(|| "false".to_owned());
+        assert_eq!(resolve(&Flags::default(), &env, &cfg, &host()).unwrap().rrl, None);
+        let off = file("[rrl]\nenabled = false\n");
+        assert_eq!(resolve(&Flags::default(), &none, &off, &host()).unwrap().rrl, None);
+        // Bad values name the key and where they came from, even when off.
+        let bad = file("[rrl]\nenabled = false\nslip = 500\n");
+        let e = resolve(&Flags::default(), &none, &bad, &host()).unwrap_err().to_string();
+        assert!(e.starts_with("rrl.slip = 500") && e.contains("configuration file"), "{e}");
+        let flags = Flags { rrl_responses_per_second: Some(0), ..Flags::default() };
+        let e = resolve(&flags, &none, &cfg, &host()).unwrap_err().to_string();
+        assert!(e.contains("rrl.responses_per_second = 0") && e.contains("--rrl-"), "{e}");
+        let env = |n: &str| (n == "FLOWDNS_RRL_EXEMPT").then(|| "10.0.0.0/8,nowhere".to_owned());
+        let e = resolve(&Flags::default(), &env, &cfg, &host()).unwrap_err().to_string();
+        assert!(
+            e.starts_with("rrl.exempt[1] = \"nowhere\"") && e.contains("FLOWDNS_RRL_EXEMPT"),
+            "{e}"
+        );
+        let env = |n: &str| (n == "FLOWDNS_RRL_WINDOW").then(|| "long".to_owned());
+        let e = resolve(&Flags::default(), &env, &cfg, &host()).unwrap_err().to_string();
+        assert!(e.starts_with("FLOWDNS_RRL_WINDOW = \"long\""), "{e}");
+        let e = resolve(&Flags::default(), &none, &file("[rrl]\nipv6_prefix = 129\n"), &host())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("rrl.ipv6_prefix = 129"), "{e}");
+    }
+
+    #[test]
+    fn dns_tcp_limits_from_flag_then_environment_then_file() {
+        let none = |_: &str| None;
+        let s = resolve(&Flags::default(), &none, &file(""), &host()).unwrap();
+        assert_eq!(s.dns_tcp, dns::tcp::TcpLimits::default());
+        let cfg = file(
+            "[dns]\ntcp_idle_timeout = 5\ntcp_message_timeout = 0.5\n\
+             tcp_max_connections = 300\ntcp_max_connections_per_source = 8\n",
+        );
+        let s = resolve(&Flags::default(), &none, &cfg, &host()).unwrap();
+        let t = s.dns_tcp;
+        assert_eq!(
+            (t.idle_timeout, t.message_timeout, t.max_connections, t.max_connections_per_source),
+            (Duration::from_secs(5), Duration::from_millis(500), 300, 8)
+        );
+        assert_eq!(t.busy_idle_timeout, dns::tcp::TcpLimits::DEFAULT.busy_idle_timeout);
+        assert_eq!(s.source("dns.tcp_max_connections"), Some(&Origin::File));
+        let env = |n: &str| (n == "FLOWDNS_DNS_TCP_MAX_CONNECTIONS").then(|| "40".to_owned());
+        let s = resolve(&Flags::default(), &env, &cfg, &host()).unwrap();
+        assert_eq!(s.dns_tcp.max_connections, 40);
+        assert_eq!(
+            s.source("dns.tcp_max_connections"),
+            Some(&Origin::Env("FLOWDNS_DNS_TCP_MAX_CONNECTIONS"))
+        );
+        let flags = Flags {
+            dns_tcp_max_connections: Some(9),
+            dns_tcp_idle_timeout: Some(2.5),
+            ..Flags::default()
+        };
+        let s = resolve(&flags, &env, &cfg, &host()).unwrap();
+        assert_eq!(s.dns_tcp.max_connections, 9);
+        assert_eq!(s.dns_tcp.idle_timeout, Duration::from_millis(2500));
+        assert_eq!(s.source("dns.tcp_idle_timeout"), Some(&Origin::Flag("--dns-tcp-idle-timeout")));
+        // Bad values name their source.
+        let env = |n: &str| (n == "FLOWDNS_DNS_TCP_IDLE_TIMEOUT").then(|| "soon".to_owned());
+        let e = resolve(&Flags::default(), &env, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.contains("FLOWDNS_DNS_TCP_IDLE_TIMEOUT"), "{e}");
+        let e =
+            resolve(&Flags::default(), &none, &file("[dns]\ntcp_message_timeout = 0\n"), &host())
+                .unwrap_err()
+                .to_string();
+        assert!(e.starts_with("dns.tcp_message_timeout = 0"), "{e}");
+        let flags = Flags { dns_tcp_max_connections: Some(0), ..Flags::default() };
+        let e = resolve(&flags, &none, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.starts_with("--dns-tcp-max-connections = 0"), "{e}");
+        let env =
+            |n: &str| (n == "FLOWDNS_DNS_TCP_MAX_CONNECTIONS_PER_SOURCE").then(|| "0".to_owned());
+        let e = resolve(&Flags::default(), &env, &file(""), &host()).unwrap_err().to_string();
+        assert!(e.starts_with("FLOWDNS_DNS_TCP_MAX_CONNECTIONS_PER_SOURCE = 0"), "{e}");
     }
 
     #[test]

@@ -507,7 +507,7 @@ fn config_check_takes_flags_then_environment_then_file_then_defaults() {
     assert_eq!(v["log"]["format"], "json");
     assert_eq!(v["upstream"], "192.0.2.1");
     // Defaults for what the file does not set.
-    assert_eq!(v["log"]["level"], "info,hickory_server=warn");
+    assert_eq!(v["log"]["level"], "info");
     assert_eq!(v["sources"]["log.level"], "default");
     assert_eq!(v["geoip"]["directory"], dir.join("from-file/geoip").display().to_string());
     // The environment over the file.
