@@ -60,11 +60,11 @@ fn main() {
         }
         let due = (elapsed.as_secs_f64() * rate) as u64;
         if sent >= due {
-            std::thread::sleep(Duration::from_micros(100));
+            std::thread::sleep(Duration::from_micros(20));
             continue;
         }
-        // At most a millisecond's worth at once, so that a late start does not burst.
-        let burst = (due - sent).min((rate / 1000.0).max(1.0) as u64);
+        // At most 50 microseconds' worth at once: a smooth flood, and no burst after a delay.
+        let burst = (due - sent).min((rate / 20_000.0).max(1.0) as u64);
         for _ in 0..burst {
             let s = &sockets[(sent % sources as u64) as usize];
             if s.send(&packet).is_err() {

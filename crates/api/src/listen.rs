@@ -37,7 +37,10 @@
 //! the accept for the first one), the idle timeout from the end of the previous response.
 //! The watchdog sees the bytes read and written on the connection, the request entering the
 //! router, the request body being waited for, and the response body being dropped by hyper
-//! once sent.
+//! once taken. hyper takes a body before it has sent it, so while a write cannot proceed only
+//! the stall counts, and the idle (or next header) time starts again whenever a blocked write
+//! moves: a client reading a large response slowly keeps its connection, one that stops
+//! reading is closed as stalled.
 //!
 //! # Shutdown
 //!
@@ -75,6 +78,12 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The default [`Limits::max_connections_per_source`]: a NAT full of Terraform runs
 /// (10 parallel requests each) fits; one hostile source holds at most 1/16 of the global cap.
 pub const DEFAULT_MAX_CONNECTIONS_PER_SOURCE: usize = 64;
+
+/// The largest read buffer of a connection (hyper's default is about 400 KB): it bounds a
+/// request's header (a larger one gets 431) and the memory a full house of connections
+/// holds, 64 MiB at the default cap. Bodies are streamed through it, so they are not bounded
+/// by it (the router's body limit is [`crate::server::MAX_BODY`]).
+const READ_BUFFER: usize = 64 * 1024;
 
 /// The connection limits and timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -535,7 +544,10 @@ where
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     // The watchdog keeps the header timeout (see the module docs).
-    builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(None);
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(None)
+        .max_buf_size(READ_BUFFER);
     let conn = builder.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let mut draining = false;
@@ -680,6 +692,15 @@ impl Watch {
             }
             (false, Some(_)) => {
                 s.write_since = None;
+                // The previous response may still have been on its way (hyper drops its body
+                // once it has taken it, not once it is sent): the wait starts again from here.
+                if let Some(w) = &mut s.waiting
+                    && !w.first
+                {
+                    let now = Instant::now();
+                    w.since = now;
+                    w.first_byte = w.first_byte.map(|_| now);
+                }
                 false
             }
             _ => false,
@@ -698,7 +719,11 @@ impl Watch {
                     best = Some((at, why));
                 }
             };
-            if let Some(w) = s.waiting {
+            // While a write cannot proceed, only the stall counts: the wait for the next
+            // request begins once the response has gone.
+            if let Some(w) = s.waiting
+                && s.write_since.is_none()
+            {
                 match (w.first, w.first_byte) {
                     (true, _) => consider(w.since + limits.header_timeout, TimedOut::Header),
                     (false, Some(b)) => consider(b + limits.header_timeout, TimedOut::Header),

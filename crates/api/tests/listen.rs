@@ -29,7 +29,11 @@ fn router() -> axum::Router {
     axum::Router::new()
         .route("/", axum::routing::get(|| async { "ok" }))
         .route("/echo", axum::routing::post(|body: Bytes| async move { body }))
+        .route("/big", axum::routing::get(|| async { vec![b'x'; BIG] }))
 }
+
+/// The size of `GET /big`: more than the socket buffers hold.
+const BIG: usize = 8 << 20;
 
 async fn start(limits: Limits, tls: Option<Arc<Tls>>) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -204,6 +208,30 @@ async fn a_kept_alive_connection_serves_requests_one_after_the_other() {
 }
 
 #[tokio::test]
+async fn a_header_larger_than_the_read_buffer_is_refused_and_a_normal_one_still_served() {
+    let server = start(limits(), None).await;
+    let mut conn = connect_from("127.0.0.1", server.addr).await;
+    // 200 KB of header fields: hyper's default buffer (about 400 KB) would take it all.
+    let mut request = b"GET / HTTP/1.1\r\nHost: test\r\n".to_vec();
+    for i in 0..20 {
+        request.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "a".repeat(10_000)).as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    // The server may stop reading (and close) before the whole header is written.
+    let _ = conn.write_all(&request).await;
+    // Refused and closed: 431, or a reset when the close overtakes the answer (unread header
+    // bytes left in the server's socket). The default buffer would answer 200 and keep the
+    // connection open.
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(WAIT, conn.read_to_end(&mut got)).await;
+    assert!(closed.is_ok(), "the connection was kept open");
+    let text = String::from_utf8_lossy(&got);
+    assert!(got.is_empty() || text.starts_with("HTTP/1.1 431"), "{text}");
+    let mut other = connect_from("127.0.0.1", server.addr).await;
+    get(&mut other).await;
+}
+
+#[tokio::test]
 async fn a_stalled_request_body_is_cut_off() {
     let server = start(Limits { idle_timeout: Duration::from_millis(300), ..limits() }, None).await;
     let mut conn = connect_from("127.0.0.1", server.addr).await;
@@ -213,6 +241,41 @@ async fn a_stalled_request_body_is_cut_off() {
     assert!(closed_by_server(&mut conn).await);
     until("counted", || server.stats.timed_out(TimedOut::Stalled) == 1).await;
     assert_eq!(server.stats.timed_out(TimedOut::Header), 0);
+}
+
+#[tokio::test]
+async fn a_response_read_slowly_is_sent_whole_and_one_not_read_is_cut_off_as_stalled() {
+    let server = start(Limits { idle_timeout: Duration::from_secs(1), ..limits() }, None).await;
+    // Read in small bites with short pauses: the whole takes longer than the idle timeout,
+    // but the response never stops moving for that long.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut slow = socket.connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n").await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let whole = loop {
+        let n = tokio::time::timeout(WAIT, slow.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0, "closed after {} octets", got.len());
+        got.extend_from_slice(&buf[..n]);
+        if let Some(head) = got.windows(4).position(|w| w == b"\r\n\r\n")
+            && got.len() >= head + 4 + BIG
+        {
+            break head + 4 + BIG;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(got.len(), whole);
+    // A client that never reads its response: cut off, as stalled (not idle).
+    let idle = server.stats.timed_out(TimedOut::Idle);
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut deaf = socket.connect(server.addr).await.unwrap();
+    deaf.write_all(b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n").await.unwrap();
+    until("counted", || server.stats.timed_out(TimedOut::Stalled) == 1).await;
+    assert_eq!(server.stats.timed_out(TimedOut::Idle), idle);
 }
 
 // ---------------------------------------------------------------------------------------------

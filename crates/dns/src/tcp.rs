@@ -21,7 +21,8 @@
 //!   time holds its connection for this long at most.
 //! - **Connection cap** (default 1,000, for all listen addresses together): when a new
 //!   connection would exceed it, the idlest connection is closed to make room (the one whose
-//!   last complete answer, or whose opening when it has none, is the oldest), as Knot DNS, NSD
+//!   last complete query or answer, or whose opening when it has none, is the oldest: one
+//!   whose answers are being written is not idle), as Knot DNS, NSD
 //!   and Unbound do. A new connection is never refused for the global cap, so a client holding
 //!   many idle connections cannot lock out one that sends its query at once. When accepting
 //!   fails because the process is out of file descriptors, the idlest connection is closed too.
@@ -176,7 +177,8 @@ pub fn answer_message(
 struct Slot {
     id: u64,
     source: Source,
-    /// Milliseconds from the registry's epoch to the last complete answer (or the opening).
+    /// Milliseconds from the registry's epoch to the last complete query or answer (or the
+    /// opening).
     progress: AtomicU64,
     /// Told to close (evicted).
     close: Notify,
@@ -306,7 +308,7 @@ struct Registration {
 }
 
 impl Registration {
-    /// Records a complete answer.
+    /// Records a complete query or answer.
     fn progress(&self) {
         self.slot.progress.store(self.registry.now_ms(), Ordering::Relaxed);
     }
@@ -496,7 +498,11 @@ async fn serve_connection(
         if *stopped.borrow() {
             return End::Stopped;
         }
-        // Answer every complete message received.
+        // Answer every complete message received. A connection with a query to answer is
+        // not idle: while its answers are written it must not look the idlest.
+        if frame_len(&buf).is_some_and(|len| buf.len() >= 2 + len) {
+            registration.progress();
+        }
         let consumed =
             match answer_all(stream, peer, handler, &buf, &mut out, &mut scratch, slot, limits)
                 .await

@@ -214,6 +214,13 @@ pub(crate) fn general(
     out.authorities.clear();
     out.additionals.clear();
     out.metadata.truncation = true;
+    let bytes = out.to_vec().ok()?;
+    if bytes.len() <= limit {
+        return Some((bytes, subject));
+    }
+    // Still too big: only a query of several long questions (answered NOTIMP or FORMERR) gets
+    // here, and echoing them would overrun the buffer. The header alone, with TC set.
+    out.queries.clear();
     out.to_vec().ok().map(|bytes| (bytes, subject))
 }
 

@@ -34,7 +34,12 @@ big IN TXT \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 const WAIT: Duration = Duration::from_secs(15);
 
 fn shared() -> Arc<Shared> {
-    let parsed = zone::master::parse(ZONE, None).unwrap();
+    // huge.example.com TXT: an answer of about 31 KB.
+    let mut text = ZONE.to_owned();
+    for i in 0..120 {
+        text.push_str(&format!("huge IN TXT \"{i:03}{}\"\n", "h".repeat(247)));
+    }
+    let parsed = zone::master::parse(&text, None).unwrap();
     let (data, _) = zone::ZoneData::build(&parsed.origin, parsed.records, Vec::new()).unwrap();
     let snapshot = zone::Snapshot::from_zones([Arc::new(data)], 1);
     Arc::new(Shared::new(snapshot, geo::Locator::default()))
@@ -378,6 +383,46 @@ async fn at_the_global_cap_a_new_connection_evicts_the_idlest_and_is_answered() 
     active.write_all(&framed(&query(2, "www.example.com.", RecordType::A, false))).await.unwrap();
     assert_eq!(read_reply(&mut active).await.metadata.id, 2);
     assert_eq!(server.shared.tcp.refused.load(Ordering::Relaxed), 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_whose_answers_are_being_written_is_not_the_idlest() {
+    // Opened before two silent connections, it then asks for several megabytes of answers
+    // and reads them slowly: while they are written it is busy, so a new connection at the
+    // cap evicts the oldest silent one, not it.
+    let server = Running::start(TcpLimits { max_connections: 3, ..patient() }).await;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.bind("127.0.6.1:0".parse().unwrap()).unwrap();
+    let mut busy = socket.connect(server.addr).await.unwrap();
+    server.until("the busy connection", |s| s.open() == 1).await;
+    let mut first_silent = connect_from(Ipv4Addr::new(127, 0, 6, 2), server.addr).await;
+    server.until("the first silent connection", |s| s.open() == 2).await;
+    let _second_silent = connect_from(Ipv4Addr::new(127, 0, 6, 3), server.addr).await;
+    server.until("the second silent connection", |s| s.open() == 3).await;
+    // Progress is kept in milliseconds: let the clock move past the silent ones' opening.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    const ASKED: u16 = 100;
+    let mut batch = Vec::new();
+    for id in 1..=ASKED {
+        batch.extend(framed(&query(id, "huge.example.com.", RecordType::TXT, false)));
+    }
+    busy.write_all(&batch).await.unwrap();
+    // The first octets of the answers: the server is writing them.
+    let mut len = [0u8; 2];
+    tokio::time::timeout(WAIT, busy.read_exact(&mut len)).await.unwrap().unwrap();
+    assert_eq!(ask(server.addr, Ipv4Addr::new(127, 0, 6, 4), 500).await.metadata.id, 500);
+    assert!(closed(&mut first_silent).await, "the oldest silent connection is evicted");
+    assert_eq!(server.shared.tcp.evicted.load(Ordering::Relaxed), 1);
+    // Every answer arrives whole on the busy connection.
+    let mut reply = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    tokio::time::timeout(WAIT, busy.read_exact(&mut reply)).await.unwrap().unwrap();
+    assert_eq!(Message::from_vec(&reply).unwrap().metadata.id, 1);
+    for id in 2..=ASKED {
+        let reply = read_reply(&mut busy).await;
+        assert_eq!((reply.metadata.id, reply.answers.len()), (id, 120));
+    }
     server.stop().await;
 }
 
