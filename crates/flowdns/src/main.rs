@@ -590,10 +590,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Commands other than serve log only warnings unless a level was chosen.
-    let level = if matches!(cli.command, Command::Serve(_))
-        || settings.log_level != settings::DEFAULT_LOG_LEVEL
-    {
+    // Commands other than serve log only warnings unless a level was chosen (by FLOWDNS_LOG or
+    // the file, even when it is the default's).
+    let chosen = !matches!(settings.source("log.level"), None | Some(settings::Origin::Default(_)));
+    let level = if matches!(cli.command, Command::Serve(_)) || chosen {
         settings.log_level.as_str()
     } else {
         "warn"
