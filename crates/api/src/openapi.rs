@@ -61,7 +61,6 @@ pub(crate) fn response() -> Response {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::sync::Arc;
 
     use axum::body::Bytes;
     use axum::http::Method;
@@ -207,15 +206,7 @@ mod tests {
     }
 
     async fn service() -> control::Service {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let url = format!(
-            "sqlite:file:api-openapi-{}-{}?mode=memory&cache=shared",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let store = store::Store::open_url(&url).await.unwrap();
-        let catalog = Arc::new(policy::codes::Catalog::builtin());
-        control::Service::new(store, catalog, Default::default(), None)
+        control::Service::in_memory().await.unwrap()
     }
 
     /// Calls the JSON router: the status, the error code (if any) and the message.

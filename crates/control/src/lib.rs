@@ -297,6 +297,22 @@ impl Service {
         }
     }
 
+    /// A service over a new, empty in-memory store with the built-in catalog and no DNS
+    /// edge, for tests of the adapters above the service (each call gets a store of its own).
+    pub async fn in_memory() -> Result<Service> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let url = format!(
+            "sqlite:file:control-memory-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        );
+        let store = store::Store::open_url(&url)
+            .await
+            .map_err(|e| Error::new(Code::ServiceUnavailable, e.to_string()))?;
+        let catalog = Arc::new(policy::codes::Catalog::builtin());
+        Ok(Service::new(store, catalog, Arc::default(), None))
+    }
+
     /// Replaces the account limits.
     pub fn with_limits(mut self, limits: Limits) -> Service {
         self.limits = limits;
